@@ -1,0 +1,111 @@
+// Package results is the file format that the benchmark suite writes and the
+// report reads: DIR/results.json holds every sample, histogram, note and the
+// environment; DIR/results.txt holds the same samples in Go's benchmark
+// format (with "key: value" configuration lines) so benchstat can read it.
+//
+// It depends on the standard library only, so report can read results
+// without importing the suite, the reactor or any backend.
+package results
+
+import "time"
+
+// FormatVersion is written into every results.json; readers reject others.
+const FormatVersion = 1
+
+// File is the whole of results.json.
+type File struct {
+	Version int      `json:"version"`
+	Env     Env      `json:"env"`
+	Notes   []string `json:"notes,omitempty"` // clamped ladders, client-bound points, ...
+	Skipped []Skip   `json:"skipped,omitempty"`
+	Results []Result `json:"results"`
+}
+
+// Env is the machine and run a file was measured on.
+type Env struct {
+	Date        time.Time `json:"date"`
+	Hostname    string    `json:"hostname"`
+	OS          string    `json:"os"`
+	Arch        string    `json:"arch"`
+	Kernel      string    `json:"kernel"`
+	CPUModel    string    `json:"cpu_model"`
+	Cores       int       `json:"cores"`
+	GoVersion   string    `json:"go_version"`
+	GOMAXPROCS  int       `json:"gomaxprocs"`
+	NoFileLimit uint64    `json:"nofile_limit"` // RLIMIT_NOFILE soft limit at start
+	Pinning     string    `json:"pinning"`      // e.g. "server cpu 0, load generator cpu 1"
+	Commit      string    `json:"commit"`
+	Command     string    `json:"command"` // the command line that produced the file
+	Quick       bool      `json:"quick"`
+	Repeats     int       `json:"repeats"`
+}
+
+// Skip records a peer or workload that did not run, and why.
+type Skip struct {
+	What   string `json:"what"`   // e.g. "peer twisted-epoll"
+	Reason string `json:"reason"` // e.g. "python3 cannot import twisted"
+	Hint   string `json:"hint"`   // e.g. "apt-get install python3-twisted"
+}
+
+// Result is one benchmark point (one workload, implementation and parameter
+// set) with one Sample per repeat.
+type Result struct {
+	// Name is the benchstat-style name, e.g.
+	// "Echo/impl=epoll/conns=1000/size=64" or
+	// "Dispatch/impl=raw-epoll/fds=4096/active=1".
+	Name     string `json:"name"`
+	Workload string `json:"workload"` // dispatch, echo, echo-open, connect, idle-memory, callbacks, timers, cross-thread
+	// Impl is a backend ("epoll"), its raw floor ("raw-epoll") or a peer
+	// ("gonet", "netpoll", "node", "twisted-epoll", ...).
+	Impl    string            `json:"impl"`
+	Params  map[string]string `json:"params,omitempty"` // conns, size, fds, active, shape, ...
+	Samples []Sample          `json:"samples"`
+}
+
+// Sample is one repeat's measurements.
+type Sample struct {
+	// Metrics by unit, benchmark style: "ns/event", "rt/s", "server-cpu-ns/rt",
+	// "p50-ns", "p99-ns", "p999-ns", "rss-bytes/conn", "conns/s", "ns/op",
+	// "allocs/op", "syscalls/event", "client-cpu-%", "starved", "dropped",
+	// "never-connected", "setup-ns".
+	Metrics map[string]float64 `json:"metrics"`
+	// Latency is the round-trip histogram of the sample, when there is one.
+	Latency *Histogram `json:"latency,omitempty"`
+}
+
+// Histogram is a latency distribution as (upper bound, count) buckets in
+// nanoseconds, ascending; enough to redraw percentiles and CDFs.
+type Histogram struct {
+	Buckets []Bucket `json:"buckets"`
+	Count   int64    `json:"count"`
+	MinNs   int64    `json:"min_ns"`
+	MaxNs   int64    `json:"max_ns"`
+}
+
+// Bucket is one histogram bucket: Count values at or below UpperNs.
+type Bucket struct {
+	UpperNs int64 `json:"upper_ns"`
+	Count   int64 `json:"count"`
+}
+
+// Well-known metric units, so writers and readers agree.
+const (
+	NsPerEvent       = "ns/event"
+	SetupNs          = "setup-ns"
+	RoundTripsPerSec = "rt/s"
+	ServerCPUNsPerRT = "server-cpu-ns/rt"
+	ClientCPUPercent = "client-cpu-%"
+	P50Ns            = "p50-ns"
+	P99Ns            = "p99-ns"
+	P999Ns           = "p999-ns"
+	ServerPeakRSS    = "server-peak-rss-bytes"
+	BytesPerConn     = "rss-bytes/conn"
+	ConnsPerSec      = "conns/s"
+	NsPerOp          = "ns/op"
+	AllocsPerOp      = "allocs/op"
+	SyscallsPerEvent = "syscalls/event"
+	Starved          = "starved"
+	Dropped          = "dropped"
+	NeverConnected   = "never-connected"
+	ClientBound      = "client-bound" // 1 when the load generator passed 90% of its core
+)

@@ -1,0 +1,69 @@
+// Command reactorbench serves workloads on a chosen reactor backend, runs the
+// benchmark suite against backends and peers, generates load, and renders the
+// HTML report.
+//
+//	reactorbench list
+//	reactorbench serve  -reactor NAME -workload echo|lines -addr HOST:PORT
+//	reactorbench run    [-reactor all|NAME,...] [-peers all|none|NAME,...] [-quick] [-out DIR]
+//	reactorbench load   -addr HOST:PORT -conns C -duration D -size B
+//	reactorbench report -in DIR [-baseline DIR] -out DIR
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one subcommand: it parses its own flags from args and returns
+// the process exit code (2 for bad usage).
+type command struct {
+	doc string
+	run func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{}
+
+// register adds a subcommand; each lives in its own file.
+func register(name, doc string, run func(args []string, stdout, stderr io.Writer) int) {
+	commands[name] = command{doc: doc, run: run}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: reactorbench COMMAND [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-7s %s\n", n, commands[n].doc)
+	}
+	fmt.Fprintln(w, "\nRun 'reactorbench COMMAND -h' for a command's flags.")
+}
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch runs the subcommand named by args[0].
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "reactorbench: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	return cmd.run(args[1:], stdout, stderr)
+}

@@ -1,0 +1,3 @@
+module github.com/reactorbench/reactorbench
+
+go 1.26
