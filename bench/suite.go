@@ -1,0 +1,183 @@
+// Package bench is reactorbench's benchmark suite: the workloads (dispatch,
+// echo, connect, idle memory, callbacks, timers, cross-thread), the servers
+// and peers they measure, the load generator, and the runner that writes
+// results in the format of package results.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// Options are what a workload is asked to measure and how to report.
+type Options struct {
+	Reactors []string // backend names
+	// Peers are peer names: gonet, netpoll, node, twisted-select,
+	// twisted-poll, twisted-epoll.
+	Peers    []string
+	Quick    bool                             // smoke-test sizes and windows
+	Repeats  int                              // samples per point
+	Progress func(step string)                // once per measured point
+	Note     func(format string, args ...any) // visible notes (clamped ladders, client-bound points)
+	Skip     func(what, reason, hint string)  // something that could not run, and why
+}
+
+// progress, note and skip call the hooks when set, so workloads need no nil checks.
+func (o *Options) progress(step string) {
+	if o.Progress != nil {
+		o.Progress(step)
+	}
+}
+
+func (o *Options) note(format string, args ...any) {
+	if o.Note != nil {
+		o.Note(format, args...)
+	}
+}
+
+func (o *Options) skip(what, reason, hint string) {
+	if o.Skip != nil {
+		o.Skip(what, reason, hint)
+	}
+}
+
+// Workload is one kind of measurement the suite runs.
+type Workload struct {
+	Name string
+	Doc  string
+	// Points is the number of measured points Run will emit for o (the
+	// progress bar's total).
+	Points func(o *Options) int
+	// Run measures every point and emits one Result per point.
+	Run func(ctx context.Context, o *Options, emit func(results.Result)) error
+}
+
+// workloadOrder is the order the suite runs and lists workloads in;
+// workloads not named here follow, by name.
+var workloadOrder = []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
+
+var workloads = map[string]Workload{}
+
+// RegisterWorkload adds w to the suite; a second registration of a name panics
+// (it is a programming error found at init).
+func RegisterWorkload(w Workload) {
+	if w.Name == "" || w.Run == nil || w.Points == nil {
+		panic("bench: RegisterWorkload needs Name, Points and Run")
+	}
+	if _, dup := workloads[w.Name]; dup {
+		panic("bench: workload " + w.Name + " registered twice")
+	}
+	workloads[w.Name] = w
+}
+
+// Workloads returns every registered workload in the suite's fixed order.
+func Workloads() []Workload {
+	rank := func(name string) int {
+		for i, n := range workloadOrder {
+			if n == name {
+				return i
+			}
+		}
+		return len(workloadOrder)
+	}
+	ws := make([]Workload, 0, len(workloads))
+	for _, w := range workloads {
+		ws = append(ws, w)
+	}
+	sort.Slice(ws, func(i, j int) bool {
+		ri, rj := rank(ws[i].Name), rank(ws[j].Name)
+		if ri != rj {
+			return ri < rj
+		}
+		return ws[i].Name < ws[j].Name
+	})
+	return ws
+}
+
+// WorkloadNames returns the registered names in the suite's order.
+func WorkloadNames() []string {
+	var names []string
+	for _, w := range Workloads() {
+		names = append(names, w.Name)
+	}
+	return names
+}
+
+// ParseWorkloads turns a -workloads value ("all" or NAME,...) into
+// workloads in the suite's order; an unknown name is an error listing the
+// valid ones.
+func ParseWorkloads(value string) ([]Workload, error) {
+	value = strings.TrimSpace(value)
+	if value == "" || value == "all" {
+		return Workloads(), nil
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(value, ",") {
+		n = strings.TrimSpace(n)
+		if _, ok := workloads[n]; !ok {
+			return nil, fmt.Errorf("unknown workload %q (valid: all, %s)", n, strings.Join(WorkloadNames(), ", "))
+		}
+		want[n] = true
+	}
+	var ws []Workload
+	for _, w := range Workloads() {
+		if want[w.Name] {
+			ws = append(ws, w)
+		}
+	}
+	return ws, nil
+}
+
+// RunSuite runs ws with o and returns the whole results file: environment,
+// notes, skips and every result. The hooks in o are called as well as
+// recorded. A workload that fails is recorded as a skip with its error and
+// the suite goes on; only a cancelled ctx stops it early.
+func RunSuite(ctx context.Context, o Options, ws []Workload) (*results.File, error) {
+	f := &results.File{Version: results.FormatVersion, Env: CaptureEnv()}
+	f.Env.Quick, f.Env.Repeats = o.Quick, o.Repeats
+	f.Env.Pinning = pinningNote()
+	inner := o
+	o.Note = func(format string, args ...any) {
+		f.Notes = append(f.Notes, fmt.Sprintf(format, args...))
+		if inner.Note != nil {
+			inner.Note(format, args...)
+		}
+	}
+	o.Skip = func(what, reason, hint string) {
+		f.Skipped = append(f.Skipped, results.Skip{What: what, Reason: reason, Hint: hint})
+		if inner.Skip != nil {
+			inner.Skip(what, reason, hint)
+		}
+	}
+	for _, w := range ws {
+		if err := ctx.Err(); err != nil {
+			return f, err
+		}
+		err := w.Run(ctx, &o, func(r results.Result) {
+			if r.Workload == "" {
+				r.Workload = w.Name
+			}
+			f.Results = append(f.Results, r)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return f, ctx.Err()
+			}
+			o.Skip("workload "+w.Name, err.Error(), "rerun with -workloads "+w.Name+" to see it alone")
+		}
+	}
+	return f, nil
+}
+
+// TotalPoints is the number of points ws will emit under o.
+func TotalPoints(o *Options, ws []Workload) int {
+	n := 0
+	for _, w := range ws {
+		n += w.Points(o)
+	}
+	return n
+}
