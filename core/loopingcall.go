@@ -1,0 +1,140 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors of LoopingCall misuse.
+var (
+	// ErrLoopingCallRunning: Start on a LoopingCall that runs.
+	ErrLoopingCallRunning = errors.New("core: LoopingCall is already running")
+	// ErrLoopingCallNotRunning: Stop on a LoopingCall that does not run.
+	ErrLoopingCallNotRunning = errors.New("core: LoopingCall is not running")
+)
+
+// LoopingCall calls a function every interval on a Scheduler (Twisted's
+// task.LoopingCall). Beats are kept on the grid start + k*interval: a call
+// that overruns skips the beats it missed (counted by Skipped) instead of
+// drifting or bunching up. Use it on the scheduler's goroutine.
+type LoopingCall struct {
+	s        Scheduler
+	fn       func() error
+	tick     func()
+	interval time.Duration
+	start    time.Time
+	call     *DelayedCall
+	done     *Deferred
+	running  bool
+	gen      uint64 // bumped by Start and Stop, so a stale tick does nothing
+	lastBeat int64
+	skipped  uint64
+}
+
+// NewLoopingCall returns a stopped LoopingCall of fn on s.
+func NewLoopingCall(s Scheduler, fn func() error) *LoopingCall {
+	lc := &LoopingCall{s: s, fn: fn}
+	lc.tick = lc.run
+	return lc
+}
+
+// Start calls fn every interval, at once too if now is true. The returned
+// Deferred fires with the LoopingCall when Stop is called, or fails with
+// fn's error (a panic counts as one), which also stops the loop. An
+// interval of zero calls fn on every pass of the scheduler. Starting a
+// running LoopingCall or a negative interval gives a failed Deferred.
+func (lc *LoopingCall) Start(interval time.Duration, now bool) *Deferred {
+	if lc.running || interval < 0 || lc.fn == nil || lc.s == nil {
+		err := ErrLoopingCallRunning
+		if !lc.running {
+			err = fmt.Errorf("core: LoopingCall.Start: bad interval %v or no function/scheduler", interval)
+		}
+		d := NewDeferred(nil)
+		_ = d.Errback(err)
+		return d
+	}
+	lc.running, lc.interval, lc.skipped = true, interval, 0
+	lc.gen++
+	lc.done = NewDeferred(nil)
+	lc.start = lc.s.Now()
+	d := lc.done
+	if now {
+		lc.lastBeat = -1
+		lc.run()
+	} else {
+		lc.lastBeat = 0
+		lc.schedule()
+	}
+	return d
+}
+
+// Stop stops the calls and fires the Deferred Start returned.
+func (lc *LoopingCall) Stop() error {
+	if !lc.running {
+		return ErrLoopingCallNotRunning
+	}
+	lc.running = false
+	lc.gen++
+	if lc.call != nil {
+		_ = lc.call.Cancel()
+		lc.call = nil
+	}
+	d := lc.done
+	lc.done = nil
+	return d.Callback(lc)
+}
+
+// Running reports whether the LoopingCall is started.
+func (lc *LoopingCall) Running() bool { return lc.running }
+
+// Interval is the interval given to the last Start.
+func (lc *LoopingCall) Interval() time.Duration { return lc.interval }
+
+// Skipped counts the beats missed since Start because a call (or the
+// scheduler) ran late.
+func (lc *LoopingCall) Skipped() uint64 { return lc.skipped }
+
+func (lc *LoopingCall) run() {
+	lc.call = nil
+	if lc.interval > 0 {
+		beat := int64(lc.s.Now().Sub(lc.start) / lc.interval)
+		if beat > lc.lastBeat+1 {
+			lc.skipped += uint64(beat - lc.lastBeat - 1)
+		}
+		lc.lastBeat = beat
+	}
+	gen := lc.gen
+	err := lc.callFn()
+	if gen != lc.gen {
+		return // fn stopped (and maybe restarted) the loop itself
+	}
+	if err != nil {
+		lc.running = false
+		lc.gen++
+		d := lc.done
+		lc.done = nil
+		_ = d.Errback(err)
+		return
+	}
+	lc.schedule()
+}
+
+func (lc *LoopingCall) callFn() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("core: LoopingCall function panicked: %v", p)
+		}
+	}()
+	return lc.fn()
+}
+
+// schedule sets the next call on the next beat after now.
+func (lc *LoopingCall) schedule() {
+	var delay time.Duration
+	if lc.interval > 0 {
+		elapsed := lc.s.Now().Sub(lc.start)
+		delay = lc.interval - elapsed%lc.interval
+	}
+	lc.call = lc.s.CallLater(delay, lc.tick)
+}

@@ -1,0 +1,114 @@
+package core
+
+import "sync"
+
+// defaultPoolSize is the reactor pool's default maximum, as in Twisted.
+const defaultPoolSize = 10
+
+// workerPool runs blocking work off the loop (Twisted's reactor thread
+// pool: no worker at rest, at most max). Work queued before start waits;
+// stop lets queued work finish and joins the workers.
+type workerPool struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	queue   []func()
+	head    int
+	max     int
+	workers int
+	idle    int
+	started bool
+	wg      sync.WaitGroup
+}
+
+func (p *workerPool) init(max int) {
+	p.cond.L = &p.mu
+	p.max = max
+}
+
+// CallInThread runs fn on the loop's thread pool, which starts after
+// startup; work queued earlier waits for it. A nil fn is ignored.
+func (l *Loop) CallInThread(fn func()) {
+	if fn != nil {
+		l.pool.submit(fn)
+	}
+}
+
+// SuggestThreadPoolSize sets the pool's maximum number of workers (at
+// least 1).
+func (l *Loop) SuggestThreadPoolSize(n int) { l.pool.resize(max(n, 1)) }
+
+func (p *workerPool) submit(fn func()) {
+	p.mu.Lock()
+	p.queue = append(p.queue, fn)
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+// wakeLocked hands queued work to an idle worker or a new one.
+func (p *workerPool) wakeLocked() {
+	if !p.started {
+		return
+	}
+	for n := len(p.queue) - p.head; n > 0; n-- {
+		switch {
+		case p.idle > 0: // claim one waiter; it counts itself again if it waits again
+			p.idle--
+			p.cond.Signal()
+		case p.workers < p.max:
+			p.workers++
+			p.wg.Add(1)
+			go p.work()
+		default:
+			return
+		}
+	}
+}
+
+func (p *workerPool) resize(n int) {
+	p.mu.Lock()
+	p.max = n
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+func (p *workerPool) start() {
+	p.mu.Lock()
+	p.started = true
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+// stop lets the queued work finish, then joins every worker.
+func (p *workerPool) stop() {
+	p.mu.Lock()
+	p.started = false
+	p.idle = 0 // every waiter wakes
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+func (p *workerPool) work() {
+	defer p.wg.Done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		for p.head == len(p.queue) && p.started && p.workers <= p.max {
+			p.idle++
+			p.cond.Wait()
+		}
+		if p.head == len(p.queue) || p.workers > p.max {
+			p.workers--
+			return
+		}
+		fn := p.queue[p.head]
+		p.queue[p.head] = nil
+		p.head++
+		if p.head == len(p.queue) {
+			p.queue, p.head = p.queue[:0], 0
+		}
+		p.mu.Unlock()
+		protect("thread pool call", fn)
+		p.mu.Lock()
+	}
+}
