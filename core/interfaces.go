@@ -110,4 +110,5 @@ type Reactor interface {
 	ThreadCaller
 	FDSet
 	Lifecycle
+	TCP
 }

@@ -1,0 +1,240 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultConnectTimeout is the connection timeout ConnectTCP uses when given
+// zero, as in Twisted.
+const DefaultConnectTimeout = 30 * time.Second
+
+// Reasons a connection attempt fails, wrapped in a *ConnectError; socket
+// errors such as unix.ECONNREFUSED are wrapped as they are.
+var (
+	// ErrConnectTimeout: the peer did not answer within the timeout.
+	ErrConnectTimeout = errors.New("connection attempt timed out")
+	// ErrConnectCancelled: StopConnecting was called.
+	ErrConnectCancelled = errors.New("connection attempt cancelled")
+	// ErrNotConnecting is returned by StopConnecting when no attempt runs.
+	ErrNotConnecting = errors.New("core: not connecting")
+	// ErrConnectorBusy is returned by Connect while connecting or connected.
+	ErrConnectorBusy = errors.New("core: Connect called while connecting or connected")
+)
+
+// ConnectError is the reason given to ClientConnectionFailed.
+type ConnectError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("core: cannot connect to %s: %v", e.Addr, e.Err)
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// ClientFactory builds the protocol of an outgoing connection and hears how
+// it ended (Twisted's ClientFactory).
+type ClientFactory interface {
+	Factory
+	// ClientConnectionFailed is called when the attempt fails, with a
+	// *ConnectError.
+	ClientConnectionFailed(c *Connector, reason error)
+	// ClientConnectionLost is called after the protocol's ConnectionLost,
+	// with the same reason.
+	ClientConnectionLost(c *Connector, reason error)
+}
+
+type connectorState uint8
+
+const (
+	disconnected connectorState = iota
+	connecting
+	connected
+)
+
+// Connector drives one outgoing TCP connection: the attempt, its timeout
+// and, once connected, the transport (Twisted's tcp.Connector). Its methods
+// run on the loop's goroutine.
+type Connector struct {
+	loop    *Loop
+	addr    string
+	sa      unix.Sockaddr
+	family  int
+	factory ClientFactory
+	timeout time.Duration
+
+	state connectorState
+	fd    int          // the socket while connecting, else -1
+	timer *DelayedCall // the timeout, or a failure due on the next pass
+	conn  *tcpConn
+}
+
+// ConnectTCP starts connecting to addr ("host:port") and reports the
+// outcome to f: a protocol from f.BuildProtocol once connected, or
+// ClientConnectionFailed on refusal, error or timeout (zero means
+// DefaultConnectTimeout). The error is for a bad address or factory only;
+// everything else reaches f, never before the next pass.
+func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (*Connector, error) {
+	if f == nil {
+		return nil, errors.New("core: ConnectTCP with a nil ClientFactory")
+	}
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	sa, family, err := resolveTCP(addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &Connector{loop: l, addr: addr, sa: sa, family: family, factory: f, timeout: timeout, fd: -1}
+	return c, c.Connect()
+}
+
+// Connect starts a new attempt, for instance after a failure or loss (as a
+// reconnecting factory does). It fails with ErrConnectorBusy unless
+// disconnected.
+func (c *Connector) Connect() error {
+	if c.state != disconnected {
+		return ErrConnectorBusy
+	}
+	c.state = connecting
+	fd, err := unix.Socket(c.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		c.failNextPass(fmt.Errorf("socket: %w", err))
+		return nil
+	}
+	if err := unix.Connect(fd, c.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
+		_ = unix.Close(fd)
+		c.failNextPass(err)
+		return nil
+	}
+	c.fd = fd
+	if err := c.loop.AddWriter(c); err != nil {
+		c.closeSocket()
+		c.failNextPass(err)
+		return nil
+	}
+	c.timer = c.loop.CallLater(c.timeout, func() { c.fail(ErrConnectTimeout) })
+	return nil
+}
+
+// failNextPass reports err on the next pass, so the factory never hears of
+// it inside ConnectTCP or Connect.
+func (c *Connector) failNextPass(err error) {
+	c.timer = c.loop.CallLater(0, func() { c.fail(err) })
+}
+
+// StopConnecting abandons the attempt: the factory gets
+// ClientConnectionFailed with ErrConnectCancelled.
+func (c *Connector) StopConnecting() error {
+	if c.state != connecting {
+		return ErrNotConnecting
+	}
+	c.fail(ErrConnectCancelled)
+	return nil
+}
+
+// Disconnect stops connecting, or loses the connection once connected.
+func (c *Connector) Disconnect() {
+	switch c.state {
+	case connecting:
+		c.fail(ErrConnectCancelled)
+	case connected:
+		c.conn.LoseConnection()
+	}
+}
+
+// GetDestination is the address being connected to.
+func (c *Connector) GetDestination() net.Addr { return tcpAddrOf(c.sa) }
+
+// Fileno returns the socket while connecting, else -1.
+func (c *Connector) Fileno() int { return c.fd }
+
+// DoWrite runs when the connecting socket is writable: the attempt is over,
+// and SO_ERROR tells how it went.
+func (c *Connector) DoWrite() error {
+	if c.state != connecting || c.fd < 0 {
+		return nil
+	}
+	errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	switch {
+	case err != nil:
+		c.fail(err)
+		return nil
+	case errno != 0:
+		c.fail(unix.Errno(errno))
+		return nil
+	}
+	c.stopTimer()
+	c.loop.RemoveWriter(c)
+	fd := c.fd
+	c.fd = -1
+	c.state = connected
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	peer := tcpAddrOf(c.sa)
+	conn := newTCPConn(c.loop, fd, peer)
+	conn.connector = c
+	c.conn = conn
+	proto := c.buildProtocol(peer)
+	if proto == nil {
+		// As in Twisted: a plain protocol that closes at once.
+		conn.start(&BaseProtocol{})
+		conn.LoseConnection()
+		return nil
+	}
+	conn.start(proto)
+	return nil
+}
+
+// buildProtocol asks the factory, treating a panic like a nil protocol.
+func (c *Connector) buildProtocol(peer net.Addr) (proto Protocol) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Printf("core: BuildProtocol of %T panicked: %v", c.factory, r)
+			proto = nil
+		}
+	}()
+	return c.factory.BuildProtocol(peer)
+}
+
+// ConnectionLost is how the loop drops a connecting socket (at shutdown).
+func (c *Connector) ConnectionLost(reason error) { c.fail(reason) }
+
+// fail ends the attempt and tells the factory.
+func (c *Connector) fail(reason error) {
+	if c.state != connecting {
+		return
+	}
+	c.state = disconnected
+	c.stopTimer()
+	c.closeSocket()
+	c.factory.ClientConnectionFailed(c, &ConnectError{Addr: c.addr, Err: reason})
+}
+
+func (c *Connector) stopTimer() {
+	if c.timer != nil {
+		_ = c.timer.Cancel() // fails harmlessly when it is the call running now
+		c.timer = nil
+	}
+}
+
+func (c *Connector) closeSocket() {
+	if c.fd >= 0 {
+		c.loop.RemoveWriter(c)
+		_ = unix.Close(c.fd)
+		c.fd = -1
+	}
+}
+
+// connectionLost is called by the transport after its protocol heard.
+func (c *Connector) connectionLost(reason error) {
+	c.state = disconnected
+	c.conn = nil
+	c.factory.ClientConnectionLost(c, reason)
+}

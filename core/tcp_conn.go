@@ -1,0 +1,458 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// Transport tuning, as in Twisted's abstract.FileDescriptor.
+const (
+	// HighWaterMark is the buffered byte count above which a streaming
+	// producer is paused (exactly HighWaterMark does not pause).
+	HighWaterMark = 64 << 10
+	// readBufferSize is the size of the loop's shared read buffer: one
+	// read syscall per readiness reads at most this much.
+	readBufferSize = 64 << 10
+	// sendLimit caps one write syscall from the buffer, so one connection
+	// with a large backlog does not starve the others in a pass.
+	sendLimit = 128 << 10
+	// keepBufferCap is the largest write buffer kept for reuse once drained;
+	// bigger ones are released so an idle connection holds little memory.
+	keepBufferCap = 64 << 10
+)
+
+// ErrProducerRegistered is returned by RegisterProducer when a producer is
+// already registered.
+var ErrProducerRegistered = errors.New("core: a producer is already registered on this transport")
+
+// tcpConn is one connected TCP socket: the Transport its Protocol writes to,
+// and the Read/WriteDescriptor the loop dispatches to.
+type tcpConn struct {
+	loop  *Loop
+	fd    int
+	proto Protocol
+	rbuf  *[readBufferSize]byte // the loop's shared read buffer
+	// connector is set for client connections, to report the loss.
+	connector *Connector
+
+	host, peer net.Addr
+
+	// pending is the write buffer: bytes pending[off:] are still to send.
+	pending []byte
+	off     int
+	// writeErr is a send error seen inside Write, reported on the next
+	// DoWrite so the protocol is never told re-entrantly.
+	writeErr error
+
+	producer       PullProducer
+	streaming      bool
+	producerPaused bool
+
+	reading, writing bool // registered with the loop
+	readPaused       bool // the transport was paused as a producer
+	readShut         bool // the peer shut its write side (half-close)
+	disconnecting    bool // LoseConnection called: flush, then close
+	writeClosing     bool // LoseWriteConnection called: flush, then shut
+	writeShut        bool // our write side is shut
+	aborted          bool
+	lost             bool // ConnectionLost ran (or is scheduled)
+}
+
+// newTCPConn wraps a connected non-blocking socket.
+func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
+	return &tcpConn{loop: l, fd: fd, peer: peer, rbuf: l.tcpReadBuffer()}
+}
+
+// start attaches the protocol, starts reading and calls ConnectionMade.
+func (c *tcpConn) start(p Protocol) {
+	c.proto = p
+	c.startReading()
+	defer c.recoverAs("ConnectionMade")
+	p.ConnectionMade(c)
+}
+
+// recoverAs turns a panic in the protocol's method into the connection's
+// loss reason; the loop goes on. Call it deferred.
+func (c *tcpConn) recoverAs(method string) {
+	if r := recover(); r != nil {
+		c.ConnectionLost(panicReason(method, r))
+	}
+}
+
+// panicReason makes an error of a recovered panic value, wrapping it when
+// it is an error.
+func panicReason(method string, r any) error {
+	if err, ok := r.(error); ok {
+		return fmt.Errorf("core: %s panicked: %w", method, err)
+	}
+	return fmt.Errorf("core: %s panicked: %v", method, r)
+}
+
+func (c *tcpConn) startReading() {
+	if !c.reading && !c.lost && !c.readPaused && !c.readShut && !c.disconnecting {
+		c.reading = true
+		if err := c.loop.AddReader(c); err != nil {
+			c.reading = false
+			c.lostNextPass(fmt.Errorf("%w: %v", ErrConnectionLost, err))
+		}
+	}
+}
+
+func (c *tcpConn) stopReading() {
+	if c.reading {
+		c.reading = false
+		c.loop.RemoveReader(c)
+	}
+}
+
+func (c *tcpConn) startWriting() {
+	if !c.writing && !c.lost {
+		c.writing = true
+		if err := c.loop.AddWriter(c); err != nil {
+			c.writing = false
+			c.lostNextPass(fmt.Errorf("%w: %v", ErrConnectionLost, err))
+		}
+	}
+}
+
+func (c *tcpConn) stopWriting() {
+	if c.writing {
+		c.writing = false
+		c.loop.RemoveWriter(c)
+	}
+}
+
+// Fileno returns the socket, or -1 once it is closed.
+func (c *tcpConn) Fileno() int { return c.fd }
+
+// DoRead reads once into the loop's shared buffer and hands the bytes to
+// the protocol.
+func (c *tcpConn) DoRead() error {
+	if !c.reading {
+		return nil
+	}
+	buf := c.rbuf[:]
+	n, err := unix.Read(c.fd, buf)
+	c.loop.countRead()
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+	case err != nil:
+		c.ConnectionLost(fmt.Errorf("%w: read: %w", ErrConnectionLost, err))
+	case n == 0:
+		c.readEOF()
+	default:
+		c.dataReceived(buf[:n])
+	}
+	return nil
+}
+
+func (c *tcpConn) dataReceived(b []byte) {
+	defer c.recoverAs("DataReceived")
+	c.proto.DataReceived(b)
+}
+
+// readEOF handles the peer shutting its write side.
+func (c *tcpConn) readEOF() {
+	hc, ok := c.proto.(HalfCloseableProtocol)
+	if !ok {
+		c.ConnectionLost(ErrConnectionDone)
+		return
+	}
+	c.stopReading()
+	c.readShut = true
+	defer c.recoverAs("ReadConnectionLost")
+	hc.ReadConnectionLost()
+}
+
+// Write sends b now if nothing is queued, and buffers what did not go out.
+func (c *tcpConn) Write(b []byte) {
+	if len(b) == 0 || c.lost || c.writeShut || c.aborted {
+		return
+	}
+	if c.buffered() == 0 && c.writeErr == nil {
+		n, err := unix.Write(c.fd, b)
+		c.loop.countWrite()
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			c.writeErr = err
+			c.startWriting()
+			return
+		}
+		if n > 0 {
+			b = b[n:]
+		}
+		if len(b) == 0 {
+			return
+		}
+	}
+	c.appendPending(b)
+	c.startWriting()
+	c.checkHighWater()
+}
+
+// WriteSequence writes the slices in order, as one Write of their
+// concatenation: one writev syscall when nothing is queued.
+func (c *tcpConn) WriteSequence(bs [][]byte) {
+	if c.lost || c.writeShut || c.aborted {
+		return
+	}
+	if c.buffered() == 0 && c.writeErr == nil && len(bs) <= maxIovecs {
+		n, err := unix.Writev(c.fd, bs)
+		c.loop.countWrite()
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			c.writeErr = err
+			c.startWriting()
+			return
+		}
+		for n > 0 && len(bs) > 0 {
+			k := min(n, len(bs[0]))
+			n -= k
+			if bs[0] = bs[0][k:]; len(bs[0]) == 0 {
+				bs = bs[1:]
+			}
+		}
+	}
+	queued := false
+	for _, b := range bs {
+		if len(b) > 0 {
+			c.appendPending(b)
+			queued = true
+		}
+	}
+	if queued {
+		c.startWriting()
+		c.checkHighWater()
+	}
+}
+
+// maxIovecs bounds the slices WriteSequence hands to one writev, well
+// under IOV_MAX; longer sequences are buffered and flushed by DoWrite.
+const maxIovecs = 64
+
+func (c *tcpConn) buffered() int { return len(c.pending) - c.off }
+
+// appendPending copies b into the write buffer, sliding the unsent part to
+// the front instead of growing when that makes room.
+func (c *tcpConn) appendPending(b []byte) {
+	if c.off > 0 && len(c.pending)+len(b) > cap(c.pending) {
+		n := copy(c.pending, c.pending[c.off:])
+		c.pending, c.off = c.pending[:n], 0
+	}
+	c.pending = append(c.pending, b...)
+}
+
+// checkHighWater pauses a streaming producer once the buffer passes the mark.
+func (c *tcpConn) checkHighWater() {
+	if c.streaming && !c.producerPaused && c.producer != nil && c.buffered() > HighWaterMark {
+		c.producerPaused = true
+		c.producer.(PushProducer).PauseProducing()
+	}
+}
+
+// DoWrite flushes the buffer; once it is empty it resumes the producer and
+// finishes a pending LoseConnection or LoseWriteConnection.
+func (c *tcpConn) DoWrite() error {
+	if c.lost || !c.writing {
+		return nil
+	}
+	if c.writeErr != nil {
+		c.ConnectionLost(fmt.Errorf("%w: write: %w", ErrConnectionLost, c.writeErr))
+		return nil
+	}
+	if c.buffered() > 0 {
+		end := min(len(c.pending), c.off+sendLimit)
+		n, err := unix.Write(c.fd, c.pending[c.off:end])
+		c.loop.countWrite()
+		switch {
+		case err == unix.EAGAIN || err == unix.EINTR:
+			return nil
+		case err != nil:
+			c.ConnectionLost(fmt.Errorf("%w: write: %w", ErrConnectionLost, err))
+			return nil
+		}
+		if c.off += n; c.buffered() > 0 {
+			return nil
+		}
+		c.resetPending()
+	}
+	c.stopWriting()
+	if c.producer != nil && (!c.streaming || c.producerPaused) {
+		c.producerPaused = false
+		c.producer.ResumeProducing()
+		if c.lost || c.buffered() > 0 {
+			return nil
+		}
+	}
+	// A closing connection waits for a producer only while it writes.
+	switch {
+	case c.disconnecting:
+		c.ConnectionLost(ErrConnectionDone)
+	case c.writeClosing && !c.writeShut:
+		c.shutWrite()
+	}
+	return nil
+}
+
+// resetPending empties the buffer, keeping its memory unless it grew big.
+func (c *tcpConn) resetPending() {
+	if cap(c.pending) > keepBufferCap {
+		c.pending = nil
+	} else {
+		c.pending = c.pending[:0]
+	}
+	c.off = 0
+}
+
+// shutWrite half-closes the socket and tells the protocol.
+func (c *tcpConn) shutWrite() {
+	c.writeShut = true
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		c.ConnectionLost(fmt.Errorf("%w: shutdown: %w", ErrConnectionLost, err))
+		return
+	}
+	if wc, ok := c.proto.(WriteClosedProtocol); ok {
+		defer c.recoverAs("WriteConnectionLost")
+		wc.WriteConnectionLost()
+	}
+}
+
+// LoseConnection stops reading, flushes the buffer, then closes. The
+// protocol hears ConnectionLost(ErrConnectionDone) on a later pass.
+func (c *tcpConn) LoseConnection() {
+	if c.lost || c.disconnecting || c.aborted {
+		return
+	}
+	c.disconnecting = true
+	c.stopReading()
+	if c.writeShut {
+		c.lostNextPass(ErrConnectionDone)
+		return
+	}
+	c.startWriting()
+}
+
+// LoseWriteConnection flushes the buffer, then shuts the write side.
+func (c *tcpConn) LoseWriteConnection() {
+	if c.lost || c.writeClosing || c.aborted {
+		return
+	}
+	c.writeClosing = true
+	c.startWriting()
+}
+
+// AbortConnection drops the buffer and closes with a reset; the protocol
+// hears ConnectionLost(ErrConnectionAborted) on the next pass.
+func (c *tcpConn) AbortConnection() {
+	if c.lost || c.aborted {
+		return
+	}
+	c.aborted = true
+	c.pending, c.off = nil, 0
+	c.stopReading()
+	c.stopWriting()
+	c.lostNextPass(ErrConnectionAborted)
+}
+
+// lostNextPass schedules ConnectionLost, so a protocol calling in is never
+// told re-entrantly.
+func (c *tcpConn) lostNextPass(reason error) {
+	c.loop.CallLater(0, func() { c.ConnectionLost(reason) })
+}
+
+// ConnectionLost closes the socket and tells the producer, the protocol and
+// (for clients) the factory, once.
+func (c *tcpConn) ConnectionLost(reason error) {
+	if c.lost {
+		return
+	}
+	c.lost = true
+	c.stopReading()
+	c.stopWriting()
+	if c.aborted {
+		// SO_LINGER {on, 0} makes close send RST instead of FIN.
+		_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	}
+	_ = unix.Close(c.fd)
+	c.fd = -1
+	c.pending, c.off = nil, 0
+	if p := c.producer; p != nil {
+		c.producer = nil
+		p.StopProducing()
+	}
+	c.tellLost(reason)
+	if c.connector != nil {
+		c.connector.connectionLost(reason)
+	}
+}
+
+// tellLost calls the protocol's ConnectionLost; a panic there is logged,
+// since the connection is already gone.
+func (c *tcpConn) tellLost(reason error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Printf("core: ConnectionLost of %T panicked: %v", c.proto, r)
+		}
+	}()
+	c.proto.ConnectionLost(reason)
+}
+
+// GetHost is the local address (empty once the connection is gone, if it
+// was never asked before).
+func (c *tcpConn) GetHost() net.Addr {
+	if c.host == nil {
+		if c.fd < 0 {
+			return &net.TCPAddr{}
+		}
+		c.host = localAddr(c.fd)
+	}
+	return c.host
+}
+
+// GetPeer is the remote address.
+func (c *tcpConn) GetPeer() net.Addr { return c.peer }
+
+// RegisterProducer attaches p; see Transport.
+func (c *tcpConn) RegisterProducer(p PullProducer, streaming bool) error {
+	if c.producer != nil {
+		return ErrProducerRegistered
+	}
+	if _, ok := p.(PushProducer); streaming && !ok {
+		return errors.New("core: a streaming producer must implement PushProducer")
+	}
+	if c.lost || c.aborted {
+		p.StopProducing()
+		return nil
+	}
+	c.producer, c.streaming, c.producerPaused = p, streaming, false
+	if !streaming {
+		p.ResumeProducing()
+	}
+	return nil
+}
+
+// UnregisterProducer detaches the producer; a pending LoseConnection or
+// LoseWriteConnection that waited for it proceeds.
+func (c *tcpConn) UnregisterProducer() {
+	c.producer, c.streaming, c.producerPaused = nil, false, false
+	if c.disconnecting || c.writeClosing {
+		c.startWriting()
+	}
+}
+
+// PauseProducing stops reading from the socket.
+func (c *tcpConn) PauseProducing() {
+	c.readPaused = true
+	c.stopReading()
+}
+
+// ResumeProducing reads again, unless the connection is closing or gone.
+func (c *tcpConn) ResumeProducing() {
+	c.readPaused = false
+	c.startReading()
+}
+
+// StopProducing is LoseConnection.
+func (c *tcpConn) StopProducing() { c.LoseConnection() }

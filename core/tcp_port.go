@@ -1,0 +1,240 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// listenBacklog is the accept queue asked of listen(2); the kernel caps it
+// at net.core.somaxconn. Benchmarks open thousands of connections at once.
+const listenBacklog = 4096
+
+// Accept batch sizes, as in Twisted's tcp.Port.numberAccepts.
+const (
+	initialAccepts = 100
+	acceptsGrowth  = 20
+)
+
+// acceptRetry is how long a listener rests when it ran out of descriptors
+// and has no reserve left to free.
+const acceptRetry = 100 * time.Millisecond
+
+// ListenError is a failure to listen (Twisted's CannotListenError).
+type ListenError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ListenError) Error() string {
+	return fmt.Sprintf("core: cannot listen on %s: %v", e.Addr, e.Err)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// Port is a listening TCP socket that builds a protocol for every accepted
+// connection (Twisted's tcp.Port).
+type Port struct {
+	loop    *Loop
+	fd      int
+	factory Factory
+	addr    *net.TCPAddr
+
+	numberAccepts int
+	// reserve is an open /dev/null kept to be closed when accept runs out
+	// of descriptors, so the waiting clients can be accepted and closed
+	// instead of leaving the listener readable forever (a busy loop).
+	reserve   int
+	exhausted bool // descriptors ran out in this burst (logged once)
+
+	closed  bool
+	stopped *Deferred // fired on the pass after the socket closes
+}
+
+// ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
+// Port.GetHost) and serves every accepted connection with a protocol from
+// f. Call it on the loop's goroutine or before Run.
+func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
+	if f == nil {
+		return nil, &ListenError{Addr: addr, Err: errors.New("nil Factory")}
+	}
+	sa, family, err := resolveTCP(addr)
+	if err != nil {
+		return nil, &ListenError{Addr: addr, Err: err}
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("socket: %w", err)}
+	}
+	fail := func(step string, err error) (*Port, error) {
+		_ = unix.Close(fd)
+		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("%s: %w", step, err)}
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail("setsockopt SO_REUSEADDR", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	if err := unix.Listen(fd, listenBacklog); err != nil {
+		return fail("listen", err)
+	}
+	reserve, err := openReserve()
+	if err != nil {
+		return fail("reserve a descriptor", err)
+	}
+	p := &Port{loop: l, fd: fd, factory: f, addr: localAddr(fd), numberAccepts: initialAccepts, reserve: reserve}
+	if err := l.AddReader(p); err != nil {
+		_ = unix.Close(reserve)
+		return fail("watch", err)
+	}
+	return p, nil
+}
+
+// openReserve opens the descriptor a Port frees when it runs out.
+func openReserve() (int, error) {
+	return unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+}
+
+// GetHost is the address the port listens on, with the real port number
+// when port 0 was asked.
+func (p *Port) GetHost() net.Addr { return p.addr }
+
+// Fileno returns the listening socket, or -1 once it is closed.
+func (p *Port) Fileno() int { return p.fd }
+
+// DoRead accepts up to numberAccepts waiting connections, growing the
+// batch when it was filled and shrinking it to what came otherwise.
+func (p *Port) DoRead() error {
+	accepted := 0
+	for accepted < p.numberAccepts && !p.closed {
+		fd, sa, err := unix.Accept4(p.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+		case unix.EAGAIN:
+			p.resize(accepted)
+			return nil
+		case unix.EINTR, unix.EPERM, unix.EPROTO:
+			continue
+		case unix.EMFILE, unix.ENFILE:
+			p.shedWaiting(err)
+			p.resize(accepted)
+			return nil
+		default: // ENOBUFS, ENOMEM, ECONNABORTED and the unexpected
+			log.Printf("core: could not accept new connection on %v: %v", p.addr, err)
+			p.resize(accepted)
+			return nil
+		}
+		accepted++
+		p.exhausted = false
+		p.serve(fd, sa)
+	}
+	p.resize(accepted)
+	return nil
+}
+
+func (p *Port) resize(accepted int) {
+	if accepted == p.numberAccepts {
+		p.numberAccepts += acceptsGrowth
+	} else {
+		p.numberAccepts = max(1, accepted)
+	}
+}
+
+// serve wraps an accepted socket in a transport for the factory's protocol;
+// a nil protocol closes the socket.
+func (p *Port) serve(fd int, sa unix.Sockaddr) {
+	peer := tcpAddrOf(sa)
+	proto := p.buildProtocol(peer)
+	if proto == nil {
+		_ = unix.Close(fd)
+		return
+	}
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	c := newTCPConn(p.loop, fd, peer)
+	c.start(proto)
+}
+
+// buildProtocol asks the factory, treating a panic like a nil protocol.
+func (p *Port) buildProtocol(peer net.Addr) (proto Protocol) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Printf("core: BuildProtocol of %T panicked: %v", p.factory, r)
+			proto = nil
+		}
+	}()
+	return p.factory.BuildProtocol(peer)
+}
+
+// shedWaiting handles running out of descriptors: it frees the reserve,
+// accepts and closes every waiting client, then reserves again. Without a
+// reserve the listener would stay readable and the loop would spin.
+func (p *Port) shedWaiting(cause error) {
+	if !p.exhausted {
+		p.exhausted = true
+		log.Printf("core: out of file descriptors accepting on %v (%v); closing waiting clients", p.addr, cause)
+	}
+	if p.reserve >= 0 {
+		_ = unix.Close(p.reserve)
+		p.reserve = -1
+		for {
+			fd, _, err := unix.Accept4(p.fd, unix.SOCK_CLOEXEC)
+			if err != nil {
+				break
+			}
+			_ = unix.Close(fd)
+		}
+		if fd, err := openReserve(); err == nil {
+			p.reserve = fd
+			return
+		}
+	}
+	// No reserve to spend: stop watching the listener for a moment
+	// rather than finding it readable on every pass.
+	p.loop.RemoveReader(p)
+	p.loop.CallLater(acceptRetry, func() {
+		if p.closed {
+			return
+		}
+		if fd, err := openReserve(); err == nil {
+			p.reserve = fd
+		}
+		if err := p.loop.AddReader(p); err != nil {
+			log.Printf("core: cannot watch %v again: %v", p.addr, err)
+		}
+	})
+}
+
+// StopListening closes the listening socket; accepted connections stay.
+// The Deferred fires on the next pass, once the port is closed.
+func (p *Port) StopListening() *Deferred {
+	if p.stopped == nil {
+		p.stopped = NewDeferred(nil)
+		p.ConnectionLost(ErrConnectionDone)
+	}
+	return p.stopped
+}
+
+// ConnectionLost closes the socket and the reserve, once.
+func (p *Port) ConnectionLost(error) {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	p.loop.RemoveReader(p)
+	_ = unix.Close(p.fd)
+	p.fd = -1
+	if p.reserve >= 0 {
+		_ = unix.Close(p.reserve)
+		p.reserve = -1
+	}
+	if p.stopped == nil {
+		p.stopped = NewDeferred(nil)
+	}
+	d := p.stopped
+	p.loop.CallLater(0, func() { _ = d.Callback(nil) })
+}
