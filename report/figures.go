@@ -1,0 +1,489 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// Figure is everything one plot draws and the table under it shows. It is
+// computed from the results alone (see figures), so its data is tested
+// without drawing.
+type Figure struct {
+	ID     string // file name stem and HTML id
+	Title  string
+	XLabel string
+	YLabel string
+	XUnit  unit
+	YUnit  unit
+	LogX   bool
+	LogY   bool
+	// Bars draws grouped bars, one group per category and one bar per
+	// series; a point's X is then its category's index.
+	Bars       bool
+	Categories []string
+	Series     []Series
+	// Lower says smaller values are better (costs); otherwise larger are.
+	Lower bool
+	// Ref names the reference implementation of the ratio column; "raw"
+	// means each backend's own raw floor.
+	Ref   string
+	Notes []string // omitted points, missing data
+	Text  string   // why the curves look as they do, from the data
+}
+
+// Series is one implementation's line or bars.
+type Series struct {
+	Impl   string
+	Points []Point
+}
+
+// Point is one x value's summary over the repeats.
+type Point struct {
+	X           float64
+	Y           Summary
+	ClientBound bool // the load generator passed 90% of its core
+	// Lost, for the fairness figure, breaks the connections down.
+	Starved, Dropped, NeverConnected, WorstLost float64
+}
+
+// index groups a file's results by workload.
+type index map[string][]*results.Result
+
+func newIndex(f *results.File) index {
+	ix := index{}
+	for i := range f.Results {
+		r := &f.Results[i]
+		ix[r.Workload] = append(ix[r.Workload], r)
+	}
+	return ix
+}
+
+// paramFloat returns r's numeric parameter key.
+func paramFloat(r *results.Result, key string) (float64, bool) {
+	v, ok := r.Params[key]
+	if !ok {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	return x, err == nil
+}
+
+// values returns the metric from every sample that has it.
+func values(r *results.Result, metric string) []float64 {
+	var xs []float64
+	for _, s := range r.Samples {
+		if v, ok := s.Metrics[metric]; ok && !math.IsNaN(v) {
+			xs = append(xs, v)
+		}
+	}
+	return xs
+}
+
+// clientBound reports whether most samples had the load generator past
+// 90% of its core.
+func clientBound(r *results.Result) bool {
+	n, bound := 0, 0
+	for _, s := range r.Samples {
+		v, ok := s.Metrics[results.ClientBound]
+		if !ok {
+			v, ok = s.Metrics[results.ClientCPUPercent]
+			v = b2f(ok && v > 90)
+		}
+		if ok {
+			n++
+			if v >= 1 {
+				bound++
+			}
+		}
+	}
+	return n > 0 && 2*bound > n
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// lineSpec describes a line figure: metric against a numeric parameter.
+type lineSpec struct {
+	id, title, xlabel, ylabel string
+	workload, xParam, metric  string
+	filter                    map[string]string
+	xUnit, yUnit              unit
+	logX, logY, lower         bool
+	ref                       string
+}
+
+// lineFigure builds a line figure from ix; nil when no result matches.
+func lineFigure(ix index, sp lineSpec) *Figure {
+	fig := &Figure{ID: sp.id, Title: sp.title, XLabel: sp.xlabel, YLabel: sp.ylabel,
+		XUnit: sp.xUnit, YUnit: sp.yUnit, LogX: sp.logX, LogY: sp.logY, Lower: sp.lower, Ref: sp.ref}
+	byImpl := map[string][]Point{}
+	omitted := 0
+	for _, r := range ix[sp.workload] {
+		if !matches(r, sp.filter) {
+			continue
+		}
+		x, ok := paramFloat(r, sp.xParam)
+		vs := values(r, sp.metric)
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		p := Point{X: x, Y: summarize(vs), ClientBound: clientBound(r)}
+		if (sp.logX && x <= 0) || (sp.logY && p.Y.Median <= 0) {
+			omitted++
+			continue
+		}
+		byImpl[r.Impl] = append(byImpl[r.Impl], p)
+	}
+	if len(byImpl) == 0 {
+		return nil
+	}
+	if omitted > 0 {
+		fig.Notes = append(fig.Notes, fmt.Sprintf("%d point(s) with a zero or negative value are left out: a log axis cannot show them.", omitted))
+	}
+	fig.Series = seriesOf(byImpl)
+	fig.Notes = append(fig.Notes, missingPoints(fig)...)
+	return fig
+}
+
+func matches(r *results.Result, filter map[string]string) bool {
+	for k, v := range filter {
+		if r.Params[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// seriesOf orders the series by implementation and each one's points by x.
+func seriesOf(byImpl map[string][]Point) []Series {
+	impls := make([]string, 0, len(byImpl))
+	for impl := range byImpl {
+		impls = append(impls, impl)
+	}
+	sortImpls(impls)
+	out := make([]Series, 0, len(impls))
+	for _, impl := range impls {
+		pts := byImpl[impl]
+		sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+		out = append(out, Series{Impl: impl, Points: pts})
+	}
+	return out
+}
+
+// xs returns every x value any series has, ascending.
+func (f *Figure) xs() []float64 {
+	seen := map[float64]bool{}
+	var out []float64
+	for _, s := range f.Series {
+		for _, p := range s.Points {
+			if !seen[p.X] {
+				seen[p.X] = true
+				out = append(out, p.X)
+			}
+		}
+	}
+	sort.Float64s(out)
+	return out
+}
+
+// at returns the series' point at x.
+func (s *Series) at(x float64) (Point, bool) {
+	for _, p := range s.Points {
+		if p.X == x {
+			return p, true
+		}
+	}
+	return Point{}, false
+}
+
+// series returns the series of impl.
+func (f *Figure) series(impl string) *Series {
+	for i := range f.Series {
+		if f.Series[i].Impl == impl {
+			return &f.Series[i]
+		}
+	}
+	return nil
+}
+
+// missingPoints names the x values a series lacks that others have, so a
+// partial run or a peer that gave up is visible.
+func missingPoints(f *Figure) []string {
+	all := f.xs()
+	var notes []string
+	for _, s := range f.Series {
+		var miss []string
+		for _, x := range all {
+			if _, ok := s.at(x); !ok {
+				miss = append(miss, f.xLabelOf(x))
+			}
+		}
+		if len(miss) > 0 {
+			notes = append(notes, fmt.Sprintf("%s has no result at %s.", displayName(s.Impl), strings.Join(miss, ", ")))
+		}
+	}
+	return notes
+}
+
+// xLabelOf prints an x value (or category) of f.
+func (f *Figure) xLabelOf(x float64) string {
+	if f.Bars {
+		if i := int(x); i >= 0 && i < len(f.Categories) {
+			return f.Categories[i]
+		}
+	}
+	return f.XUnit.format(x)
+}
+
+// ratio is p's median over the reference's at the same x; ok is false
+// when there is no reference point.
+func (f *Figure) ratio(s *Series, p Point) (float64, bool) {
+	if f.Ref == "" {
+		return 0, false
+	}
+	ref := f.Ref
+	if ref == "raw" {
+		if strings.HasPrefix(s.Impl, "raw-") {
+			return 0, false
+		}
+		ref = "raw-" + s.Impl
+	}
+	if s.Impl == ref {
+		return 0, false
+	}
+	rs := f.series(ref)
+	if rs == nil {
+		return 0, false
+	}
+	rp, ok := rs.at(p.X)
+	if !ok || rp.Y.Median == 0 {
+		return 0, false
+	}
+	return p.Y.Median / rp.Y.Median, true
+}
+
+// barSpec describes a bar figure: one metric per implementation, grouped
+// into categories.
+type barSpec struct {
+	id, title, ylabel string
+	workloads         []string
+	metric            string
+	// category names a result's group; results with the same category
+	// are bars side by side.
+	category    func(r *results.Result) string
+	yUnit       unit
+	logY, lower bool
+	ref         string
+}
+
+// barFigure builds a bar figure from ix; nil when no result matches.
+func barFigure(ix index, sp barSpec) *Figure {
+	fig := &Figure{ID: sp.id, Title: sp.title, YLabel: sp.ylabel, YUnit: sp.yUnit,
+		LogY: sp.logY, Lower: sp.lower, Ref: sp.ref, Bars: true}
+	type bar struct {
+		cat string
+		p   Point
+	}
+	byImpl := map[string][]bar{}
+	var cats []string
+	seen := map[string]bool{}
+	omitted := 0
+	for _, w := range sp.workloads {
+		for _, r := range ix[w] {
+			vs := values(r, sp.metric)
+			if len(vs) == 0 {
+				continue
+			}
+			p := Point{Y: summarize(vs), ClientBound: clientBound(r)}
+			if sp.logY && p.Y.Median <= 0 {
+				omitted++
+				continue
+			}
+			c := sp.category(r)
+			if !seen[c] {
+				seen[c] = true
+				cats = append(cats, c)
+			}
+			byImpl[r.Impl] = append(byImpl[r.Impl], bar{c, p})
+		}
+	}
+	if len(byImpl) == 0 {
+		return nil
+	}
+	catIndex := map[string]int{}
+	for i, c := range cats {
+		catIndex[c] = i
+	}
+	fig.Categories = cats
+	pts := map[string][]Point{}
+	for impl, bars := range byImpl {
+		for _, b := range bars {
+			b.p.X = float64(catIndex[b.cat])
+			pts[impl] = append(pts[impl], b.p)
+		}
+	}
+	if omitted > 0 {
+		fig.Notes = append(fig.Notes, fmt.Sprintf("%d bar(s) with a zero or negative value are left out: a log axis cannot show them.", omitted))
+	}
+	fig.Series = seriesOf(pts)
+	fig.Notes = append(fig.Notes, missingPoints(fig)...)
+	return fig
+}
+
+// fairnessFigure counts the connections an echo server did not serve
+// (starved, dropped, never connected) against C, per implementation. It
+// shows the median run and keeps the worst run for the table, so a loss
+// is never averaged away.
+func fairnessFigure(ix index, size string) *Figure {
+	fig := &Figure{ID: "fairness-" + size, Title: "Connections not served, " + size + " B messages",
+		XLabel: "connections (C)", YLabel: "connections lost (median run)", XUnit: unitCount, YUnit: unitCount,
+		LogX: true, Lower: true}
+	byImpl := map[string][]Point{}
+	for _, r := range ix["echo"] {
+		if r.Params["size"] != size {
+			continue
+		}
+		c, ok := paramFloat(r, "conns")
+		if !ok || c <= 0 {
+			continue
+		}
+		var lost, starved, dropped, never []float64
+		for _, s := range r.Samples {
+			st, sok := s.Metrics[results.Starved]
+			dr, dok := s.Metrics[results.Dropped]
+			nc, nok := s.Metrics[results.NeverConnected]
+			if !sok && !dok && !nok {
+				continue
+			}
+			starved, dropped, never = append(starved, st), append(dropped, dr), append(never, nc)
+			lost = append(lost, st+dr+nc)
+		}
+		if len(lost) == 0 {
+			continue
+		}
+		worst := 0.0
+		for _, l := range lost {
+			worst = math.Max(worst, l)
+		}
+		byImpl[r.Impl] = append(byImpl[r.Impl], Point{X: c, Y: summarize(lost),
+			Starved: summarize(starved).Median, Dropped: summarize(dropped).Median,
+			NeverConnected: summarize(never).Median, WorstLost: worst})
+	}
+	if len(byImpl) == 0 {
+		return nil
+	}
+	fig.Series = seriesOf(byImpl)
+	return fig
+}
+
+// figures computes every figure the results allow, in page order.
+func figures(f *results.File) []*Figure {
+	ix := newIndex(f)
+	var out []*Figure
+	add := func(fig *Figure) {
+		if fig != nil {
+			out = append(out, fig)
+		}
+	}
+	for _, a := range sortedParams(ix["dispatch"], "active") {
+		add(lineFigure(ix, lineSpec{id: "dispatch-a" + a, title: "Dispatch cost per event, " + a + " active",
+			xlabel: "watched descriptors (N)", ylabel: "time per event",
+			workload: "dispatch", xParam: "fds", metric: results.NsPerEvent, filter: map[string]string{"active": a},
+			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "raw"}))
+	}
+	sizes := sortedParams(ix["echo"], "size")
+	for _, size := range sizes {
+		add(lineFigure(ix, lineSpec{id: "echo-cpu-" + size, title: "Server CPU per round trip, " + size + " B messages",
+			xlabel: "connections (C)", ylabel: "server CPU per round trip",
+			workload: "echo", xParam: "conns", metric: results.ServerCPUNsPerRT, filter: map[string]string{"size": size},
+			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
+	}
+	for _, size := range sizes {
+		add(lineFigure(ix, lineSpec{id: "echo-rts-" + size, title: "Echo round trips per second, " + size + " B messages",
+			xlabel: "connections (C)", ylabel: "round trips per second",
+			workload: "echo", xParam: "conns", metric: results.RoundTripsPerSec, filter: map[string]string{"size": size},
+			xUnit: unitCount, yUnit: unitRate, logX: true, ref: "gonet"}))
+	}
+	for _, size := range sizes {
+		add(lineFigure(ix, lineSpec{id: "echo-p99-" + size, title: "Echo p99 latency, " + size + " B messages",
+			xlabel: "connections (C)", ylabel: "p99 round-trip latency",
+			workload: "echo", xParam: "conns", metric: results.P99Ns, filter: map[string]string{"size": size},
+			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
+	}
+	for _, size := range sizes {
+		add(fairnessFigure(ix, size))
+	}
+	openX := "conns"
+	for _, r := range ix["echo-open"] {
+		if _, ok := r.Params["rate"]; ok {
+			openX = "rate"
+			break
+		}
+	}
+	openLabel := map[string]string{"conns": "connections (C)", "rate": "offered load (requests per second)"}[openX]
+	add(lineFigure(ix, lineSpec{id: "echo-open-p99", title: "Open-loop echo p99 latency (from the intended send time)",
+		xlabel: openLabel, ylabel: "p99 round-trip latency",
+		workload: "echo-open", xParam: openX, metric: results.P99Ns,
+		xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
+	add(barFigure(ix, barSpec{id: "idle-memory", title: "Memory per idle connection",
+		ylabel: "RSS per connection", workloads: []string{"idle-memory"}, metric: results.BytesPerConn,
+		category: paramCategory("conns", "C="), yUnit: unitBytes, lower: true, ref: "gonet"}))
+	add(barFigure(ix, barSpec{id: "connect", title: "Connect/accept rate (open, one round trip, close)",
+		ylabel: "connections per second", workloads: []string{"connect"}, metric: results.ConnsPerSec,
+		category: paramCategory("conns", "C="), yUnit: unitRate, ref: "gonet"}))
+	add(barFigure(ix, barSpec{id: "micro", title: "Callbacks, timers and cross-thread calls, beside Twisted",
+		ylabel: "time per operation (log)", workloads: []string{"callbacks", "timers", "cross-thread"}, metric: results.NsPerOp,
+		category: shapeCategory, yUnit: unitNs, logY: true, lower: true, ref: "twisted"}))
+	for _, fig := range out {
+		fig.Text = explain(fig)
+	}
+	return out
+}
+
+// sortedParams returns the distinct values of a numeric parameter,
+// ascending by number.
+func sortedParams(rs []*results.Result, key string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range rs {
+		if v, ok := r.Params[key]; ok && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := strconv.ParseFloat(out[i], 64)
+		b, _ := strconv.ParseFloat(out[j], 64)
+		return a < b
+	})
+	return out
+}
+
+func paramCategory(key, prefix string) func(r *results.Result) string {
+	return func(r *results.Result) string {
+		if v, ok := r.Params[key]; ok {
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				return prefix + unitCount.format(n)
+			}
+			return prefix + v
+		}
+		return r.Workload
+	}
+}
+
+// shapeCategory names a micro-benchmark bar group "workload: shape".
+func shapeCategory(r *results.Result) string {
+	if s, ok := r.Params["shape"]; ok {
+		return r.Workload + ": " + s
+	}
+	return r.Workload
+}

@@ -1,0 +1,345 @@
+package report
+
+import (
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// page is what the HTML template renders.
+type page struct {
+	Title     string
+	Subtitle  string
+	Warnings  []string
+	Missing   []string
+	Headlines []Headline
+	Losses    []string
+	Env       [][2]string
+	Figures   []figView
+	Notes     []string
+	Skipped   []results.Skip
+	Compare   *compareView
+}
+
+type figView struct {
+	ID, Title, Text string
+	PNG             template.URL
+	Notes           []string
+	Table           table
+}
+
+type table struct {
+	Head []string
+	Rows [][]cell
+	Foot []string
+}
+
+type cell struct {
+	Text, Sub, Title, Class string
+}
+
+type compareView struct {
+	Machine   []string
+	Summary   string
+	Top       []CompareRow
+	Rows      []CompareRow
+	Sig       []CompareRow
+	BaseLabel string
+}
+
+// unitOf is how a metric's values print.
+func unitOf(metric string) unit {
+	switch metric {
+	case results.RoundTripsPerSec, results.ConnsPerSec:
+		return unitRate
+	case results.BytesPerConn, results.ServerPeakRSS:
+		return unitBytes
+	}
+	if strings.HasSuffix(metric, "-ns") || strings.HasPrefix(metric, "ns/") || strings.Contains(metric, "-ns/") {
+		return unitNs
+	}
+	return unitCount
+}
+
+// figureTable is the table under a line or bar figure: one row per x value
+// (or category), one column per implementation; each cell has the median,
+// its interval and the ratio to the reference.
+func figureTable(f *Figure) table {
+	if strings.HasPrefix(f.ID, "fairness-") {
+		return fairnessTable(f)
+	}
+	xl := f.XLabel
+	if f.Bars {
+		xl = "group"
+	}
+	t := table{Head: []string{xl}}
+	for _, s := range f.Series {
+		t.Head = append(t.Head, displayName(s.Impl))
+	}
+	var xs []float64
+	if f.Bars {
+		for i := range f.Categories {
+			xs = append(xs, float64(i))
+		}
+	} else {
+		xs = f.xs()
+	}
+	bound, rangeUsed := false, false
+	for _, x := range xs {
+		row := []cell{{Text: f.xLabelOf(x), Class: "x"}}
+		for i := range f.Series {
+			s := &f.Series[i]
+			p, ok := s.at(x)
+			if !ok {
+				row = append(row, cell{Text: "–", Class: "none"})
+				continue
+			}
+			c := cell{Text: f.YUnit.format(p.Y.Median) + mark(p)}
+			sub := p.Y.PctString()
+			if p.Y.Range {
+				sub += "ʳ"
+				rangeUsed = true
+			}
+			if r, ok := f.ratio(s, p); ok {
+				sub += " · " + fmtRatio(r) + " " + refLabel(f)
+			}
+			c.Sub = sub
+			kind := "95% CI of the median"
+			if p.Y.Range {
+				kind = "range (min..max; too few runs for a 95% CI)"
+			}
+			c.Title = fmt.Sprintf("%s %s .. %s, n=%d", kind, f.YUnit.format(p.Y.Lo), f.YUnit.format(p.Y.Hi), p.Y.N)
+			if p.ClientBound {
+				c.Class = "bound"
+				bound = true
+			}
+			row = append(row, c)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	t.Foot = append(t.Foot, "Each cell: median over the runs; ± is the 95% confidence interval of the median as benchstat computes it (hover for its bounds)"+refFoot(f)+".")
+	if rangeUsed {
+		t.Foot = append(t.Foot, "ʳ: fewer than 6 runs, so ± is the range (min..max), not a confidence interval.")
+	}
+	if bound {
+		t.Foot = append(t.Foot, "†: client-bound: the load generator used over 90% of its core, so this point measures the client's ceiling, not the server.")
+	}
+	return t
+}
+
+func refLabel(f *Figure) string {
+	if f.Ref == "raw" {
+		return "raw"
+	}
+	return displayName(f.Ref)
+}
+
+func refFoot(f *Figure) string {
+	switch {
+	case f.Ref == "raw":
+		return "; \"x raw\" is the ratio to the backend's raw floor (the same system calls without the reactor)"
+	case f.Ref != "" && f.series(f.Ref) != nil:
+		return "; the ratio is to " + displayName(f.Ref) + " at the same point"
+	}
+	return ""
+}
+
+// fairnessTable lists every point where connections were lost; none is
+// left out and none averaged with another.
+func fairnessTable(f *Figure) table {
+	t := table{Head: []string{"implementation", "connections (C)", "served", "lost", "starved", "dropped", "never connected", "worst run lost"}}
+	for _, s := range f.Series {
+		for _, p := range s.Points {
+			if p.Y.Median == 0 && p.WorstLost == 0 {
+				continue
+			}
+			cls := "bad"
+			t.Rows = append(t.Rows, []cell{
+				{Text: displayName(s.Impl), Class: "x"},
+				{Text: commas(int64(p.X))},
+				{Text: commas(int64(p.X - p.Y.Median))},
+				{Text: commas(int64(p.Y.Median)), Class: cls},
+				{Text: commas(int64(p.Starved))},
+				{Text: commas(int64(p.Dropped))},
+				{Text: commas(int64(p.NeverConnected))},
+				{Text: commas(int64(p.WorstLost)), Class: cls},
+			})
+		}
+	}
+	if len(t.Rows) == 0 {
+		return table{}
+	}
+	t.Foot = []string{"Medians over the runs, and the worst single run. Only points that lost a connection are listed."}
+	return t
+}
+
+// envRows is the environment block.
+func envRows(e results.Env) [][2]string {
+	date := ""
+	if !e.Date.IsZero() {
+		date = e.Date.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	rows := [][2]string{
+		{"date", date},
+		{"host", e.Hostname},
+		{"OS / arch", strings.Trim(e.OS+" / "+e.Arch, " /")},
+		{"kernel", e.Kernel},
+		{"CPU", e.CPUModel},
+		{"cores", intOrEmpty(e.Cores)},
+		{"Go", e.GoVersion},
+		{"GOMAXPROCS", intOrEmpty(e.GOMAXPROCS)},
+		{"open-file limit (RLIMIT_NOFILE)", intOrEmpty(int(e.NoFileLimit))},
+		{"pinning", e.Pinning},
+		{"commit", e.Commit},
+		{"command", e.Command},
+		{"repeats", intOrEmpty(e.Repeats)},
+		{"quick mode", fmt.Sprint(e.Quick)},
+	}
+	for i := range rows {
+		if rows[i][1] == "" {
+			rows[i][1] = "not recorded"
+		}
+	}
+	return rows
+}
+
+func intOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return commas(int64(n))
+}
+
+func dataURL(png []byte) template.URL {
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+}
+
+var funcs = template.FuncMap{
+	"fmtChange": func(r CompareRow) string {
+		u := unitOf(r.Metric)
+		return fmt.Sprintf("%s → %s", u.format(r.Change.Old.Median), u.format(r.Change.New.Median))
+	},
+	"pct": func(r CompareRow) string {
+		if r.Change.Old.Median == 0 {
+			return "?"
+		}
+		return fmt.Sprintf("%+.1f%%", r.Change.Pct)
+	},
+	"pval": func(r CompareRow) string {
+		s := fmt.Sprintf("p=%.3f n=%d+%d", r.Change.P, r.Change.Old.N, r.Change.New.N)
+		if r.Change.Note != "" {
+			s += " (" + r.Change.Note + ")"
+		}
+		return s
+	},
+}
+
+var tmpl = template.Must(template.New("report").Funcs(funcs).Parse(pageHTML))
+
+func writePage(w io.Writer, p *page) error { return tmpl.Execute(w, p) }
+
+const pageHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a1a1a; max-width: 1100px; margin: 0 auto; padding: 1em 1.5em 4em; }
+h1 { margin-bottom: .1em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.8em; }
+.sub { color: #555; margin-top: 0; }
+.warn { background: #fff3cd; border: 2px solid #e0a800; padding: .6em 1em; border-radius: 4px; margin: 1em 0; }
+.warn h2, .warn h3 { margin: 0 0 .3em; border: 0; }
+table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: right; vertical-align: top; }
+th { background: #f3f3f3; } td.x, th:first-child { text-align: left; font-weight: 600; }
+td small { display: block; color: #666; white-space: nowrap; }
+td.bound { background: #fdf2e6; } td.none { color: #aaa; text-align: center; }
+td.bad { color: #b00020; font-weight: 700; }
+tr.worse td { background: #fde7e9; } tr.better td { background: #e6f4ea; }
+.env td:first-child { text-align: left; font-weight: 600; } .env td { text-align: left; }
+figure { margin: .5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 13px; color: #555; }
+.foot { font-size: 12px; color: #555; margin: .2em 0; }
+.note { font-size: 13px; color: #7a4d00; }
+.lead { font-size: 16px; }
+ul.losses li { color: #b00020; }
+code { background: #f3f3f3; padding: 0 3px; }
+nav a { margin-right: .8em; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p class="sub">{{.Subtitle}}</p>
+{{range .Warnings}}<div class="warn"><strong>Warning:</strong> {{.}}</div>
+{{end}}{{if .Compare}}{{if .Compare.Machine}}<div class="warn" id="machine-warning"><h3>The baseline was measured on another machine</h3>
+<p>Changes below mix the code's effect with the machine's; treat them as indicative only.</p>
+<ul>{{range .Compare.Machine}}<li>{{.}}</li>{{end}}</ul></div>
+{{end}}{{end}}{{if .Missing}}<div class="warn" id="partial"><h3>Partial run: some results are missing</h3>
+<ul>{{range .Missing}}<li>{{.}}</li>{{end}}</ul></div>
+{{end}}
+<h2 id="summary">Summary: who wins where</h2>
+{{if .Headlines}}<table>
+<tr><th>where</th><th>best</th><th>runner-up (how far behind)</th><th>best against the reference</th></tr>
+{{range .Headlines}}<tr><td class="x"><a href="#fig-{{.FigureID}}">{{.Where}}</a></td><td>{{.Winner}}: {{.Value}}</td><td>{{.Next}}</td><td>{{.VsRef}}</td></tr>
+{{end}}</table>
+<p class="foot">Medians over the runs. † marks a client-bound point (the load generator, not the server, was the limit).</p>
+{{else}}<p>No results to summarize.</p>{{end}}
+{{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
+<ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
+{{else if .Figures}}<p class="lead">No implementation lost a connection in any echo run.</p>{{end}}
+{{with .Compare}}<p class="lead" id="compare-summary"><strong>Against the baseline</strong> ({{.BaseLabel}}): {{.Summary}} <a href="#compare">details</a></p>
+{{if .Top}}<table>
+<tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>significance</th></tr>
+{{range .Top}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{pct .}}</td><td>{{pval .}}</td></tr>
+{{end}}</table>{{end}}{{end}}
+<nav>{{range .Figures}}<a href="#fig-{{.ID}}">{{.Title}}</a> {{end}}</nav>
+
+<h2 id="environment">Environment</h2>
+<table class="env">
+{{range .Env}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>
+{{end}}</table>
+
+<h2 id="figures">Figures</h2>
+{{range .Figures}}<section id="fig-{{.ID}}">
+<h3>{{.Title}}</h3>
+<p>{{.Text}}</p>
+<figure><img src="{{.PNG}}" alt="{{.Title}}" width="880" height="495">
+<figcaption>Error bars: 95% confidence interval of the median (min..max when fewer than 6 runs). Files: <a href="{{.ID}}.png">{{.ID}}.png</a>, <a href="{{.ID}}.svg">{{.ID}}.svg</a></figcaption></figure>
+{{range .Notes}}<p class="note">{{.}}</p>
+{{end}}{{with .Table}}{{if .Head}}<table>
+<tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}{{if .Sub}}<small>{{.Sub}}</small>{{end}}</td>{{end}}</tr>
+{{end}}</table>
+{{range .Foot}}<p class="foot">{{.}}</p>
+{{end}}{{end}}{{end}}</section>
+{{end}}
+{{with .Compare}}<h2 id="compare">Comparison with the baseline</h2>
+<p>Every metric both runs measured. Change is the difference of the medians; a change is significant when the Mann-Whitney U test gives p &lt; 0.05 (as benchstat); others are shown as ~.</p>
+<h3>Significant changes</h3>
+{{if .Sig}}<table>
+<tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>
+{{range .Sig}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{pct .}}</td><td>{{.Verdict}}</td><td>{{pval .}}</td></tr>
+{{end}}</table>{{else}}<p>None.</p>{{end}}
+<details><summary>All {{len .Rows}} compared metrics</summary>
+<table>
+<tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>significance</th></tr>
+{{range .Rows}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{if eq .Verdict "same"}}~{{else}}{{pct .}}{{end}}</td><td>{{pval .}}</td></tr>
+{{end}}</table></details>
+{{end}}
+<h2 id="notes">Notes from the run</h2>
+{{if .Notes}}<ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>The suite recorded no notes.</p>{{end}}
+<h2 id="skipped">Skipped</h2>
+{{if .Skipped}}<table>
+<tr><th>what</th><th>why</th><th>to install</th></tr>
+{{range .Skipped}}<tr><td class="x">{{.What}}</td><td>{{.Reason}}</td><td><code>{{.Hint}}</code></td></tr>
+{{end}}</table>{{else}}<p>Nothing was skipped.</p>{{end}}
+<h2 id="reading">How to read this report</h2>
+<p>Each figure shows the median of the repeated runs with its 95% confidence interval as error bars. Our backends are solid lines; raw floors (the same system calls without the reactor) are dashed in their backend's color; peers have their own color and dash pattern in every figure. For echo, server CPU per round trip is the headline: on a small machine the load generator saturates before a fast server does, so round trips per second can be the client's ceiling (such points are drawn as rings and marked †). Log axes leave out zero and negative values, with a note under the figure.</p>
+</body>
+</html>
+`

@@ -1,0 +1,75 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// Load reads DIR/results.json. Its errors name the file and, for malformed
+// or mistyped JSON, the line and column.
+func Load(dir string) (*results.File, error) {
+	name := filepath.Join(dir, "results.json")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return decode(name, data)
+}
+
+// decode parses data, which was read from name.
+func decode(name string, data []byte) (*results.File, error) {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	if head.Version == nil {
+		return nil, fmt.Errorf("report: %s: no \"version\" field; not a reactorbench results file", name)
+	}
+	if *head.Version != results.FormatVersion {
+		return nil, fmt.Errorf("report: %s: results format version %d, but this report reads version %d; render it with the reactorbench that wrote it",
+			name, *head.Version, results.FormatVersion)
+	}
+	f := new(results.File)
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	return f, nil
+}
+
+// jsonError turns encoding/json's byte offsets into file:line:col.
+func jsonError(name string, data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := lineCol(data, syn.Offset)
+		return fmt.Errorf("report: %s:%d:%d: malformed JSON: %v", name, line, col, syn)
+	case errors.As(err, &typ):
+		line, col := lineCol(data, typ.Offset)
+		return fmt.Errorf("report: %s:%d:%d: field %q holds JSON %s, want %s", name, line, col, typ.Field, typ.Value, typ.Type)
+	}
+	return fmt.Errorf("report: %s: %v", name, err)
+}
+
+// lineCol converts a byte offset (the count of bytes read, as encoding/json
+// reports it) into a 1-based line and column.
+func lineCol(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	if offset > 0 {
+		offset-- // encoding/json points just past the offending byte
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}

@@ -1,0 +1,198 @@
+// Package report renders a benchmark run (DIR/results.json, written by the
+// suite) as one self-contained HTML page with its figures embedded, plus
+// each figure as PNG and SVG beside it; given a baseline run, it says what
+// changed and whether the change is significant.
+//
+// It reads result files only: it never imports the reactor or a backend.
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// Workloads the suite runs; a run without one of them is partial.
+var expectedWorkloads = []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
+
+// Generate reads inDir/results.json (and baselineDir/results.json unless
+// baselineDir is empty) and writes outDir/index.html and each figure as
+// outDir/ID.png and outDir/ID.svg.
+func Generate(inDir, baselineDir, outDir string) error {
+	cur, err := Load(inDir)
+	if err != nil {
+		return err
+	}
+	var base *results.File
+	if baselineDir != "" {
+		if base, err = Load(baselineDir); err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	figs := figures(cur)
+	pngs, err := renderAll(figs, outDir)
+	if err != nil {
+		return err
+	}
+	p := buildPage(cur, base, baselineDir, figs, pngs)
+	var buf bytes.Buffer
+	if err := writePage(&buf, p); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(outDir, "index.html"), buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// renderAll draws every figure, in parallel, writes its PNG and SVG files
+// and returns the PNGs for embedding.
+func renderAll(figs []*Figure, outDir string) ([][]byte, error) {
+	pngs := make([][]byte, len(figs))
+	errs := make([]error, len(figs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				errs[i] = renderOne(figs[i], outDir, &pngs[i])
+			}
+		}()
+	}
+	for i := range figs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return pngs, nil
+}
+
+func renderOne(fig *Figure, outDir string, png *[]byte) error {
+	p, s, err := render(fig)
+	if err != nil {
+		return err
+	}
+	*png = p
+	if err := os.WriteFile(filepath.Join(outDir, fig.ID+".png"), p, 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(outDir, fig.ID+".svg"), s, 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// buildPage assembles what the template shows.
+func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs [][]byte) *page {
+	p := &page{
+		Title:     "reactorbench report",
+		Headlines: headlines(figs),
+		Losses:    losses(figs),
+		Env:       envRows(cur.Env),
+		Notes:     cur.Notes,
+		Skipped:   cur.Skipped,
+		Missing:   missing(cur),
+	}
+	var sub []string
+	if !cur.Env.Date.IsZero() {
+		sub = append(sub, cur.Env.Date.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if cur.Env.Hostname != "" {
+		sub = append(sub, cur.Env.Hostname)
+	}
+	if cur.Env.CPUModel != "" {
+		sub = append(sub, fmt.Sprintf("%s, %d cores", cur.Env.CPUModel, cur.Env.Cores))
+	}
+	if cur.Env.Commit != "" {
+		sub = append(sub, "commit "+cur.Env.Commit)
+	}
+	if cur.Env.Quick {
+		p.Warnings = append(p.Warnings, "this is a -quick run (short windows, few repeats): use it to check that everything runs, not to compare.")
+	}
+	p.Subtitle = strings.Join(sub, " · ")
+	for i, f := range figs {
+		p.Figures = append(p.Figures, figView{ID: f.ID, Title: f.Title, Text: f.Text, PNG: dataURL(pngs[i]),
+			Notes: f.Notes, Table: figureTable(f)})
+	}
+	if base != nil {
+		c := compareFiles(base, cur)
+		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir,
+			Top: append(c.top("worse", 5), c.top("better", 5)...)}
+		for _, r := range c.Rows {
+			if r.Verdict != "same" {
+				cv.Sig = append(cv.Sig, r)
+			}
+		}
+		cv.Summary = fmt.Sprintf("%d significant regressions, %d significant improvements, %d metrics without a significant change (Mann-Whitney U, p < 0.05).",
+			c.Worse, c.Better, c.Same)
+		if c.OnlyBaseline > 0 || c.OnlyNew > 0 {
+			cv.Summary += fmt.Sprintf(" %d results only in the baseline, %d only in this run.", c.OnlyBaseline, c.OnlyNew)
+		}
+		if !base.Env.Date.IsZero() {
+			cv.BaseLabel += ", " + base.Env.Date.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		if base.Env.Commit != "" {
+			cv.BaseLabel += ", commit " + base.Env.Commit
+		}
+		p.Compare = cv
+	}
+	return p
+}
+
+// missing says what a partial run lacks: workloads with no result (and
+// not skipped with a reason) and results without samples.
+func missing(f *results.File) []string {
+	have := map[string]bool{}
+	var empty []string
+	for _, r := range f.Results {
+		if len(r.Samples) == 0 {
+			empty = append(empty, r.Name)
+			continue
+		}
+		have[r.Workload] = true
+	}
+	skipped := map[string]bool{}
+	for _, s := range f.Skipped {
+		skipped[s.What] = true
+		skipped["workload "+s.What] = true
+	}
+	var out []string
+	for _, w := range expectedWorkloads {
+		if !have[w] && !skipped["workload "+w] {
+			out = append(out, fmt.Sprintf("no results for the %s workload", w))
+		}
+	}
+	sort.Strings(empty)
+	if len(empty) > 0 {
+		show := empty
+		if len(show) > 10 {
+			show = show[:10]
+		}
+		more := ""
+		if len(empty) > len(show) {
+			more = fmt.Sprintf(" and %d more", len(empty)-len(show))
+		}
+		out = append(out, fmt.Sprintf("%d result(s) have no samples: %s%s", len(empty), strings.Join(show, ", "), more))
+	}
+	if f.Env.Kernel == "" && f.Env.CPUModel == "" && f.Env.GoVersion == "" {
+		out = append(out, "the environment was not recorded")
+	}
+	return out
+}
