@@ -2,7 +2,11 @@ package bench
 
 import (
 	"flag"
+	"fmt"
+	"testing"
 
+	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/core"
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -22,3 +26,69 @@ func benchReactors() []string {
 	}
 	return reactors.Names()
 }
+
+// BenchmarkDispatch is the dispatch workload: one op is one event (a
+// callback reading a byte and writing one on), timed apart from setup.
+//
+//	go test ./bench -run X -bench Dispatch -benchmem -args -reactor=epoll
+func BenchmarkDispatch(b *testing.B) {
+	ladder, _ := dispatchLadder(noFileLimit(), false)
+	for _, impl := range dispatchImpls(benchReactors()) {
+		for _, pt := range dispatchPoints(ladder) {
+			n, active := pt[0], pt[1]
+			b.Run(fmt.Sprintf("reactor=%s/fds=%d/active=%d", impl.name, n, active), func(b *testing.B) {
+				b.ReportAllocs()
+				b.StopTimer()
+				s, err := measureDispatch(impl, n, active, b.N, b)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := s.metrics()
+				b.ReportMetric(m[results.NsPerEvent], "ns/op")
+				b.ReportMetric(m[results.SyscallsPerEvent], "syscalls/op")
+				b.ReportMetric(m[results.SetupNs], "setup-ns")
+			})
+		}
+	}
+}
+
+// benchShapes runs the shapes of an in-process workload as sub-benchmarks
+// reactor=NAME/KEY.
+func benchShapes(b *testing.B, workload string) {
+	for _, name := range benchReactors() {
+		for _, s := range inprocShapes(workload, false) {
+			b.Run("reactor="+name+"/"+s.key, func(b *testing.B) {
+				b.ReportAllocs()
+				b.StopTimer()
+				l, err := core.Open(name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer l.Close()
+				run, err := s.prepare(l)
+				if err != nil {
+					b.Fatal(err)
+				}
+				before := l.Counters()
+				if err := run(b.N, b); err != nil {
+					b.Fatal(err)
+				}
+				for unit, v := range shapeMetrics(b.N, 0, 0, before, l.Counters()) {
+					if unit != results.NsPerOp && unit != results.AllocsPerOp {
+						b.ReportMetric(v, unit)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkCallbacks times the Deferred shapes.
+func BenchmarkCallbacks(b *testing.B) { benchShapes(b, "callbacks") }
+
+// BenchmarkTimers times CallLater schedule+fire and schedule+cancel beside
+// pending timers.
+func BenchmarkTimers(b *testing.B) { benchShapes(b, "timers") }
+
+// BenchmarkCrossThread times CallFromThread from several goroutines.
+func BenchmarkCrossThread(b *testing.B) { benchShapes(b, "cross-thread") }

@@ -1,0 +1,498 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reactorbench/reactorbench/bench/peers"
+	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/internal/testenv"
+)
+
+// The in-process workloads time the reactor's own machinery with no I/O:
+// Deferred shapes (callbacks), CallLater (timers) and CallFromThread
+// (cross-thread), per backend, beside the same shapes in Twisted.
+
+// shape is one in-process measurement.
+type shape struct {
+	workload string            // callbacks, timers or cross-thread
+	key      string            // the name below the implementation, e.g. "pending=1000/op=fire"
+	params   map[string]string // key as parameters
+	// prepare readies the shape on a fresh loop (pending timers, say) and
+	// returns run, which makes n operations and brackets the timed part
+	// with w. run may be called many times.
+	prepare func(l *core.Loop) (run func(n int, w window) error, err error)
+}
+
+// benchSink keeps results alive so the compiler cannot drop the work.
+var benchSink any
+
+func identity(v any) (any, error) { return v, nil }
+
+func recoverFailure(*core.Failure) (any, error) { return nil, nil }
+
+var errShape = errors.New("bench: errback shape")
+
+// deferredShape is a callbacks shape that needs no loop: op is one operation.
+func deferredShape(name string, op func()) shape {
+	return shape{
+		workload: "callbacks", key: "shape=" + name, params: map[string]string{"shape": name},
+		prepare: func(*core.Loop) (func(int, window) error, error) {
+			return func(n int, w window) error {
+				w.StartTimer()
+				for range n {
+					op()
+				}
+				w.StopTimer()
+				return nil
+			}, nil
+		},
+	}
+}
+
+// callbackShapes are the Deferred shapes of the Deferred issue, under the
+// names core's own benchmarks and the Twisted scripts use.
+func callbackShapes() []shape {
+	ds := make([]*core.Deferred, 1000)
+	return []shape{
+		deferredShape("create-callback-fire", func() {
+			d := core.NewDeferred(nil)
+			d.AddCallback(identity)
+			d.Callback(nil)
+			benchSink = d
+		}),
+		deferredShape("chain-10", func() {
+			d := core.NewDeferred(nil)
+			for range 10 {
+				d.AddCallback(identity)
+			}
+			d.Callback(nil)
+			benchSink = d
+		}),
+		deferredShape("list-1000", func() {
+			for i := range ds {
+				ds[i] = core.NewDeferred(nil)
+			}
+			l := core.NewDeferredList(ds, core.ListOptions{})
+			for _, d := range ds {
+				d.Callback(nil)
+			}
+			benchSink = l
+		}),
+		deferredShape("errback", func() {
+			d := core.NewDeferred(nil)
+			d.AddErrback(recoverFailure)
+			d.Errback(errShape)
+			benchSink = d
+		}),
+	}
+}
+
+// timerBatch is how many calls the fire shape schedules before one pass
+// runs them, in Go and in Twisted alike.
+const timerBatch = 1000
+
+// timerPendings are the numbers of far-future timers a timer shape runs
+// beside; quick leaves out the million.
+func timerPendings(quick bool) []int {
+	if quick {
+		return []int{0, 1000}
+	}
+	return []int{0, 1000, 1_000_000}
+}
+
+// timerShapes are CallLater schedule+fire and schedule+cancel with pending
+// far-future timers in the heap.
+func timerShapes(quick bool) []shape {
+	var shapes []shape
+	for _, pending := range timerPendings(quick) {
+		for _, op := range []string{"fire", "cancel"} {
+			p := strconv.Itoa(pending)
+			shapes = append(shapes, shape{
+				workload: "timers", key: "pending=" + p + "/op=" + op,
+				params:  map[string]string{"pending": p, "op": op},
+				prepare: func(l *core.Loop) (func(int, window) error, error) { return prepareTimers(l, pending, op), nil },
+			})
+		}
+	}
+	return shapes
+}
+
+func noop() {}
+
+// prepareTimers schedules pending timers an hour or more away, each at its
+// own time, and returns the fire or cancel operation.
+func prepareTimers(l *core.Loop, pending int, op string) func(int, window) error {
+	for i := range pending {
+		l.CallLater(time.Hour+time.Duration(i), noop)
+	}
+	if op == "cancel" {
+		return func(n int, w window) error {
+			w.StartTimer()
+			for range n {
+				if err := l.CallLater(2*time.Hour, noop).Cancel(); err != nil {
+					return err
+				}
+			}
+			w.StopTimer()
+			return nil
+		}
+	}
+	fired := 0
+	fire := func() { fired++ }
+	return func(n int, w window) error {
+		fired = 0
+		w.StartTimer()
+		for done := 0; done < n; {
+			k := min(timerBatch, n-done)
+			for range k {
+				l.CallLater(0, fire)
+			}
+			done += k
+			for fired < done {
+				if err := l.Iterate(0); err != nil {
+					return err
+				}
+			}
+		}
+		w.StopTimer()
+		return nil
+	}
+}
+
+// crossThreadGoroutines are the numbers of goroutines calling CallFromThread.
+var crossThreadGoroutines = []int{1, 4}
+
+// crossThreadShapes are n CallFromThread calls made by g goroutines at once
+// while the loop runs them.
+func crossThreadShapes() []shape {
+	var shapes []shape
+	for _, g := range crossThreadGoroutines {
+		gs := strconv.Itoa(g)
+		shapes = append(shapes, shape{
+			workload: "cross-thread", key: "goroutines=" + gs, params: map[string]string{"goroutines": gs},
+			prepare: func(l *core.Loop) (func(int, window) error, error) {
+				count, want := 0, 0
+				inc := func() {
+					// The pass that runs the last call would then block in
+					// Wait with nothing left to wake it, so that call wakes it.
+					if count++; count == want {
+						_ = l.Poller().Wake()
+					}
+				}
+				return func(n int, w window) error {
+					count, want = 0, n
+					var wg sync.WaitGroup
+					w.StartTimer()
+					for i := range g {
+						wg.Go(func() {
+							for range n/g + btoi(i < n%g) {
+								l.CallFromThread(inc)
+							}
+						})
+					}
+					for count < n {
+						if err := l.Iterate(-1); err != nil {
+							return err
+						}
+					}
+					w.StopTimer()
+					wg.Wait()
+					return nil
+				}, nil
+			},
+		})
+	}
+	return shapes
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// inprocShapes are the shapes of one workload.
+func inprocShapes(workload string, quick bool) []shape {
+	switch workload {
+	case "callbacks":
+		return callbackShapes()
+	case "timers":
+		return timerShapes(quick)
+	default:
+		return crossThreadShapes()
+	}
+}
+
+// stopwatch is the suite's window: it sums the time and heap allocations
+// between StartTimer and StopTimer.
+type stopwatch struct {
+	start   time.Time
+	elapsed time.Duration
+	mallocs uint64
+	ms      runtime.MemStats
+}
+
+func (s *stopwatch) StartTimer() {
+	runtime.ReadMemStats(&s.ms)
+	s.mallocs -= s.ms.Mallocs
+	s.start = time.Now()
+}
+
+func (s *stopwatch) StopTimer() {
+	s.elapsed += time.Since(s.start)
+	runtime.ReadMemStats(&s.ms)
+	s.mallocs += s.ms.Mallocs
+}
+
+// shapeTarget is how long one sample's timed run should last.
+func shapeTarget(quick bool) time.Duration {
+	if quick {
+		return 5 * time.Millisecond
+	}
+	return 50 * time.Millisecond
+}
+
+// timeShape grows n, as testing.B does, until run(n) on l lasts at least
+// target, and returns that last run's measurements per operation.
+func timeShape(l *core.Loop, run func(int, window) error, target time.Duration) (map[string]float64, error) {
+	n := 1
+	for {
+		var sw stopwatch
+		before := l.Counters()
+		if err := run(n, &sw); err != nil {
+			return nil, err
+		}
+		if sw.elapsed >= target || n >= 1e9 {
+			return shapeMetrics(n, sw.elapsed, sw.mallocs, before, l.Counters()), nil
+		}
+		perOp := max(sw.elapsed.Nanoseconds()/int64(n), 1)
+		n = int(min(max(int64(target.Nanoseconds())/perOp*6/5, int64(n)+1), int64(n)*100))
+	}
+}
+
+// shapeMetrics are the per-operation figures of n operations: time,
+// allocations, the loop's syscalls, and how many passes a wake-up served.
+func shapeMetrics(n int, elapsed time.Duration, mallocs uint64, before, after core.Counters) map[string]float64 {
+	m := map[string]float64{
+		results.NsPerOp:     float64(elapsed.Nanoseconds()) / float64(n),
+		results.AllocsPerOp: float64(mallocs) / float64(n),
+		"syscalls/op":       float64(loopSyscalls(after)-loopSyscalls(before)) / float64(n),
+	}
+	if waits, wakes := after.Waits-before.Waits, after.Wakes-before.Wakes; waits > 0 && wakes > 0 {
+		m["wakes/pass"] = float64(wakes) / float64(waits)
+	}
+	return m
+}
+
+// measureShape opens a loop of backend, prepares s on it and takes
+// repeats samples.
+func measureShape(ctx context.Context, backend string, s shape, repeats int, quick bool) ([]results.Sample, error) {
+	l, err := core.Open(backend)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	run, err := s.prepare(l)
+	if err != nil {
+		return nil, err
+	}
+	var samples []results.Sample
+	for range repeats {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m, err := timeShape(l, run, shapeTarget(quick))
+		if err != nil {
+			return nil, err
+		}
+		samples = append(samples, results.Sample{Metrics: m})
+	}
+	return samples, nil
+}
+
+// inprocName is the result name of a shape, e.g.
+// "Timers/impl=epoll/pending=1000/op=fire".
+func inprocName(workload, impl, key string) string {
+	return benchPrefix(workload) + "/impl=" + impl + "/" + key
+}
+
+// benchPrefix is a workload's benchmark name: "cross-thread" -> "CrossThread".
+func benchPrefix(workload string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(workload, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// runInproc measures every shape of workload on every backend of o, then
+// the same shapes in Twisted.
+func runInproc(ctx context.Context, workload string, o *Options, emit func(results.Result)) error {
+	repeats := max(o.Repeats, 1)
+	shapes := inprocShapes(workload, o.Quick)
+	for _, backend := range o.Reactors {
+		for _, s := range shapes {
+			samples, err := measureShape(ctx, backend, s, repeats, o.Quick)
+			name := inprocName(workload, backend, s.key)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			o.progress(name)
+			emit(results.Result{Name: name, Workload: workload, Impl: backend, Params: s.params, Samples: samples})
+		}
+	}
+	if !wantTwisted(o) {
+		return nil
+	}
+	return runTwistedInproc(ctx, workload, shapes, o, emit)
+}
+
+// wantTwisted reports whether o asks for any Twisted peer; the in-process
+// shapes have one Twisted implementation, its default reactor.
+func wantTwisted(o *Options) bool {
+	for _, p := range o.Peers {
+		if strings.HasPrefix(p, "twisted") {
+			return true
+		}
+	}
+	return false
+}
+
+// runTwistedInproc runs the Twisted script for workload and emits its
+// samples under the same names with impl "twisted", or records a skip.
+func runTwistedInproc(ctx context.Context, workload string, shapes []shape, o *Options, emit func(results.Result)) error {
+	what := "peer twisted (" + workload + ")"
+	got, err := twistedShapes(ctx, workload, max(o.Repeats, 1), o.Quick)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, errNoTwisted) {
+			o.skip(what, err.Error(), testenv.TwistedHint)
+			for _, s := range shapes {
+				o.progress(inprocName(workload, "twisted", s.key))
+			}
+			return nil
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for _, s := range shapes {
+		name := inprocName(workload, "twisted", s.key)
+		o.progress(name)
+		samples := got[s.key]
+		if len(samples) == 0 {
+			o.skip(name, "the Twisted script printed no result for it", "run it alone: python3 twisted_inproc.py "+workload)
+			continue
+		}
+		emit(results.Result{Name: name, Workload: workload, Impl: "twisted", Params: s.params, Samples: samples})
+	}
+	return nil
+}
+
+func inprocPoints(workload string) func(*Options) int {
+	return func(o *Options) int {
+		impls := len(o.Reactors)
+		if wantTwisted(o) {
+			impls++
+		}
+		return len(inprocShapes(workload, o.Quick)) * impls
+	}
+}
+
+func init() {
+	docs := map[string]string{
+		"callbacks":    "Deferred create+callback+fire, a chain of 10, DeferredList of 1000, the errback path; beside Twisted",
+		"timers":       "CallLater schedule+fire and schedule+cancel beside 0, 1e3 and 1e6 pending timers; beside Twisted",
+		"cross-thread": "CallFromThread from 1 and 4 goroutines while the loop runs the calls; beside Twisted",
+	}
+	for _, w := range []string{"callbacks", "timers", "cross-thread"} {
+		RegisterWorkload(Workload{
+			Name:   w,
+			Doc:    docs[w],
+			Points: inprocPoints(w),
+			Run: func(ctx context.Context, o *Options, emit func(results.Result)) error {
+				return runInproc(ctx, w, o, emit)
+			},
+		})
+	}
+}
+
+// twistedInprocScript is the embedded script that times the shapes in Twisted.
+const twistedInprocScript = "twisted_inproc.py"
+
+// errNoTwisted is why the Twisted shapes did not run.
+var errNoTwisted = errors.New("python3 cannot import twisted")
+
+// twistedShapes runs the Twisted script for workload, repeats samples per
+// shape, and returns them by shape key. It fails with errNoTwisted when
+// there is no python3 with Twisted.
+func twistedShapes(ctx context.Context, workload string, repeats int, quick bool) (map[string][]results.Sample, error) {
+	py, err := testenv.Python3Twisted()
+	if err != nil {
+		return nil, errNoTwisted
+	}
+	script, err := peers.Script(twistedInprocScript)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-", "--count", strconv.Itoa(repeats)}
+	if quick {
+		args = append(args, "--quick")
+	}
+	cmd := exec.CommandContext(ctx, py, append(args, workload)...)
+	cmd.Stdin = strings.NewReader(script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", twistedInprocScript, workload, err, strings.TrimSpace(stderr.String()))
+	}
+	return parseBenchLines(out, benchPrefix(workload))
+}
+
+// parseBenchLines reads Go benchmark lines "BenchmarkPREFIX/KEY N V UNIT
+// [V UNIT...]" into samples by KEY, one per line; other lines are ignored.
+func parseBenchLines(out []byte, prefix string) (map[string][]results.Sample, error) {
+	got := map[string][]results.Sample{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		key, ok := strings.CutPrefix(f0(f), "Benchmark"+prefix+"/")
+		if !ok {
+			continue
+		}
+		if len(f) < 4 || len(f)%2 != 0 {
+			return nil, fmt.Errorf("malformed benchmark line %q", line)
+		}
+		m := map[string]float64{}
+		for i := 2; i < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("malformed benchmark line %q: %w", line, err)
+			}
+			m[f[i+1]] = v
+		}
+		got[key] = append(got[key], results.Sample{Metrics: m})
+	}
+	return got, nil
+}
+
+// f0 is the first field, or "" for none.
+func f0(f []string) string {
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}

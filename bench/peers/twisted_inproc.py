@@ -1,0 +1,204 @@
+"""The in-process shapes of the benchmark suite, timed in Twisted.
+
+Usage: python3 twisted_inproc.py [--count N] [--quick] callbacks|timers|cross-thread
+
+Prints one Go benchmark line per shape and repeat, named as the suite names
+its own (BenchmarkTimers/pending=1000/op=fire ...), so the two sit side by
+side. Each shape grows its operation count until one timed run lasts the
+target time, as Go's testing package does.
+"""
+import argparse
+import sys
+import threading
+import time
+
+from twisted.internet import defer, reactor, threads
+
+TIMER_BATCH = 1000  # calls scheduled before one reactor pass runs them
+
+
+def grow(run, target):
+    """Calls run(n) with growing n until it lasts target seconds; returns ns/op."""
+    n = 1
+    while True:
+        took = run(n)
+        if took >= target or n >= 10**9:
+            return n, took * 1e9 / n
+        per_op = max(took / n, 1e-9)
+        n = int(min(max(target / per_op * 1.2, n + 1), n * 100))
+
+
+def spin(until):
+    """Runs reactor passes until until() holds, checked between running the
+    queued calls and waiting (iterate() waits after running them)."""
+    while True:
+        reactor.runUntilCurrent()
+        if until():
+            return
+        reactor.doIteration(1)
+
+
+def identity(v):
+    return v
+
+
+def recover(_failure):
+    return None
+
+
+class ShapeError(Exception):
+    pass
+
+
+def timed(op):
+    def run(n):
+        start = time.perf_counter()
+        for _ in range(n):
+            op()
+        return time.perf_counter() - start
+    return run
+
+
+def create_callback_fire():
+    d = defer.Deferred()
+    d.addCallback(identity)
+    d.callback(None)
+
+
+def chain_10():
+    d = defer.Deferred()
+    for _ in range(10):
+        d.addCallback(identity)
+    d.callback(None)
+
+
+def list_1000():
+    ds = [defer.Deferred() for _ in range(1000)]
+    defer.DeferredList(ds)
+    for d in ds:
+        d.callback(None)
+
+
+def errback():
+    d = defer.Deferred()
+    d.addErrback(recover)
+    d.errback(ShapeError("errback shape"))
+
+
+def defer_to_thread(n):
+    """n sequential round trips: work on the pool, result back on the reactor."""
+    done = [0]
+
+    def back(_):
+        done[0] += 1
+        if done[0] < n:
+            threads.deferToThread(identity, None).addCallback(back)
+
+    start = time.perf_counter()
+    threads.deferToThread(identity, None).addCallback(back)
+    spin(lambda: done[0] >= n)
+    return time.perf_counter() - start
+
+
+def callbacks(quick):
+    reactor.getThreadPool().start()
+    try:
+        yield "shape=create-callback-fire", timed(create_callback_fire)
+        yield "shape=chain-10", timed(chain_10)
+        yield "shape=list-1000", timed(list_1000)
+        yield "shape=errback", timed(errback)
+        yield "shape=defer-to-thread", defer_to_thread
+    finally:
+        reactor.getThreadPool().stop()
+
+
+def noop():
+    pass
+
+
+def timers(quick):
+    for pending in (0, 1000) if quick else (0, 1000, 1000000):
+        calls = [reactor.callLater(3600 + i * 1e-9, noop) for i in range(pending)]
+        reactor.runUntilCurrent()  # moves the new calls into the heap
+        fired = [0]
+
+        def fire():
+            fired[0] += 1
+
+        def run_fire(n):
+            fired[0] = 0
+            start = time.perf_counter()
+            done = 0
+            while done < n:
+                k = min(TIMER_BATCH, n - done)
+                for _ in range(k):
+                    reactor.callLater(0, fire)
+                done += k
+                while fired[0] < done:
+                    reactor.iterate(0)
+            return time.perf_counter() - start
+
+        def run_cancel(n):
+            start = time.perf_counter()
+            for _ in range(n):
+                reactor.callLater(7200, noop).cancel()
+            return time.perf_counter() - start
+
+        yield "pending=%d/op=fire" % pending, run_fire
+        yield "pending=%d/op=cancel" % pending, run_cancel
+        for c in calls:
+            c.cancel()
+        reactor.runUntilCurrent()
+
+
+def cross_thread(quick):
+    for g in (1, 4):
+        def run(n, g=g):
+            count = [0]
+
+            def inc():
+                count[0] += 1
+
+            def produce(k):
+                for _ in range(k):
+                    reactor.callFromThread(inc)
+
+            ts = [threading.Thread(target=produce, args=(n // g + (i < n % g),)) for i in range(g)]
+            start = time.perf_counter()
+            for t in ts:
+                t.start()
+            spin(lambda: count[0] >= n)
+            took = time.perf_counter() - start
+            for t in ts:
+                t.join()
+            return took
+
+        yield "goroutines=%d" % g, run
+
+
+WORKLOADS = {
+    "callbacks": ("Callbacks", callbacks),
+    "timers": ("Timers", timers),
+    "cross-thread": ("CrossThread", cross_thread),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Time the suite's in-process shapes in Twisted.")
+    ap.add_argument("--count", type=int, default=1, help="samples per shape")
+    ap.add_argument("--quick", action="store_true", help="short runs, no million pending timers")
+    ap.add_argument("workload", choices=sorted(WORKLOADS))
+    args = ap.parse_args()
+    if args.count < 1:
+        ap.error("--count must be at least 1")
+    target = 0.005 if args.quick else 0.05
+    prefix, shapes = WORKLOADS[args.workload]
+    for key, run in shapes(args.quick):
+        for _ in range(args.count):
+            n, ns = grow(run, target)
+            print("Benchmark%s/%s\t%d\t%.1f ns/op" % (prefix, key, n, ns), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
