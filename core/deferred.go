@@ -6,6 +6,7 @@ import (
 	"log"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -64,6 +65,7 @@ const (
 	kindBoth                      // run cb on either path
 	kindResume                    // hand the result to target, which waits on us
 	kindChain                     // fire target with the result (Chain)
+	kindList                      // record the result in target's DeferredList
 )
 
 type callbackPair struct {
@@ -71,6 +73,7 @@ type callbackPair struct {
 	eb     ErrbackFunc
 	target *Deferred
 	kind   pairKind
+	index  int32 // input position, for kindList
 }
 
 // Deferred state flags.
@@ -78,16 +81,31 @@ const (
 	flagCalled   uint8 = 1 << iota // has a result
 	flagRunning                    // inside one of its own callbacks
 	flagSuppress                   // drop the next firing (cancelled without canceller)
+	flagFirst                      // first holds a queued pair
 )
+
+// chunkPairs is the size of the overflow chunks of the callback queue.
+// Chunks are linked, never copied, and go back to a pool once run, so a
+// long chain costs no allocation per callback once warm.
+const chunkPairs = 16
+
+type chunk struct {
+	next *chunk
+	r, w int32 // next pair to run, next free slot
+	p    [chunkPairs]callbackPair
+}
+
+var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
 
 // Deferred is Twisted's Deferred: a result you don't have yet, with a chain
 // of callbacks and errbacks that process it once it arrives. It is not safe
 // for concurrent use: use it from one goroutine (the reactor's).
 type Deferred struct {
 	result    any          // value, *Failure, or nil
-	first     callbackPair // queue slot 0, kept inline
-	more      []callbackPair
-	head, n   int32 // next pair to run, pairs queued
+	first     callbackPair // oldest queued pair, when flagFirst
+	qhead     *chunk       // queued pairs after first
+	qtail     *chunk
+	n         int32 // pairs queued
 	paused    int32
 	flags     uint8
 	waiting   *Deferred // Deferred a callback returned, which we wait on
@@ -99,6 +117,7 @@ type Deferred struct {
 type deferredExtra struct {
 	created, fired []uintptr
 	unhandled      *unhandledRecord
+	list           *listState // when the Deferred is a DeferredList
 }
 
 // unhandledRecord is what the GC cleanup reports: it must not point back at
@@ -335,24 +354,48 @@ func (d *Deferred) Chain(other *Deferred) *Deferred {
 }
 
 func (d *Deferred) push(p callbackPair) {
-	if d.n == 0 {
-		d.first = p
-	} else {
-		d.more = append(d.more, p)
-	}
 	d.n++
+	if d.n == 1 {
+		d.first = p
+		d.flags |= flagFirst
+		return
+	}
+	c := d.qtail
+	if c == nil || c.w == chunkPairs {
+		nc := chunkPool.Get().(*chunk)
+		if c == nil {
+			d.qhead = nc
+		} else {
+			c.next = nc
+		}
+		d.qtail, c = nc, nc
+	}
+	c.p[c.w] = p
+	c.w++
 }
 
-// take removes the next queued pair.
+// take removes the oldest queued pair; d.n must be > 0.
 func (d *Deferred) take() callbackPair {
+	d.n--
 	var p callbackPair
-	if d.head == 0 {
+	if d.flags&flagFirst != 0 {
+		d.flags &^= flagFirst
 		p, d.first = d.first, callbackPair{}
-	} else {
-		i := d.head - 1
-		p, d.more[i] = d.more[i], callbackPair{}
+		return p
 	}
-	d.head++
+	// Run slots are not cleared one by one: the whole chunk is cleared
+	// when it goes back to the pool.
+	c := d.qhead
+	p = c.p[c.r]
+	c.r++
+	if c.r == chunkPairs {
+		d.qhead = c.next
+		if d.qhead == nil {
+			d.qtail = nil
+		}
+		*c = chunk{}
+		chunkPool.Put(c)
+	}
 	return p
 }
 
@@ -409,19 +452,6 @@ func callCanceller(c func(*Deferred), d *Deferred) (f *Failure) {
 	return nil
 }
 
-// call runs one callback or errback, turning a panic into a Failure.
-func call(fn CallbackFunc, eb ErrbackFunc, f *Failure, result any) (res any, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			res, err = nil, panicFailure(v)
-		}
-	}()
-	if eb != nil {
-		return eb(f)
-	}
-	return fn(result)
-}
-
 // runCallbacks runs the queued pairs of d and, iteratively, of every
 // Deferred that was waiting on it, so the Go stack does not grow with the
 // depth of nested Deferreds.
@@ -429,72 +459,112 @@ func (d *Deferred) runCallbacks() {
 	if d.flags&flagRunning != 0 {
 		return
 	}
-	var buf [8]*Deferred
-	stack := append(buf[:0], d)
-	for len(stack) > 0 {
-		cur := stack[len(stack)-1]
-		if cur.paused > 0 || cur.waiting != nil {
-			stack = stack[:len(stack)-1]
-			continue
+	var stack []*Deferred // Deferreds to go back to, rarely needed
+	cur := d
+	for {
+		if cur.paused == 0 && cur.waiting == nil {
+			next := cur.runQueue()
+			if next != nil && cur.n > 0 {
+				stack = append(stack, cur)
+			} else {
+				// Done, or waiting: finishing it before moving on keeps
+				// the stack short for long lines of nested Deferreds.
+				cur.finish()
+			}
+			if next != nil {
+				cur = next
+				continue
+			}
 		}
-		var next *Deferred
-		for cur.head < cur.n {
-			p := cur.take()
-			if p.kind > kindBoth {
-				if next = cur.handOver(p); next != nil {
-					break
-				}
-				continue
-			}
-			f, failed := cur.result.(*Failure)
-			var eb ErrbackFunc
-			if failed && p.kind == kindCallbacks {
-				if eb = p.eb; eb == nil {
-					continue
-				}
-			} else if p.cb == nil {
-				continue
-			}
-			cur.flags |= flagRunning
-			res, err := call(p.cb, eb, f, cur.result)
-			cur.flags &^= flagRunning
-			if err != nil {
-				cur.result = newFailure(err, 2)
-				continue
-			}
-			if inner, ok := res.(*Deferred); ok {
-				if cur.await(inner) {
-					break
-				}
-				continue
-			}
-			if f, ok := res.(*Failure); ok && f == nil {
-				res = nil
-			}
-			cur.result = res
+		if len(stack) == 0 {
+			return
 		}
-		if next == nil || cur.head == cur.n {
-			// Done (or only waiting): drop it from the stack first, so a
-			// long line of nested Deferreds keeps the stack short.
-			cur.finish()
-			stack = stack[:len(stack)-1]
-		}
-		if next != nil {
-			stack = append(stack, next)
+		cur = stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+	}
+}
+
+// runQueue runs d's queued pairs until the queue is empty, d waits on
+// another Deferred, or a pair hands the result to another Deferred, which
+// it returns. A panicking callback becomes the Failure result and the run
+// goes on; one recover per run, not per callback, keeps callbacks cheap.
+func (d *Deferred) runQueue() *Deferred {
+	for {
+		if next, panicked := d.runGuarded(); !panicked {
+			return next
 		}
 	}
+}
+
+func (d *Deferred) runGuarded() (next *Deferred, panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			d.flags &^= flagRunning
+			d.result = panicFailure(v)
+			next, panicked = nil, true
+		}
+	}()
+	for d.n > 0 {
+		p := d.take()
+		if p.kind > kindBoth {
+			if next := d.handOver(p); next != nil {
+				return next, false
+			}
+			continue
+		}
+		var res any
+		var err error
+		d.flags |= flagRunning
+		if f, failed := d.result.(*Failure); !failed || p.kind == kindBoth {
+			if p.cb == nil {
+				d.flags &^= flagRunning
+				continue
+			}
+			res, err = p.cb(d.result)
+		} else {
+			if p.eb == nil {
+				d.flags &^= flagRunning
+				continue
+			}
+			res, err = p.eb(f)
+		}
+		d.flags &^= flagRunning
+		if err != nil {
+			d.result = newFailure(err, 2)
+			continue
+		}
+		if inner, ok := res.(*Deferred); ok {
+			if d.await(inner) {
+				return nil, false
+			}
+			continue
+		}
+		if f, ok := res.(*Failure); ok && f == nil {
+			res = nil
+		}
+		d.result = res
+	}
+	return nil, false
 }
 
 // handOver runs a resume or chain pair and returns the Deferred to run
 // next, if any.
 func (d *Deferred) handOver(p callbackPair) *Deferred {
 	t := p.target
-	if p.kind == kindResume {
-		t.result, d.result = d.result, nil
+	res := d.result
+	switch p.kind {
+	case kindResume:
+		t.result, d.result = res, nil
 		t.waiting = nil
 		return t
+	case kindList:
+		var fire any
+		if d.result, fire = t.extra.list.record(int(p.index), res, t.Called()); fire == nil || t.accept(fire) != nil {
+			return nil
+		}
+		return t
 	}
-	switch err := t.accept(d.result); {
+	switch err := t.accept(res); {
 	case err == errSuppressed:
 		d.result = nil
 		return nil
@@ -528,10 +598,10 @@ func (d *Deferred) await(inner *Deferred) bool {
 // reported if the Deferred is collected with it; any other result disarms
 // that report. The success path pays one nil check.
 func (d *Deferred) finish() {
-	if d.head == d.n {
-		d.head, d.n = 0, 0
-		clear(d.more)
-		d.more = d.more[:0]
+	if c := d.qhead; c != nil && d.n == 0 {
+		d.qhead, d.qtail = nil, nil
+		*c = chunk{}
+		chunkPool.Put(c)
 	}
 	f, failed := d.result.(*Failure)
 	if !failed || d.waiting != nil {
@@ -564,11 +634,21 @@ func (d *Deferred) String() string {
 	return s + ">"
 }
 
+// callGuarded calls f, turning a panic into a Failure.
+func callGuarded(f func() (any, error)) (res any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			res, err = nil, panicFailure(v)
+		}
+	}()
+	return f()
+}
+
 // MaybeDeferred calls f and returns its result as a Deferred: f's own
 // *Deferred unchanged, a failed one for an error, a returned *Failure or a
 // panic, else one fired with the value.
 func MaybeDeferred(f func() (any, error)) *Deferred {
-	res, err := call(func(any) (any, error) { return f() }, nil, nil, nil)
+	res, err := callGuarded(f)
 	if err != nil {
 		return Fail(err)
 	}
