@@ -72,7 +72,7 @@ type Connector struct {
 
 	state connectorState
 	fd    int          // the socket while connecting, else -1
-	timer *DelayedCall // the timeout, or a failure due on the next pass
+	timer *DelayedCall // the start of the attempt, then its timeout
 	conn  *tcpConn
 }
 
@@ -80,7 +80,7 @@ type Connector struct {
 // outcome to f: a protocol from f.BuildProtocol once connected, or
 // ClientConnectionFailed on refusal, error or timeout (zero means
 // DefaultConnectTimeout). The error is for a bad address or factory only;
-// everything else reaches f, never before the next pass.
+// everything else reaches f, from the next pass on.
 func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (*Connector, error) {
 	if f == nil {
 		return nil, errors.New("core: ConnectTCP with a nil ClientFactory")
@@ -98,36 +98,35 @@ func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (
 
 // Connect starts a new attempt, for instance after a failure or loss (as a
 // reconnecting factory does). It fails with ErrConnectorBusy unless
-// disconnected.
+// disconnected. The socket is made on the next pass, so the factory never
+// hears of the outcome inside ConnectTCP or Connect.
 func (c *Connector) Connect() error {
 	if c.state != disconnected {
 		return ErrConnectorBusy
 	}
 	c.state = connecting
-	fd, err := unix.Socket(c.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		c.failNextPass(fmt.Errorf("socket: %w", err))
-		return nil
-	}
-	if err := unix.Connect(fd, c.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
-		_ = unix.Close(fd)
-		c.failNextPass(err)
-		return nil
-	}
-	c.fd = fd
-	if err := c.loop.AddWriter(c); err != nil {
-		c.closeSocket()
-		c.failNextPass(err)
-		return nil
-	}
-	c.timer = c.loop.CallLater(c.timeout, func() { c.fail(ErrConnectTimeout) })
+	c.timer = c.loop.CallLater(0, c.begin)
 	return nil
 }
 
-// failNextPass reports err on the next pass, so the factory never hears of
-// it inside ConnectTCP or Connect.
-func (c *Connector) failNextPass(err error) {
-	c.timer = c.loop.CallLater(0, func() { c.fail(err) })
+// begin opens the socket, starts the non-blocking connect and the timeout.
+func (c *Connector) begin() {
+	c.timer = nil
+	fd, err := unix.Socket(c.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		c.fail(fmt.Errorf("socket: %w", err))
+		return
+	}
+	c.fd = fd
+	if err := unix.Connect(fd, c.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
+		c.fail(err)
+		return
+	}
+	if err := c.loop.AddWriter(c); err != nil {
+		c.fail(err)
+		return
+	}
+	c.timer = c.loop.CallLater(c.timeout, func() { c.fail(ErrConnectTimeout) })
 }
 
 // StopConnecting abandons the attempt: the factory gets

@@ -135,6 +135,11 @@ func (c *tcpConn) DoRead() error {
 	if !c.reading {
 		return nil
 	}
+	if c.writeErr != nil {
+		// Write consumed the socket's error; a read would now see EOF.
+		c.writeFailed(c.writeErr)
+		return nil
+	}
 	buf := c.rbuf[:]
 	n, err := unix.Read(c.fd, buf)
 	c.loop.countRead()
@@ -185,6 +190,7 @@ func (c *tcpConn) Write(b []byte) {
 			b = b[n:]
 		}
 		if len(b) == 0 {
+			c.wantPull()
 			return
 		}
 	}
@@ -207,15 +213,17 @@ func (c *tcpConn) WriteSequence(bs [][]byte) {
 			c.startWriting()
 			return
 		}
-		for n > 0 && len(bs) > 0 {
-			k := min(n, len(bs[0]))
-			n -= k
-			if bs[0] = bs[0][k:]; len(bs[0]) == 0 {
-				bs = bs[1:]
-			}
+		// Skip what went out, without touching the caller's slices.
+		for len(bs) > 0 && n >= len(bs[0]) {
+			n -= len(bs[0])
+			bs = bs[1:]
+		}
+		if len(bs) > 0 && n > 0 {
+			c.appendPending(bs[0][n:])
+			bs = bs[1:]
 		}
 	}
-	queued := false
+	queued := c.buffered() > 0
 	for _, b := range bs {
 		if len(b) > 0 {
 			c.appendPending(b)
@@ -225,6 +233,16 @@ func (c *tcpConn) WriteSequence(bs [][]byte) {
 	if queued {
 		c.startWriting()
 		c.checkHighWater()
+	} else {
+		c.wantPull()
+	}
+}
+
+// wantPull asks for a DoWrite after a write that went out whole, so that
+// a pull producer hears ResumeProducing once the socket takes more.
+func (c *tcpConn) wantPull() {
+	if c.producer != nil && !c.streaming {
+		c.startWriting()
 	}
 }
 
@@ -259,7 +277,7 @@ func (c *tcpConn) DoWrite() error {
 		return nil
 	}
 	if c.writeErr != nil {
-		c.ConnectionLost(fmt.Errorf("%w: write: %w", ErrConnectionLost, c.writeErr))
+		c.writeFailed(c.writeErr)
 		return nil
 	}
 	if c.buffered() > 0 {
@@ -270,7 +288,7 @@ func (c *tcpConn) DoWrite() error {
 		case err == unix.EAGAIN || err == unix.EINTR:
 			return nil
 		case err != nil:
-			c.ConnectionLost(fmt.Errorf("%w: write: %w", ErrConnectionLost, err))
+			c.writeFailed(err)
 			return nil
 		}
 		if c.off += n; c.buffered() > 0 {
@@ -294,6 +312,10 @@ func (c *tcpConn) DoWrite() error {
 		c.shutWrite()
 	}
 	return nil
+}
+
+func (c *tcpConn) writeFailed(err error) {
+	c.ConnectionLost(fmt.Errorf("%w: write: %w", ErrConnectionLost, err))
 }
 
 // resetPending empties the buffer, keeping its memory unless it grew big.
