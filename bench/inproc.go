@@ -33,7 +33,8 @@ type shape struct {
 	prepare func(l *core.Loop) (run func(n int, w window) error, err error)
 }
 
-// benchSink keeps results alive so the compiler cannot drop the work.
+// benchSink keeps each operation's result alive, so the compiler can
+// neither drop the work nor keep it on the stack.
 var benchSink any
 
 func identity(v any) (any, error) { return v, nil }
@@ -48,11 +49,15 @@ func deferredShape(name string, op func()) shape {
 		workload: "callbacks", key: "shape=" + name, params: map[string]string{"shape": name},
 		prepare: func(*core.Loop) (func(int, window) error, error) {
 			return func(n int, w window) error {
+				benchSink = nil
 				w.StartTimer()
 				for range n {
 					op()
 				}
 				w.StopTimer()
+				if benchSink == nil {
+					return fmt.Errorf("shape %s produced nothing", name)
+				}
 				return nil
 			}, nil
 		},
