@@ -16,6 +16,7 @@ import (
 type Figure struct {
 	ID     string // file name stem and HTML id
 	Title  string
+	Short  string // the title in the summary table
 	XLabel string
 	YLabel string
 	XUnit  unit
@@ -113,17 +114,21 @@ func b2f(b bool) float64 {
 
 // lineSpec describes a line figure: metric against a numeric parameter.
 type lineSpec struct {
-	id, title, xlabel, ylabel string
-	workload, xParam, metric  string
-	filter                    map[string]string
-	xUnit, yUnit              unit
-	logX, logY, lower         bool
-	ref                       string
+	id, title, short, xlabel, ylabel string
+	workload, xParam, metric         string
+	filter                           map[string]string
+	xUnit, yUnit                     unit
+	logX, logY, lower                bool
+	ref                              string
+	// markBound marks client-bound points: on figures whose metric the
+	// load generator's limit distorts (throughput, latency), not on
+	// server CPU per round trip, which it does not.
+	markBound bool
 }
 
 // lineFigure builds a line figure from ix; nil when no result matches.
 func lineFigure(ix index, sp lineSpec) *Figure {
-	fig := &Figure{ID: sp.id, Title: sp.title, XLabel: sp.xlabel, YLabel: sp.ylabel,
+	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, XLabel: sp.xlabel, YLabel: sp.ylabel,
 		XUnit: sp.xUnit, YUnit: sp.yUnit, LogX: sp.logX, LogY: sp.logY, Lower: sp.lower, Ref: sp.ref}
 	byImpl := map[string][]Point{}
 	omitted := 0
@@ -136,7 +141,7 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 		if !ok || len(vs) == 0 {
 			continue
 		}
-		p := Point{X: x, Y: summarize(vs), ClientBound: clientBound(r)}
+		p := Point{X: x, Y: summarize(vs), ClientBound: sp.markBound && clientBound(r)}
 		if (sp.logX && x <= 0) || (sp.logY && p.Y.Median <= 0) {
 			omitted++
 			continue
@@ -274,20 +279,21 @@ func (f *Figure) ratio(s *Series, p Point) (float64, bool) {
 // barSpec describes a bar figure: one metric per implementation, grouped
 // into categories.
 type barSpec struct {
-	id, title, ylabel string
-	workloads         []string
-	metric            string
+	id, title, short, ylabel string
+	workloads                []string
+	metric                   string
 	// category names a result's group; results with the same category
 	// are bars side by side.
 	category    func(r *results.Result) string
 	yUnit       unit
 	logY, lower bool
 	ref         string
+	markBound   bool
 }
 
 // barFigure builds a bar figure from ix; nil when no result matches.
 func barFigure(ix index, sp barSpec) *Figure {
-	fig := &Figure{ID: sp.id, Title: sp.title, YLabel: sp.ylabel, YUnit: sp.yUnit,
+	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, YLabel: sp.ylabel, YUnit: sp.yUnit,
 		LogY: sp.logY, Lower: sp.lower, Ref: sp.ref, Bars: true}
 	type bar struct {
 		cat string
@@ -303,7 +309,7 @@ func barFigure(ix index, sp barSpec) *Figure {
 			if len(vs) == 0 {
 				continue
 			}
-			p := Point{Y: summarize(vs), ClientBound: clientBound(r)}
+			p := Point{Y: summarize(vs), ClientBound: sp.markBound && clientBound(r)}
 			if sp.logY && p.Y.Median <= 0 {
 				omitted++
 				continue
@@ -344,7 +350,7 @@ func barFigure(ix index, sp barSpec) *Figure {
 // shows the median run and keeps the worst run for the table, so a loss
 // is never averaged away.
 func fairnessFigure(ix index, size string) *Figure {
-	fig := &Figure{ID: "fairness-" + size, Title: "Connections not served, " + size + " B messages",
+	fig := &Figure{ID: "fairness-" + size, Title: "Connections not served, " + size + " B messages", Short: "Lost connections, " + size + " B",
 		XLabel: "connections (C)", YLabel: "connections lost (median run)", XUnit: unitCount, YUnit: unitCount,
 		LogX: true, Lower: true}
 	byImpl := map[string][]Point{}
@@ -395,26 +401,26 @@ func figures(f *results.File) []*Figure {
 		}
 	}
 	for _, a := range sortedParams(ix["dispatch"], "active") {
-		add(lineFigure(ix, lineSpec{id: "dispatch-a" + a, title: "Dispatch cost per event, " + a + " active",
+		add(lineFigure(ix, lineSpec{id: "dispatch-a" + a, title: "Dispatch cost per event, " + a + " active", short: "Dispatch, " + a + " active",
 			xlabel: "watched descriptors (N)", ylabel: "time per event",
 			workload: "dispatch", xParam: "fds", metric: results.NsPerEvent, filter: map[string]string{"active": a},
 			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "raw"}))
 	}
 	sizes := sortedParams(ix["echo"], "size")
 	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-cpu-" + size, title: "Server CPU per round trip, " + size + " B messages",
+		add(lineFigure(ix, lineSpec{id: "echo-cpu-" + size, title: "Server CPU per round trip, " + size + " B messages", short: "Echo server CPU/round trip, " + size + " B",
 			xlabel: "connections (C)", ylabel: "server CPU per round trip",
 			workload: "echo", xParam: "conns", metric: results.ServerCPUNsPerRT, filter: map[string]string{"size": size},
 			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
 	}
 	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-rts-" + size, title: "Echo round trips per second, " + size + " B messages",
+		add(lineFigure(ix, lineSpec{id: "echo-rts-" + size, title: "Echo round trips per second, " + size + " B messages", short: "Echo round trips/s, " + size + " B", markBound: true,
 			xlabel: "connections (C)", ylabel: "round trips per second",
 			workload: "echo", xParam: "conns", metric: results.RoundTripsPerSec, filter: map[string]string{"size": size},
 			xUnit: unitCount, yUnit: unitRate, logX: true, ref: "gonet"}))
 	}
 	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-p99-" + size, title: "Echo p99 latency, " + size + " B messages",
+		add(lineFigure(ix, lineSpec{id: "echo-p99-" + size, title: "Echo p99 latency, " + size + " B messages", short: "Echo p99, " + size + " B", markBound: true,
 			xlabel: "connections (C)", ylabel: "p99 round-trip latency",
 			workload: "echo", xParam: "conns", metric: results.P99Ns, filter: map[string]string{"size": size},
 			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
@@ -430,17 +436,18 @@ func figures(f *results.File) []*Figure {
 		}
 	}
 	openLabel := map[string]string{"conns": "connections (C)", "rate": "offered load (requests per second)"}[openX]
-	add(lineFigure(ix, lineSpec{id: "echo-open-p99", title: "Open-loop echo p99 latency (from the intended send time)",
+	openUnit := map[string]unit{"conns": unitCount, "rate": unitRate}[openX]
+	add(lineFigure(ix, lineSpec{id: "echo-open-p99", title: "Open-loop echo p99 latency (from the intended send time)", short: "Open-loop p99", markBound: true,
 		xlabel: openLabel, ylabel: "p99 round-trip latency",
 		workload: "echo-open", xParam: openX, metric: results.P99Ns,
-		xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
-	add(barFigure(ix, barSpec{id: "idle-memory", title: "Memory per idle connection",
+		xUnit: openUnit, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
+	add(barFigure(ix, barSpec{id: "idle-memory", title: "Memory per idle connection", short: "Idle memory/connection",
 		ylabel: "RSS per connection", workloads: []string{"idle-memory"}, metric: results.BytesPerConn,
 		category: paramCategory("conns", "C="), yUnit: unitBytes, lower: true, ref: "gonet"}))
-	add(barFigure(ix, barSpec{id: "connect", title: "Connect/accept rate (open, one round trip, close)",
+	add(barFigure(ix, barSpec{id: "connect", title: "Connect/accept rate (open, one round trip, close)", short: "Connect/accept rate", markBound: true,
 		ylabel: "connections per second", workloads: []string{"connect"}, metric: results.ConnsPerSec,
 		category: paramCategory("conns", "C="), yUnit: unitRate, ref: "gonet"}))
-	add(barFigure(ix, barSpec{id: "micro", title: "Callbacks, timers and cross-thread calls, beside Twisted",
+	add(barFigure(ix, barSpec{id: "micro", title: "Callbacks, timers and cross-thread calls, beside Twisted", short: "Callbacks/timers/cross-thread",
 		ylabel: "time per operation (log)", workloads: []string{"callbacks", "timers", "cross-thread"}, metric: results.NsPerOp,
 		category: shapeCategory, yUnit: unitNs, logY: true, lower: true, ref: "twisted"}))
 	for _, fig := range out {

@@ -16,6 +16,7 @@ type page struct {
 	Subtitle  string
 	Warnings  []string
 	Missing   []string
+	Lead      string
 	Headlines []Headline
 	Losses    []string
 	Env       [][2]string
@@ -105,7 +106,7 @@ func figureTable(f *Figure) table {
 				rangeUsed = true
 			}
 			if r, ok := f.ratio(s, p); ok {
-				sub += " · " + fmtRatio(r) + " " + refLabel(f)
+				sub += " · " + fmtRatio(r)
 			}
 			c.Sub = sub
 			kind := "95% CI of the median"
@@ -131,19 +132,12 @@ func figureTable(f *Figure) table {
 	return t
 }
 
-func refLabel(f *Figure) string {
-	if f.Ref == "raw" {
-		return "raw"
-	}
-	return displayName(f.Ref)
-}
-
 func refFoot(f *Figure) string {
 	switch {
 	case f.Ref == "raw":
-		return "; \"x raw\" is the ratio to the backend's raw floor (the same system calls without the reactor)"
+		return "; the ratio (x) is to the backend's own raw floor (the same system calls without the reactor) at the same N"
 	case f.Ref != "" && f.series(f.Ref) != nil:
-		return "; the ratio is to " + displayName(f.Ref) + " at the same point"
+		return "; the ratio (x) is to " + displayName(f.Ref) + " at the same point"
 	}
 	return ""
 }
@@ -255,7 +249,9 @@ h1 { margin-bottom: .1em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc;
 .warn { background: #fff3cd; border: 2px solid #e0a800; padding: .6em 1em; border-radius: 4px; margin: 1em 0; }
 .warn h2, .warn h3 { margin: 0 0 .3em; border: 0; }
 table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: right; vertical-align: top; }
+th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; vertical-align: top; white-space: nowrap; }
+.scroll { overflow-x: auto; }
+table.wins td, table.wins th { text-align: left; } table.wins tr.tie td { color: #555; }
 th { background: #f3f3f3; } td.x, th:first-child { text-align: left; font-weight: 600; }
 td small { display: block; color: #666; white-space: nowrap; }
 td.bound { background: #fdf2e6; } td.none { color: #aaa; text-align: center; }
@@ -283,11 +279,12 @@ nav a { margin-right: .8em; }
 <ul>{{range .Missing}}<li>{{.}}</li>{{end}}</ul></div>
 {{end}}
 <h2 id="summary">Summary: who wins where</h2>
-{{if .Headlines}}<table>
-<tr><th>where</th><th>best</th><th>runner-up (how far behind)</th><th>best against the reference</th></tr>
-{{range .Headlines}}<tr><td class="x"><a href="#fig-{{.FigureID}}">{{.Where}}</a></td><td>{{.Winner}}: {{.Value}}</td><td>{{.Next}}</td><td>{{.VsRef}}</td></tr>
+{{if .Headlines}}<p class="lead">{{.Lead}}</p>
+<table class="wins">
+<tr><th>figure</th><th>at</th><th>best</th><th>runner-up (times the best)</th><th>best vs reference</th></tr>
+{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>tie</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
-<p class="foot">Medians over the runs. † marks a client-bound point (the load generator, not the server, was the limit).</p>
+<p class="foot">Medians over the runs. <em>tie</em>: the runner-up's 95% confidence interval overlaps the best's. † marks a client-bound point (the load generator, not the server, was the limit).</p>
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
@@ -311,10 +308,10 @@ nav a { margin-right: .8em; }
 <figure><img src="{{.PNG}}" alt="{{.Title}}" width="880" height="495">
 <figcaption>Error bars: 95% confidence interval of the median (min..max when fewer than 6 runs). Files: <a href="{{.ID}}.png">{{.ID}}.png</a>, <a href="{{.ID}}.svg">{{.ID}}.svg</a></figcaption></figure>
 {{range .Notes}}<p class="note">{{.}}</p>
-{{end}}{{with .Table}}{{if .Head}}<table>
+{{end}}{{with .Table}}{{if .Head}}<div class="scroll"><table>
 <tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}{{if .Sub}}<small>{{.Sub}}</small>{{end}}</td>{{end}}</tr>
-{{end}}</table>
+{{end}}</table></div>
 {{range .Foot}}<p class="foot">{{.}}</p>
 {{end}}{{end}}{{end}}</section>
 {{end}}

@@ -17,7 +17,7 @@ func Load(dir string) (*results.File, error) {
 	name := filepath.Join(dir, "results.json")
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	return decode(name, data)
 }
@@ -31,10 +31,10 @@ func decode(name string, data []byte) (*results.File, error) {
 		return nil, jsonError(name, data, err)
 	}
 	if head.Version == nil {
-		return nil, fmt.Errorf("report: %s: no \"version\" field; not a reactorbench results file", name)
+		return nil, fmt.Errorf("%s: no \"version\" field; not a reactorbench results file", name)
 	}
 	if *head.Version != results.FormatVersion {
-		return nil, fmt.Errorf("report: %s: results format version %d, but this report reads version %d; render it with the reactorbench that wrote it",
+		return nil, fmt.Errorf("%s: results format version %d, but this report reads version %d; render it with the reactorbench that wrote it",
 			name, *head.Version, results.FormatVersion)
 	}
 	f := new(results.File)
@@ -51,12 +51,12 @@ func jsonError(name string, data []byte, err error) error {
 	switch {
 	case errors.As(err, &syn):
 		line, col := lineCol(data, syn.Offset)
-		return fmt.Errorf("report: %s:%d:%d: malformed JSON: %v", name, line, col, syn)
+		return fmt.Errorf("%s:%d:%d: malformed JSON: %v", name, line, col, syn)
 	case errors.As(err, &typ):
 		line, col := lineCol(data, typ.Offset)
-		return fmt.Errorf("report: %s:%d:%d: field %q holds JSON %s, want %s", name, line, col, typ.Field, typ.Value, typ.Type)
+		return fmt.Errorf("%s:%d:%d: field %q holds JSON %s, want %s", name, line, col, typ.Field, typ.Value, typ.Type)
 	}
-	return fmt.Errorf("report: %s: %v", name, err)
+	return fmt.Errorf("%s: %v", name, err)
 }
 
 // lineCol converts a byte offset (the count of bytes read, as encoding/json

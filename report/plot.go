@@ -47,7 +47,7 @@ func render(fig *Figure) (png, svg []byte, err error) {
 
 // drawAll draws the plot left and its legend in a strip to the right.
 func drawAll(p *plot.Plot, legend plot.Legend, dc draw.Canvas) {
-	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+	p.Draw(draw.Crop(dc, vg.Points(4), -legendW, vg.Points(2), -vg.Points(6)))
 	lc := draw.Crop(dc, figW-legendW+vg.Points(6), 0, 0, -vg.Points(30))
 	legend.Draw(lc)
 }
@@ -56,14 +56,17 @@ func drawAll(p *plot.Plot, legend plot.Legend, dc draw.Canvas) {
 func buildPlot(fig *Figure) (*plot.Plot, plot.Legend, error) {
 	p := plot.New()
 	p.Title.Text = fig.Title
-	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.Title.TextStyle.Font = sans(13)
+	p.X.Label.TextStyle.Font, p.Y.Label.TextStyle.Font = sans(11), sans(11)
+	p.X.Tick.Label.Font, p.Y.Tick.Label.Font = sans(10), sans(10)
 	p.X.Label.Text = fig.XLabel
 	p.Y.Label.Text = fig.YLabel
 	p.Add(plotter.NewGrid())
 	legend := plot.NewLegend()
 	legend.Top, legend.Left = true, true
-	legend.TextStyle.Font = font.From(plot.DefaultFont, 10)
+	legend.TextStyle.Font = sans(10)
 	legend.ThumbnailWidth = vg.Points(28)
+	legend.Padding = vg.Points(3)
 	if fig.Bars {
 		if err := addBars(p, &legend, fig); err != nil {
 			return nil, legend, err
@@ -95,6 +98,12 @@ func buildPlot(fig *Figure) (*plot.Plot, plot.Legend, error) {
 		}
 	}
 	return p, legend, nil
+}
+
+// sans is the figures' typeface at size points: sans-serif reads better
+// than gonum's default serif at small sizes.
+func sans(size vg.Length) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
 }
 
 // lineStyle is impl's line style in every figure.
@@ -236,9 +245,24 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	lo, hi := math.Floor(math.Log10(min)), math.Ceil(math.Log10(max))
 	mults := []float64{1}
-	if hi-lo <= 2 {
+	if powers := math.Floor(math.Log10(max)) - math.Ceil(math.Log10(min)) + 1; powers < 3 {
 		mults = []float64{1, 2, 5}
 	}
+	ticks := t.ticks(min, max, lo, hi, mults)
+	labeled := 0
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labeled++
+		}
+	}
+	if labeled < 3 {
+		ticks = t.ticks(min, max, lo, hi, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	}
+	return ticks
+}
+
+// ticks marks every m*10^e in [min, max], labeling the multiples in mults.
+func (t logTicks) ticks(min, max, lo, hi float64, mults []float64) []plot.Tick {
 	var ticks []plot.Tick
 	for e := lo; e <= hi; e++ {
 		for m := 1.0; m < 10; m++ {
@@ -262,9 +286,20 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 type linTicks struct{ u unit }
 
 // Ticks implements plot.Ticker.
+// Byte axes tick at round KiB or MiB, not at round decimal numbers.
 func (t linTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	scale := 1.0
+	if t.u == unitBytes {
+		for _, s := range []float64{1 << 30, 1 << 20, 1 << 10} {
+			if max >= 2*s {
+				scale = s
+				break
+			}
+		}
+	}
+	ticks := plot.DefaultTicks{}.Ticks(min/scale, max/scale)
 	for i := range ticks {
+		ticks[i].Value *= scale
 		if ticks[i].Label != "" {
 			ticks[i].Label = t.u.format(ticks[i].Value)
 		}

@@ -28,12 +28,12 @@ var expectedWorkloads = []string{"dispatch", "echo", "echo-open", "connect", "id
 func Generate(inDir, baselineDir, outDir string) error {
 	cur, err := Load(inDir)
 	if err != nil {
-		return err
+		return fmt.Errorf("report: %w", err)
 	}
 	var base *results.File
 	if baselineDir != "" {
 		if base, err = Load(baselineDir); err != nil {
-			return fmt.Errorf("baseline: %w", err)
+			return fmt.Errorf("report: baseline: %w", err)
 		}
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -101,9 +101,11 @@ func renderOne(fig *Figure, outDir string, png *[]byte) error {
 
 // buildPage assembles what the template shows.
 func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs [][]byte) *page {
+	hs := headlines(figs)
 	p := &page{
 		Title:     "reactorbench report",
-		Headlines: headlines(figs),
+		Headlines: hs,
+		Lead:      lead(hs),
 		Losses:    losses(figs),
 		Env:       envRows(cur.Env),
 		Notes:     cur.Notes,

@@ -235,5 +235,8 @@ func fmtRatio(r float64) string {
 	if math.IsInf(r, 0) || math.IsNaN(r) {
 		return "–"
 	}
+	if r < 1 {
+		return trimZeros(fmt.Sprintf("%.2g", r)) + "x"
+	}
 	return fmtSig(r) + "x"
 }

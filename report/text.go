@@ -67,6 +67,8 @@ func (f *Figure) atLabel(x float64) string {
 	}
 	sym := "x="
 	switch {
+	case strings.HasPrefix(f.XLabel, "offered"):
+		return f.XUnit.format(x) + " offered"
 	case strings.HasPrefix(f.XLabel, "connections"):
 		sym = "C="
 	case strings.HasPrefix(f.XLabel, "watched"):
@@ -77,36 +79,46 @@ func (f *Figure) atLabel(x float64) string {
 
 // Headline is one row of the summary at the top of the page.
 type Headline struct {
-	Where    string // figure title and x
+	Figure   string // the figure's short title
+	At       string // the x value, e.g. "C=1,000"
 	FigureID string
-	Winner   string
+	Winner   string // implementation
 	Value    string
 	Next     string // the runner-up and how far behind
 	VsRef    string // the winner against the figure's reference
+	Tie      bool   // the runner-up's 95% CI overlaps the winner's
 }
 
 // headlines summarizes each figure at its key x values.
 func headlines(figs []*Figure) []Headline {
 	var out []Headline
 	for _, f := range figs {
-		if strings.HasPrefix(f.ID, "fairness-") {
+		switch {
+		case strings.HasPrefix(f.ID, "fairness-"):
 			continue
+		case f.ID == "micro":
+			if h, ok := microHeadline(f); ok {
+				out = append(out, h)
+				continue
+			}
 		}
 		for _, x := range f.keyXs() {
 			r := f.rank(x)
 			if len(r) == 0 {
 				continue
 			}
-			h := Headline{Where: f.Title + ", " + f.atLabel(x), FigureID: f.ID,
+			h := Headline{Figure: f.Short, At: f.atLabel(x), FigureID: f.ID,
 				Winner: displayName(r[0].Impl), Value: f.YUnit.format(r[0].P.Y.Median) + mark(r[0].P)}
 			if len(r) > 1 {
 				h.Next = fmt.Sprintf("%s %s (%s)", displayName(r[1].Impl), f.YUnit.format(r[1].P.Y.Median),
 					fmtRatio(r[1].P.Y.Median/r[0].P.Y.Median))
+				a, b := r[0].P.Y, r[1].P.Y
+				h.Tie = a.Lo <= b.Hi && b.Lo <= a.Hi
 			}
 			if f.Ref != "" && f.Ref != "raw" && f.Ref != r[0].Impl {
 				if s := f.series(f.Ref); s != nil {
 					if rp, ok := s.at(x); ok && rp.Y.Median != 0 {
-						h.VsRef = fmt.Sprintf("%s of %s", fmtRatio(r[0].P.Y.Median/rp.Y.Median), displayName(f.Ref))
+						h.VsRef = fmt.Sprintf("%s %s", fmtRatio(r[0].P.Y.Median/rp.Y.Median), displayName(f.Ref))
 					}
 				}
 			}
@@ -114,6 +126,84 @@ func headlines(figs []*Figure) []Headline {
 		}
 	}
 	return out
+}
+
+// microHeadline condenses the micro-benchmarks into one row: the
+// geometric-mean speedup of the best implementation over Twisted.
+func microHeadline(f *Figure) (Headline, bool) {
+	best := Headline{}
+	bestGM := 0.0
+	for i := range f.Series {
+		s := &f.Series[i]
+		gm, n := speedup(f, s)
+		if n > 0 && gm > bestGM {
+			bestGM = gm
+			best = Headline{Figure: f.Short, At: fmt.Sprintf("%d shapes", n), FigureID: f.ID,
+				Winner: displayName(s.Impl), Value: faster(gm) + " than Twisted (geometric mean)"}
+		}
+	}
+	return best, bestGM > 0
+}
+
+// speedup is the geometric mean of Twisted's time over s's, over the
+// categories both ran, and how many those were.
+func speedup(f *Figure, s *Series) (float64, int) {
+	if s.Impl == f.Ref {
+		return 0, 0
+	}
+	logSum, n := 0.0, 0
+	for _, p := range s.Points {
+		if r, ok := f.ratio(s, p); ok && r > 0 {
+			logSum += math.Log(r)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return 1 / math.Exp(logSum/float64(n)), n
+}
+
+// lead is the summary's first paragraph: who wins how many comparisons,
+// and where someone else does.
+func lead(hs []Headline) string {
+	if len(hs) == 0 {
+		return ""
+	}
+	wins := map[string]int{}
+	ties, boundTies := 0, 0
+	for _, h := range hs {
+		if h.Tie {
+			ties++
+			if strings.HasSuffix(h.Value, "†") {
+				boundTies++
+			}
+			continue
+		}
+		wins[h.Winner]++
+	}
+	names := make([]string, 0, len(wins))
+	for n := range wins {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if wins[names[i]] != wins[names[j]] {
+			return wins[names[i]] > wins[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, wins[n]))
+	}
+	text := fmt.Sprintf("Best of %d comparisons below: %s", len(hs), strings.Join(parts, ", "))
+	if ties > 0 {
+		text += fmt.Sprintf("; %d too close to call (the runner-up's 95%% confidence interval overlaps the best's)", ties)
+		if boundTies > 0 {
+			text += fmt.Sprintf(", %d of them at client-bound points, where the load generator, not the server, set the pace", boundTies)
+		}
+	}
+	return text + "."
 }
 
 // mark flags a client-bound point.
@@ -141,10 +231,18 @@ func losses(figs []*Figure) []string {
 				if p.Y.Median == 0 && p.WorstLost == 0 {
 					continue
 				}
-				t := fmt.Sprintf("%s served %s and lost %s at C=%s (%s B; median of %d runs: %s starved, %s dropped, %s never connected; worst run lost %s).",
+				var kinds []string
+				for _, k := range []struct {
+					n    float64
+					what string
+				}{{p.Starved, "starved"}, {p.Dropped, "dropped"}, {p.NeverConnected, "never connected"}} {
+					if k.n > 0 {
+						kinds = append(kinds, commas(int64(k.n))+" "+k.what)
+					}
+				}
+				t := fmt.Sprintf("%s served %s and lost %s at C=%s (%s B messages; %s; median of %d runs, worst run lost %s).",
 					displayName(s.Impl), commas(int64(math.Max(p.X-p.Y.Median, 0))), commas(int64(p.Y.Median)),
-					commas(int64(p.X)), size, p.Y.N, commas(int64(p.Starved)), commas(int64(p.Dropped)),
-					commas(int64(p.NeverConnected)), commas(int64(p.WorstLost)))
+					commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
 				ls = append(ls, loss{t, p.Y.Median})
 			}
 		}
@@ -184,7 +282,8 @@ func explain(f *Figure) string {
 	return rankingText(f)
 }
 
-// rankingText says who leads at the figure's key x values and by how much.
+// rankingText says who leads at the figure's key x values, by how much,
+// where the reference stands and who is last.
 func rankingText(f *Figure) string {
 	var parts []string
 	for _, x := range f.keyXs() {
@@ -192,15 +291,23 @@ func rankingText(f *Figure) string {
 		if len(r) == 0 {
 			continue
 		}
-		var items []string
-		for i, e := range r {
-			item := displayName(e.Impl) + " " + f.YUnit.format(e.P.Y.Median)
-			if i > 0 && r[0].P.Y.Median != 0 {
-				item += " (" + fmtRatio(e.P.Y.Median/r[0].P.Y.Median) + ")"
-			}
-			items = append(items, item)
+		best := r[0]
+		t := fmt.Sprintf("At %s %s is best with %s", f.atLabel(x), displayName(best.Impl), f.YUnit.format(best.P.Y.Median))
+		rel := func(e ranked) string {
+			return fmt.Sprintf("%s %s (%s)", displayName(e.Impl), f.YUnit.format(e.P.Y.Median), fmtRatio(e.P.Y.Median/best.P.Y.Median))
 		}
-		parts = append(parts, fmt.Sprintf("At %s: %s.", f.atLabel(x), strings.Join(items, ", ")))
+		if len(r) > 1 && best.P.Y.Median != 0 {
+			t += ", then " + rel(r[1])
+			for _, e := range r[2:] {
+				if e.Impl == f.Ref && len(r) > 3 {
+					t += "; " + rel(e)
+				}
+			}
+			if len(r) > 2 {
+				t += "; last " + rel(r[len(r)-1])
+			}
+		}
+		parts = append(parts, t+".")
 	}
 	return strings.Join(parts, " ")
 }
@@ -251,41 +358,42 @@ func explainDispatch(f *Figure) string {
 }
 
 func explainMicro(f *Figure) string {
-	ref := f.series("twisted")
-	if ref == nil {
+	if f.series(f.Ref) == nil {
 		return rankingText(f)
 	}
 	var parts []string
-	for _, s := range f.Series {
-		if s.Impl == "twisted" {
-			continue
-		}
-		logSum, n := 0.0, 0
-		best, worst := math.Inf(1), 0.0
-		bestCat, worstCat := "", ""
-		for _, p := range s.Points {
-			r, ok := f.ratio(&s, p)
-			if !ok || r <= 0 {
-				continue
-			}
-			logSum += math.Log(r)
-			n++
-			if 1/r > worst {
-				worst, worstCat = 1/r, f.xLabelOf(p.X)
-			}
-			if 1/r < best {
-				best, bestCat = 1/r, f.xLabelOf(p.X)
-			}
-		}
+	for i := range f.Series {
+		s := &f.Series[i]
+		gm, n := speedup(f, s)
 		if n == 0 {
 			continue
 		}
-		gm := 1 / math.Exp(logSum/float64(n))
-		parts = append(parts, fmt.Sprintf("%s is %s faster than Twisted (geometric mean over %d shapes; from %s on %s to %s on %s)",
-			displayName(s.Impl), fmtRatio(gm), n, fmtRatio(best), bestCat, fmtRatio(worst), worstCat))
+		lo, hi, loCat, hiCat := math.Inf(1), 0.0, "", ""
+		for _, p := range s.Points {
+			r, ok := f.ratio(s, p)
+			if !ok || r <= 0 {
+				continue
+			}
+			if 1/r < lo {
+				lo, loCat = 1/r, f.xLabelOf(p.X)
+			}
+			if 1/r > hi {
+				hi, hiCat = 1/r, f.xLabelOf(p.X)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s is %s than Twisted (geometric mean over %d shapes), from %s on %s to %s on %s",
+			displayName(s.Impl), faster(gm), n, faster(lo), loCat, faster(hi), hiCat))
 	}
 	if len(parts) == 0 {
 		return rankingText(f)
 	}
-	return strings.Join(parts, "; ") + ". The y axis is logarithmic: Twisted runs the same shapes in CPython, where every callback is an interpreted call; ours are Go function calls with no allocation on the hot path."
+	return strings.Join(parts, "; ") + ". The y axis is logarithmic. Twisted runs the same shapes in CPython, where every callback is an interpreted call and an object allocation."
+}
+
+// faster words a speedup: 2 -> "2x faster", 0.5 -> "2x slower".
+func faster(speedup float64) string {
+	if speedup >= 1 {
+		return fmtRatio(speedup) + " faster"
+	}
+	return fmtRatio(1/speedup) + " slower"
 }

@@ -45,7 +45,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		*out = *in
 	}
 	if err := report.Generate(*in, *baseline, *out); err != nil {
-		fmt.Fprintln(stderr, "reactorbench report:", err)
+		fmt.Fprintln(stderr, "reactorbench:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "index.html"))
