@@ -729,3 +729,100 @@ func TestMaybeDeferred(t *testing.T) {
 		handled(d)
 	}
 }
+
+func newTestClock() *Clock { return NewClock(time.Unix(0, 0)) }
+
+// Spec A30: unfired after the timeout, d is cancelled and fails with a
+// TimeoutError; fired first (either way), the timer is cancelled. AddTimeout
+// returns d.
+func TestDeferredAddTimeout(t *testing.T) {
+	c := newTestClock()
+	d := NewDeferred(nil)
+	if d.AddTimeout(10*time.Second, c, nil) != d {
+		t.Fatal("AddTimeout did not return d")
+	}
+	c.Advance(9 * time.Second)
+	if d.Called() {
+		t.Fatal("timed out early")
+	}
+	c.Advance(time.Second)
+	var te *TimeoutError
+	if f := failureOf(t, d); !errors.As(f, &te) || te.Timeout != 10*time.Second || !errors.Is(f, ErrTimeout) {
+		t.Fatalf("failure %v", f)
+	}
+	handled(d)
+
+	for _, fire := range []func(*Deferred){
+		func(d *Deferred) { d.Callback("ok") },
+		func(d *Deferred) { d.Errback(errBoom) },
+	} {
+		d := NewDeferred(nil).AddTimeout(time.Second, c, nil)
+		fire(d)
+		if n := len(c.GetDelayedCalls()); n != 0 {
+			t.Fatalf("%d delayed calls left after firing first", n)
+		}
+		if r := result(t, d); r != "ok" {
+			if f, _ := r.(*Failure); f == nil || !errors.Is(f, errBoom) {
+				t.Fatalf("result %v", r)
+			}
+		}
+		handled(d)
+	}
+}
+
+// Spec A31: onTimeout runs only when the timeout fired, with the result and
+// the timeout; its return is the result. A manual Cancel does not call it.
+func TestDeferredAddTimeoutCustom(t *testing.T) {
+	c := newTestClock()
+	var gotT time.Duration
+	on := func(r any, timeout time.Duration) (any, error) {
+		gotT = timeout
+		if f, ok := r.(*Failure); !ok || !errors.Is(f, ErrCancelled) {
+			t.Errorf("onTimeout got %v", r)
+		}
+		return "custom", nil
+	}
+	d := NewDeferred(nil).AddTimeout(5*time.Second, c, on)
+	c.Advance(5 * time.Second)
+	if result(t, d) != "custom" || gotT != 5*time.Second {
+		t.Fatalf("result %v, timeout %v", result(t, d), gotT)
+	}
+	gotT = 0
+	d = NewDeferred(nil).AddTimeout(5*time.Second, c, on)
+	d.Cancel()
+	if gotT != 0 || !errors.Is(failureOf(t, d), ErrCancelled) {
+		t.Fatal("onTimeout ran on a manual cancel")
+	}
+	handled(d)
+	if len(c.GetDelayedCalls()) != 0 {
+		t.Fatal("manual cancel left the timer")
+	}
+}
+
+// Spec A32: the timeout wraps the callbacks added before it: a canceller
+// that callbacks keeps its value, one that errbacks keeps its error, an
+// earlier errback that swallows the cancellation gives success.
+func TestDeferredAddTimeoutCancellerOutcomes(t *testing.T) {
+	c := newTestClock()
+	d := NewDeferred(func(d *Deferred) { d.Callback("by canceller") }).AddTimeout(time.Second, c, nil)
+	c.Advance(time.Second)
+	if result(t, d) != "by canceller" {
+		t.Fatalf("result %v", result(t, d))
+	}
+	d = NewDeferred(func(d *Deferred) { d.Errback(errBoom) }).AddTimeout(time.Second, c, nil)
+	c.Advance(time.Second)
+	if f := failureOf(t, d); !errors.Is(f, errBoom) || errors.Is(f, ErrTimeout) {
+		t.Fatalf("failure %v", f)
+	}
+	handled(d)
+	d = NewDeferred(nil).AddErrback(func(f *Failure) (any, error) {
+		if err := f.Trap(ErrCancelled); err != nil {
+			return nil, err
+		}
+		return "swallowed", nil
+	}).AddTimeout(time.Second, c, nil)
+	c.Advance(time.Second)
+	if result(t, d) != "swallowed" {
+		t.Fatalf("result %v", result(t, d))
+	}
+}
