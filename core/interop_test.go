@@ -1,0 +1,125 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reactorbench/reactorbench/internal/testenv"
+)
+
+// interopSize is how many varied bytes each foreign client sends.
+const interopSize = 200 << 10
+
+// Clients no one here wrote (Twisted on its select and epoll reactors,
+// Node.js net) send 200 KiB in pieces to our echo server on every backend
+// and check every byte they get back.
+func TestInteropForeignClientsDriveOurEcho(t *testing.T) {
+	py, pyErr := testenv.Python3Twisted()
+	node, nodeErr := testenv.Node()
+	clients := []struct {
+		name string
+		err  error
+		hint string
+		argv func(host, port string) []string
+	}{
+		{"twisted-select", pyErr, testenv.TwistedHint, func(h, p string) []string {
+			return []string{py, "testdata/twisted_echo_client.py", "select", h, p, strconv.Itoa(interopSize)}
+		}},
+		{"twisted-epoll", pyErr, testenv.TwistedHint, func(h, p string) []string {
+			return []string{py, "testdata/twisted_echo_client.py", "epoll", h, p, strconv.Itoa(interopSize)}
+		}},
+		{"node", nodeErr, testenv.NodeHint, func(h, p string) []string {
+			return []string{node, "testdata/node_echo_client.js", h, p, strconv.Itoa(interopSize)}
+		}},
+	}
+	forEachBackend(t, func(t *testing.T, name string) {
+		for _, c := range clients {
+			t.Run(c.name, func(t *testing.T) {
+				testenv.Require(t, c.name+" client", c.hint, c.err)
+				l := newTestLoop(t, name)
+				_, addr := listen(t, l, EchoFactory)
+				host, port, _ := net.SplitHostPort(addr)
+				argv := c.argv(host, port)
+				serveWhile(t, l, func() {
+					out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+					if err != nil || strings.TrimSpace(string(out)) != "ok" {
+						t.Errorf("%s client: %v\n%s", c.name, err, out)
+					}
+				})
+			})
+		}
+	})
+}
+
+// Our client (ConnectTCP) sends 200 KiB in pieces to a Twisted echo server
+// and gets every byte back, on every backend.
+func TestInteropOurClientTwistedServer(t *testing.T) {
+	py, err := testenv.Python3Twisted()
+	testenv.Require(t, "Twisted", testenv.TwistedHint, err)
+	srv := exec.Command(py, "testdata/twisted_echo_server.py")
+	stdin, err := srv.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	srv.Stderr = &stderr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close() // the server stops when its stdin closes
+		if err := srv.Wait(); err != nil {
+			t.Errorf("Twisted server: %v\n%s", err, stderr.String())
+		}
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("Twisted server did not print its port: %v\n%s", err, stderr.String())
+	}
+	addr := net.JoinHostPort("127.0.0.1", strings.TrimSpace(line))
+	want := pattern(interopSize, 11)
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		var got bytes.Buffer
+		var lost, failed error
+		f := &testClientFactory{
+			build: func() Protocol {
+				p := &testProto{}
+				p.made = func(tr Transport) {
+					for i, step := 0, 1; i < len(want); i, step = i+step, step*3%4099+1 {
+						tr.Write(want[i:min(i+step, len(want))])
+					}
+				}
+				p.data = func(b []byte) {
+					if got.Write(b); got.Len() >= len(want) {
+						p.t.LoseConnection()
+					}
+				}
+				return p
+			},
+			failed: func(_ *Connector, err error) { failed = err; _ = l.Stop() },
+			lost:   func(_ *Connector, err error) { lost = err; _ = l.Stop() },
+		}
+		if _, err := l.ConnectTCP(addr, f, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		runTestLoop(t, l)
+		if failed != nil {
+			t.Fatalf("connect to Twisted: %v", failed)
+		}
+		checkBytes(t, "echo from Twisted", got.Bytes(), want)
+		if lost == nil {
+			t.Error("ClientConnectionLost was not called")
+		}
+	})
+}
