@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,8 +21,8 @@ const (
 	// sendLimit caps one write syscall from the buffer, so one connection
 	// with a large backlog does not starve the others in a pass.
 	sendLimit = 128 << 10
-	// keepBufferCap is the largest write buffer kept for reuse once drained;
-	// bigger ones are released so an idle connection holds little memory.
+	// keepBufferCap is the largest write buffer a connection keeps once
+	// drained; bigger ones go back to a shared pool (see bigBuffers).
 	keepBufferCap = 64 << 10
 )
 
@@ -42,8 +43,10 @@ type tcpConn struct {
 	host, peer net.Addr
 
 	// pending is the write buffer: bytes pending[off:] are still to send.
+	// big holds it while it is larger than keepBufferCap.
 	pending []byte
 	off     int
+	big     *[]byte
 	// writeErr is a send error seen inside Write, reported on the next
 	// DoWrite so the protocol is never told re-entrantly.
 	writeErr error
@@ -255,11 +258,51 @@ func (c *tcpConn) buffered() int { return len(c.pending) - c.off }
 // appendPending copies b into the write buffer, sliding the unsent part to
 // the front instead of growing when that makes room.
 func (c *tcpConn) appendPending(b []byte) {
-	if c.off > 0 && len(c.pending)+len(b) > cap(c.pending) {
-		n := copy(c.pending, c.pending[c.off:])
-		c.pending, c.off = c.pending[:n], 0
+	if len(c.pending)+len(b) > cap(c.pending) {
+		if n := c.buffered(); n+len(b) <= cap(c.pending) {
+			copy(c.pending, c.pending[c.off:])
+			c.pending, c.off = c.pending[:n], 0
+		} else {
+			c.grow(n + len(b))
+		}
 	}
 	c.pending = append(c.pending, b...)
+}
+
+// bigBuffers recycles write buffers larger than keepBufferCap: a
+// connection streaming big writes reuses one instead of allocating per
+// write, and an idle connection holds none.
+var bigBuffers sync.Pool // *[]byte
+
+// grow moves the unsent bytes into a buffer with room for need bytes.
+func (c *tcpConn) grow(need int) {
+	var nb []byte
+	var holder *[]byte
+	if need > keepBufferCap {
+		if h, ok := bigBuffers.Get().(*[]byte); ok && cap(*h) >= need {
+			nb, holder = (*h)[:0], h
+		}
+	}
+	if nb == nil {
+		nb = make([]byte, 0, max(need, 2*cap(c.pending), 4<<10))
+		if cap(nb) > keepBufferCap {
+			holder = new([]byte)
+		}
+	}
+	nb = append(nb, c.pending[c.off:]...)
+	c.releasePending()
+	c.pending, c.big = nb, holder
+}
+
+// releasePending empties the buffer, keeping a small one and handing a
+// big one back to bigBuffers.
+func (c *tcpConn) releasePending() {
+	if c.big != nil {
+		*c.big = c.pending[:0]
+		bigBuffers.Put(c.big)
+		c.pending, c.big = nil, nil
+	}
+	c.pending, c.off = c.pending[:0], 0
 }
 
 // checkHighWater pauses a streaming producer once the buffer passes the mark.
@@ -294,7 +337,7 @@ func (c *tcpConn) DoWrite() error {
 		if c.off += n; c.buffered() > 0 {
 			return nil
 		}
-		c.resetPending()
+		c.releasePending()
 	}
 	c.stopWriting()
 	if c.producer != nil && (!c.streaming || c.producerPaused) {
@@ -316,16 +359,6 @@ func (c *tcpConn) DoWrite() error {
 
 func (c *tcpConn) writeFailed(err error) {
 	c.ConnectionLost(fmt.Errorf("%w: write: %w", ErrConnectionLost, err))
-}
-
-// resetPending empties the buffer, keeping its memory unless it grew big.
-func (c *tcpConn) resetPending() {
-	if cap(c.pending) > keepBufferCap {
-		c.pending = nil
-	} else {
-		c.pending = c.pending[:0]
-	}
-	c.off = 0
 }
 
 // shutWrite half-closes the socket and tells the protocol.
@@ -372,7 +405,8 @@ func (c *tcpConn) AbortConnection() {
 		return
 	}
 	c.aborted = true
-	c.pending, c.off = nil, 0
+	c.releasePending()
+	c.pending = nil
 	c.stopReading()
 	c.stopWriting()
 	c.lostNextPass(ErrConnectionAborted)
@@ -399,7 +433,8 @@ func (c *tcpConn) ConnectionLost(reason error) {
 	}
 	_ = unix.Close(c.fd)
 	c.fd = -1
-	c.pending, c.off = nil, 0
+	c.releasePending()
+	c.pending = nil
 	if p := c.producer; p != nil {
 		c.producer = nil
 		p.StopProducing()
