@@ -99,7 +99,48 @@ func callbackShapes() []shape {
 			d.Errback(errShape)
 			benchSink = d
 		}),
+		{
+			workload: "callbacks", key: "shape=defer-to-thread", params: map[string]string{"shape": "defer-to-thread"},
+			prepare:  prepareDeferToThread,
+		},
 	}
+}
+
+func noWork() (any, error) { return nil, nil }
+
+// prepareDeferToThread returns n DeferToThread round trips one after
+// another: the work runs on the loop's pool, its result fires the Deferred
+// on the loop, whose callback starts the next. The pool runs only while
+// the loop does, so each run is one Run, ended by Crash (which, unlike
+// Stop, lets Run be called again).
+func prepareDeferToThread(l *core.Loop) (func(int, window) error, error) {
+	done, want := 0, 0
+	var w window
+	var next func(any) (any, error)
+	next = func(any) (any, error) {
+		if done++; done < want {
+			core.DeferToThread(l, noWork).AddCallback(next)
+			return nil, nil
+		}
+		w.StopTimer()
+		l.Crash()
+		return nil, nil
+	}
+	start := func() {
+		w.StartTimer()
+		core.DeferToThread(l, noWork).AddCallback(next)
+	}
+	return func(n int, win window) error {
+		done, want, w = 0, n, win
+		l.CallFromThread(start)
+		if err := l.Run(); err != nil {
+			return err
+		}
+		if done != n {
+			return fmt.Errorf("%d of %d round trips done", done, n)
+		}
+		return nil
+	}, nil
 }
 
 // timerBatch is how many calls the fire shape schedules before one pass
