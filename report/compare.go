@@ -21,7 +21,8 @@ type Comparison struct {
 
 // CompareRow is one metric of one result in both runs.
 type CompareRow struct {
-	Name   string
+	Workload string
+	Name     string
 	Metric string
 	Change Change
 	// Verdict is "better", "worse" or "same" (not significant).
@@ -59,7 +60,7 @@ func compareFiles(base, cur *results.File) *Comparison {
 				continue
 			}
 			ch := compare(ov, nv)
-			row := CompareRow{Name: r.Name, Metric: m, Change: ch, Verdict: "same"}
+			row := CompareRow{Workload: r.Workload, Name: r.Name, Metric: m, Change: ch, Verdict: "same"}
 			if ch.Significant {
 				if (ch.Pct > 0) == higherBetter[m] {
 					row.Verdict = "better"
@@ -131,4 +132,62 @@ func (c *Comparison) top(v string, n int) []CompareRow {
 		out = out[:n]
 	}
 	return out
+}
+
+// GroupChange is the change of one metric over all results of a workload.
+type GroupChange struct {
+	Workload, Metric string
+	N                int
+	GeoPct           float64 // geometric mean of new/old, as a change in percent
+	Better, Worse    int     // significant changes among the N
+	Verdict          string  // "better" or "worse" when the mean moved the way most significant changes did
+}
+
+// groups summarizes the rows per workload and metric, the way benchstat's
+// geomean row does, so a reader sees "echo got 12% cheaper" before the
+// hundreds of rows behind it.
+func (c *Comparison) groups() []GroupChange {
+	idx := map[[2]string]*GroupChange{}
+	logs := map[[2]string]float64{}
+	var out []*GroupChange
+	for _, r := range c.Rows {
+		if r.Change.Old.Median <= 0 || r.Change.New.Median <= 0 {
+			continue
+		}
+		k := [2]string{r.Workload, r.Metric}
+		g := idx[k]
+		if g == nil {
+			g = &GroupChange{Workload: r.Workload, Metric: r.Metric}
+			idx[k] = g
+			out = append(out, g)
+		}
+		g.N++
+		logs[k] += math.Log(r.Change.New.Median / r.Change.Old.Median)
+		switch r.Verdict {
+		case "better":
+			g.Better++
+		case "worse":
+			g.Worse++
+		}
+	}
+	res := make([]GroupChange, 0, len(out))
+	for _, g := range out {
+		g.GeoPct = (math.Exp(logs[[2]string{g.Workload, g.Metric}]/float64(g.N)) - 1) * 100
+		switch {
+		case g.Worse > g.Better:
+			g.Verdict = "worse"
+		case g.Better > g.Worse:
+			g.Verdict = "better"
+		default:
+			g.Verdict = "same"
+		}
+		res = append(res, *g)
+	}
+	sort.SliceStable(res, func(i, j int) bool {
+		if res[i].Workload != res[j].Workload {
+			return res[i].Workload < res[j].Workload
+		}
+		return res[i].Metric < res[j].Metric
+	})
+	return res
 }

@@ -48,6 +48,9 @@ type Point struct {
 	X           float64
 	Y           Summary
 	ClientBound bool // the load generator passed 90% of its core
+	// Lost is the median number of connections the server did not
+	// serve in this point's runs (echo only).
+	Lost float64
 	// Lost, for the fairness figure, breaks the connections down.
 	Starved, Dropped, NeverConnected, WorstLost float64
 }
@@ -112,6 +115,21 @@ func b2f(b bool) float64 {
 	return 0
 }
 
+// lostConns returns, per sample, the connections that starved, were
+// dropped or never connected.
+func lostConns(r *results.Result) []float64 {
+	var out []float64
+	for _, s := range r.Samples {
+		st, sok := s.Metrics[results.Starved]
+		dr, dok := s.Metrics[results.Dropped]
+		nc, nok := s.Metrics[results.NeverConnected]
+		if sok || dok || nok {
+			out = append(out, st+dr+nc)
+		}
+	}
+	return out
+}
+
 // lineSpec describes a line figure: metric against a numeric parameter.
 type lineSpec struct {
 	id, title, short, xlabel, ylabel string
@@ -141,7 +159,7 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 		if !ok || len(vs) == 0 {
 			continue
 		}
-		p := Point{X: x, Y: summarize(vs), ClientBound: sp.markBound && clientBound(r)}
+		p := Point{X: x, Y: summarize(vs), ClientBound: sp.markBound && clientBound(r), Lost: summarize(lostConns(r)).Median}
 		if (sp.logX && x <= 0) || (sp.logY && p.Y.Median <= 0) {
 			omitted++
 			continue
@@ -362,17 +380,13 @@ func fairnessFigure(ix index, size string) *Figure {
 		if !ok || c <= 0 {
 			continue
 		}
-		var lost, starved, dropped, never []float64
+		var starved, dropped, never []float64
 		for _, s := range r.Samples {
-			st, sok := s.Metrics[results.Starved]
-			dr, dok := s.Metrics[results.Dropped]
-			nc, nok := s.Metrics[results.NeverConnected]
-			if !sok && !dok && !nok {
-				continue
-			}
-			starved, dropped, never = append(starved, st), append(dropped, dr), append(never, nc)
-			lost = append(lost, st+dr+nc)
+			starved = append(starved, s.Metrics[results.Starved])
+			dropped = append(dropped, s.Metrics[results.Dropped])
+			never = append(never, s.Metrics[results.NeverConnected])
 		}
+		lost := lostConns(r)
 		if len(lost) == 0 {
 			continue
 		}

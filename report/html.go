@@ -46,6 +46,7 @@ type cell struct {
 type compareView struct {
 	Machine   []string
 	Summary   string
+	Groups    []GroupChange
 	Top       []CompareRow
 	Rows      []CompareRow
 	Sig       []CompareRow
@@ -89,7 +90,7 @@ func figureTable(f *Figure) table {
 	} else {
 		xs = f.xs()
 	}
-	bound, rangeUsed := false, false
+	bound, rangeUsed, lost := false, false, false
 	for _, x := range xs {
 		row := []cell{{Text: f.xLabelOf(x), Class: "x"}}
 		for i := range f.Series {
@@ -100,6 +101,10 @@ func figureTable(f *Figure) table {
 				continue
 			}
 			c := cell{Text: f.YUnit.format(p.Y.Median) + mark(p)}
+			if p.Lost > 0 {
+				c.Text += " ‡"
+				lost = true
+			}
 			sub := p.Y.PctString()
 			if p.Y.Range {
 				sub += "ʳ"
@@ -125,6 +130,9 @@ func figureTable(f *Figure) table {
 	t.Foot = append(t.Foot, "Each cell: median over the runs; ± is the 95% confidence interval of the median as benchstat computes it (hover for its bounds)"+refFoot(f)+".")
 	if rangeUsed {
 		t.Foot = append(t.Foot, "ʳ: fewer than 6 runs, so ± is the range (min..max), not a confidence interval.")
+	}
+	if lost {
+		t.Foot = append(t.Foot, "‡: the server lost connections at this point (starved, dropped or never connected; see the fairness figure), so its numbers describe only the connections it served.")
 	}
 	if bound {
 		t.Foot = append(t.Foot, "†: client-bound: the load generator used over 90% of its core, so this point measures the client's ceiling, not the server.")
@@ -290,9 +298,14 @@ nav a { margin-right: .8em; }
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
 {{else if .Figures}}<p class="lead">No implementation lost a connection in any echo run.</p>{{end}}
 {{with .Compare}}<p class="lead" id="compare-summary"><strong>Against the baseline</strong> ({{.BaseLabel}}): {{.Summary}} <a href="#compare">details</a></p>
-{{if .Top}}<table>
-<tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>significance</th></tr>
-{{range .Top}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{pct .}}</td><td>{{pval .}}</td></tr>
+{{if .Groups}}<table>
+<tr><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>
+{{range .Groups}}<tr class="{{.Verdict}}"><td class="x">{{.Workload}}</td><td>{{.Metric}}</td><td>{{printf "%+.1f%%" .GeoPct}}</td><td>{{.Better}}</td><td>{{.Worse}}</td><td>{{.N}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Top}}<p>The largest significant changes:</p>
+<table>
+<tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>
+{{range .Top}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{pct .}}</td><td>{{.Verdict}}</td><td>{{pval .}}</td></tr>
 {{end}}</table>{{end}}{{end}}
 <nav>{{range .Figures}}<a href="#fig-{{.ID}}">{{.Title}}</a> {{end}}</nav>
 

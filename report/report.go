@@ -135,7 +135,7 @@ func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs
 	}
 	if base != nil {
 		c := compareFiles(base, cur)
-		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir,
+		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir, Groups: c.groups(),
 			Top: append(c.top("worse", 5), c.top("better", 5)...)}
 		for _, r := range c.Rows {
 			if r.Verdict != "same" {
