@@ -101,7 +101,7 @@ func callbackShapes() []shape {
 		}),
 		{
 			workload: "callbacks", key: "shape=defer-to-thread", params: map[string]string{"shape": "defer-to-thread"},
-			prepare:  prepareDeferToThread,
+			prepare: prepareDeferToThread,
 		},
 	}
 }
