@@ -23,8 +23,8 @@ type Comparison struct {
 type CompareRow struct {
 	Workload string
 	Name     string
-	Metric string
-	Change Change
+	Metric   string
+	Change   Change
 	// Verdict is "better", "worse" or "same" (not significant).
 	Verdict string
 }
