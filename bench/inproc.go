@@ -460,7 +460,7 @@ func inprocPoints(workload string) func(*Options) int {
 
 func init() {
 	docs := map[string]string{
-		"callbacks":    "Deferred create+callback+fire, a chain of 10, DeferredList of 1000, the errback path; beside Twisted",
+		"callbacks":    "Deferred create+callback+fire, a chain of 10, DeferredList of 1000, the errback path, a DeferToThread round trip; beside Twisted",
 		"timers":       "CallLater schedule+fire and schedule+cancel beside 0, 1e3 and 1e6 pending timers; beside Twisted",
 		"cross-thread": "CallFromThread from 1 and 4 goroutines while the loop runs the calls; beside Twisted",
 	}
