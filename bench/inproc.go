@@ -26,7 +26,7 @@ import (
 type shape struct {
 	workload string            // callbacks, timers or cross-thread
 	key      string            // the name below the implementation, e.g. "pending=1000/op=fire"
-	params   map[string]string // key as parameters
+	params   map[string]string // key as parameters, and "shape": key (what the report groups bars by)
 	// prepare readies the shape on a fresh loop (pending timers, say) and
 	// returns run, which makes n operations and brackets the timed part
 	// with w. run may be called many times.
@@ -165,7 +165,7 @@ func timerShapes(quick bool) []shape {
 			p := strconv.Itoa(pending)
 			shapes = append(shapes, shape{
 				workload: "timers", key: "pending=" + p + "/op=" + op,
-				params:  map[string]string{"pending": p, "op": op},
+				params:  map[string]string{"pending": p, "op": op, "shape": "pending=" + p + "/op=" + op},
 				prepare: func(l *core.Loop) (func(int, window) error, error) { return prepareTimers(l, pending, op), nil },
 			})
 		}
@@ -225,7 +225,7 @@ func crossThreadShapes() []shape {
 	for _, g := range crossThreadGoroutines {
 		gs := strconv.Itoa(g)
 		shapes = append(shapes, shape{
-			workload: "cross-thread", key: "goroutines=" + gs, params: map[string]string{"goroutines": gs},
+			workload: "cross-thread", key: "goroutines=" + gs, params: map[string]string{"goroutines": gs, "shape": "goroutines=" + gs},
 			prepare: func(l *core.Loop) (func(int, window) error, error) {
 				count, want := 0, 0
 				inc := func() {
