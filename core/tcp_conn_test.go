@@ -584,3 +584,55 @@ func TestTCPPanicInDataReceived(t *testing.T) {
 		}
 	})
 }
+
+// watchedEcho is an Echo that records the most bytes its transport held
+// and says when the transport paused itself.
+type watchedEcho struct {
+	Echo
+	maxBuffered int
+	paused      chan struct{}
+}
+
+func (e *watchedEcho) DataReceived(b []byte) {
+	e.Echo.DataReceived(b)
+	c := e.Transport.(*tcpConn)
+	e.maxBuffered = max(e.maxBuffered, c.buffered())
+	if c.readPaused && e.paused != nil {
+		close(e.paused)
+		e.paused = nil
+	}
+}
+
+// A peer that sends without reading cannot make the echo server buffer
+// without bound: the transport pauses its own reading above the mark.
+func TestTCPEchoBoundedForPeerThatNeverReads(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		paused := make(chan struct{})
+		e := &watchedEcho{paused: paused}
+		_, addr := listen(t, l, one(func() Protocol { return e }))
+		serveWhile(t, l, func() {
+			c := dial(t, addr)
+			if c == nil {
+				return
+			}
+			writerDone := make(chan struct{})
+			go func() {
+				defer close(writerDone)
+				chunk := pattern(1<<20, 12)
+				for range 256 { // far more than the kernel's buffers hold
+					if _, err := c.Write(chunk); err != nil {
+						return
+					}
+				}
+				t.Error("256 MiB went to a server whose peer never reads")
+			}()
+			<-paused
+			c.Close()
+			<-writerDone
+		})
+		if bound := HighWaterMark + readBufferSize; e.maxBuffered > bound {
+			t.Errorf("echo buffered %d bytes, want at most %d", e.maxBuffered, bound)
+		}
+	})
+}

@@ -306,3 +306,36 @@ func TestTCPNoLeaks(t *testing.T) {
 		}
 	})
 }
+
+// Listening and accepted sockets are non-blocking and close-on-exec; the
+// listener reuses its address and accepted sockets disable Nagle.
+func TestTCPSocketOptions(t *testing.T) {
+	l := newTestLoop(t, "default")
+	checked := make(chan struct{})
+	p, addr := listen(t, l, one(func() Protocol {
+		return &testProto{made: func(tr Transport) {
+			checkSocket(t, "accepted", tr.(*tcpConn).fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+			close(checked)
+		}}
+	}))
+	checkSocket(t, "listening", p.fd, unix.SOL_SOCKET, unix.SO_REUSEADDR)
+	serveWhile(t, l, func() {
+		if c := dial(t, addr); c != nil {
+			defer c.Close()
+			<-checked
+		}
+	})
+}
+
+func checkSocket(t *testing.T, what string, fd, level, opt int) {
+	t.Helper()
+	if v, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || v&unix.FD_CLOEXEC == 0 {
+		t.Errorf("%s socket: FD_CLOEXEC not set (%v)", what, err)
+	}
+	if v, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil || v&unix.O_NONBLOCK == 0 {
+		t.Errorf("%s socket: O_NONBLOCK not set (%v)", what, err)
+	}
+	if v, err := unix.GetsockoptInt(fd, level, opt); err != nil || v == 0 {
+		t.Errorf("%s socket: option %d not set (%v)", what, opt, err)
+	}
+}
