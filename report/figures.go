@@ -501,10 +501,23 @@ func paramCategory(key, prefix string) func(r *results.Result) string {
 	}
 }
 
-// shapeCategory names a micro-benchmark bar group "workload: shape".
+// shapeCategory names a micro-benchmark bar group "workload: shape", or
+// "workload: key=value ..." when the result has no shape parameter.
 func shapeCategory(r *results.Result) string {
 	if s, ok := r.Params["shape"]; ok {
 		return r.Workload + ": " + s
 	}
-	return r.Workload
+	keys := make([]string, 0, len(r.Params))
+	for k := range r.Params {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return r.Workload
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + r.Params[k]
+	}
+	return r.Workload + ": " + strings.Join(parts, " ")
 }

@@ -266,6 +266,7 @@ td.bound { background: #fdf2e6; } td.none { color: #aaa; text-align: center; }
 td.bad { color: #b00020; font-weight: 700; }
 tr.worse td { background: #fde7e9; } tr.better td { background: #e6f4ea; }
 .env td:first-child { text-align: left; font-weight: 600; } .env td { text-align: left; }
+table.text td, table.text th { text-align: left; white-space: normal; }
 figure { margin: .5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 13px; color: #555; }
 .foot { font-size: 12px; color: #555; margin: .2em 0; }
@@ -299,11 +300,11 @@ nav a { margin-right: .8em; }
 {{else if .Figures}}<p class="lead">No implementation lost a connection in any echo run.</p>{{end}}
 {{with .Compare}}<p class="lead" id="compare-summary"><strong>Against the baseline</strong> ({{.BaseLabel}}): {{.Summary}} <a href="#compare">details</a></p>
 {{if .Groups}}<table>
-<tr><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>
+<tr class="text"><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>
 {{range .Groups}}<tr class="{{.Verdict}}"><td class="x">{{.Workload}}</td><td>{{.Metric}}</td><td>{{printf "%+.1f%%" .GeoPct}}</td><td>{{.Better}}</td><td>{{.Worse}}</td><td>{{.N}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Top}}<p>The largest significant changes:</p>
-<table>
+<table class="text">
 <tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>
 {{range .Top}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{pct .}}</td><td>{{.Verdict}}</td><td>{{pval .}}</td></tr>
 {{end}}</table>{{end}}{{end}}
@@ -331,12 +332,13 @@ nav a { margin-right: .8em; }
 {{with .Compare}}<h2 id="compare">Comparison with the baseline</h2>
 <p>Every metric both runs measured. Change is the difference of the medians; a change is significant when the Mann-Whitney U test gives p &lt; 0.05 (as benchstat); others are shown as ~.</p>
 <h3>Significant changes</h3>
-{{if .Sig}}<table>
+{{if .Sig}}<details{{if le (len .Sig) 40}} open{{end}}><summary>{{len .Sig}} significant changes</summary>
+<table class="text">
 <tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>
 {{range .Sig}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{pct .}}</td><td>{{.Verdict}}</td><td>{{pval .}}</td></tr>
-{{end}}</table>{{else}}<p>None.</p>{{end}}
+{{end}}</table></details>{{else}}<p>None.</p>{{end}}
 <details><summary>All {{len .Rows}} compared metrics</summary>
-<table>
+<table class="text">
 <tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>significance</th></tr>
 {{range .Rows}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{if eq .Verdict "same"}}~{{else}}{{pct .}}{{end}}</td><td>{{pval .}}</td></tr>
 {{end}}</table></details>
@@ -344,7 +346,7 @@ nav a { margin-right: .8em; }
 <h2 id="notes">Notes from the run</h2>
 {{if .Notes}}<ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>The suite recorded no notes.</p>{{end}}
 <h2 id="skipped">Skipped</h2>
-{{if .Skipped}}<table>
+{{if .Skipped}}<table class="text">
 <tr><th>what</th><th>why</th><th>to install</th></tr>
 {{range .Skipped}}<tr><td class="x">{{.What}}</td><td>{{.Reason}}</td><td><code>{{.Hint}}</code></td></tr>
 {{end}}</table>{{else}}<p>Nothing was skipped.</p>{{end}}

@@ -86,7 +86,7 @@ func (r *run) file(env results.Env) *results.File {
 
 func (r *run) add(f *results.File, workload, impl string, params map[string]string, n int, sample func() results.Sample) {
 	name := workload
-	for _, k := range []string{"impl", "fds", "active", "conns", "size", "rate", "shape"} {
+	for _, k := range []string{"impl", "fds", "active", "conns", "size", "rate", "shape", "goroutines"} {
 		if k == "impl" {
 			name += "/impl=" + impl
 		} else if v, ok := params[k]; ok {
@@ -125,7 +125,7 @@ func (r *run) dispatch(f *results.File) {
 						cost += 140
 					}
 					cost *= r.slow
-					params := map[string]string{"fds": ftoa(n), "active": ftoa(active)}
+					params := map[string]string{"fds": ftoa(n), "active": ftoa(active), "writes": "1000"}
 					r.add(f, "dispatch", impl, params, 6, func() results.Sample {
 						return results.Sample{Metrics: map[string]float64{
 							results.NsPerEvent: r.noisy(cost), results.SetupNs: r.noisy(n * 1200),
@@ -252,25 +252,29 @@ func (r *run) idle(f *results.File) {
 
 func (r *run) micro(f *results.File) {
 	shapes := []struct {
-		workload, shape string
-		ours, twisted   float64
+		workload string
+		params   map[string]string
+		ours     float64
+		twisted  float64
 	}{
-		{"callbacks", "create-fire", 48, 2100},
-		{"callbacks", "chain-1000", 21000, 1.1e6},
-		{"callbacks", "deferredlist-100", 9500, 310000},
-		{"timers", "schedule", 95, 4200},
-		{"timers", "fire", 140, 5100},
-		{"timers", "cancel", 60, 3900},
-		{"cross-thread", "callfromthread", 310, 9800},
+		{"callbacks", map[string]string{"shape": "create-fire"}, 48, 2100},
+		{"callbacks", map[string]string{"shape": "chain-1000"}, 21000, 1.1e6},
+		{"callbacks", map[string]string{"shape": "deferredlist-100"}, 9500, 310000},
+		{"timers", map[string]string{"pending": "1000000", "op": "fire", "shape": "pending=1000000/op=fire"}, 140, 5100},
+		{"timers", map[string]string{"pending": "1000000", "op": "cancel", "shape": "pending=1000000/op=cancel"}, 60, 3900},
+		{"cross-thread", map[string]string{"goroutines": "4"}, 310, 9800},
 	}
 	for _, s := range shapes {
-		for _, impl := range []string{"epoll", "twisted"} {
+		for _, impl := range []string{"epoll", "poll", "select", "twisted"} {
 			v := s.ours
-			if impl == "twisted" {
+			switch impl {
+			case "twisted":
 				v = s.twisted
+			case "poll", "select":
+				v *= 1.04
 			}
 			v *= r.slow
-			r.add(f, s.workload, impl, map[string]string{"shape": s.shape}, 6, func() results.Sample {
+			r.add(f, s.workload, impl, s.params, 6, func() results.Sample {
 				return results.Sample{Metrics: map[string]float64{results.NsPerOp: r.noisy(v), results.AllocsPerOp: b2f(impl == "twisted")}}
 			})
 		}
