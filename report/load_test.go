@@ -1,10 +1,13 @@
 package report
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/bench/results"
 )
 
 func TestLoadBadInput(t *testing.T) {
@@ -67,5 +70,34 @@ func TestGenerateBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "index.html")); err == nil {
 		t.Error("index.html written despite bad input")
+	}
+}
+
+// TestGenerateDegenerate renders data a real run should not produce but a
+// hand-edited or foreign file may hold: zeros and negatives on log axes, a
+// single point, non-numeric parameters, empty samples, huge values.
+func TestGenerateDegenerate(t *testing.T) {
+	f := &results.File{Version: results.FormatVersion, Results: []results.Result{
+		res("dispatch", "epoll", map[string]string{"fds": "1", "active": "1"}, map[string][]float64{results.NsPerEvent: {0}}),
+		res("dispatch", "poll", map[string]string{"fds": "2", "active": "1"}, map[string][]float64{results.NsPerEvent: {-5, 3}}),
+		res("dispatch", "select", map[string]string{"fds": "many", "active": "1"}, map[string][]float64{results.NsPerEvent: {5}}),
+		res("echo", "epoll", map[string]string{"conns": "10", "size": "64"}, map[string][]float64{
+			results.RoundTripsPerSec: {0, 0}, results.P99Ns: {1e300, 1e300}, results.ServerCPUNsPerRT: {-1, 0, 2}}),
+		res("echo", "", map[string]string{"conns": "0", "size": "64"}, map[string][]float64{results.RoundTripsPerSec: {1}}),
+		res("idle-memory", "epoll", nil, map[string][]float64{results.BytesPerConn: {0}}),
+		res("callbacks", "twisted", map[string]string{"shape": "x"}, map[string][]float64{results.NsPerOp: {0}}),
+		res("callbacks", "epoll", map[string]string{"shape": "x"}, map[string][]float64{results.NsPerOp: {4}}),
+		{Name: "Connect/impl=epoll", Workload: "connect", Impl: "epoll", Samples: []results.Sample{{}}},
+	}}
+	data, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := t.TempDir()
+	if err := os.WriteFile(filepath.Join(in, "results.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Generate(in, "", t.TempDir()); err != nil {
+		t.Fatalf("Generate: %v", err)
 	}
 }

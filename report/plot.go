@@ -26,6 +26,14 @@ const (
 
 // render draws fig as PNG and SVG.
 func render(fig *Figure) (png, svg []byte, err error) {
+	// gonum/plot panics on some degenerate data (a log axis given a
+	// non-positive value, say); the figures avoid those, and if one slips
+	// through it becomes an error naming the figure, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			png, svg, err = nil, nil, fmt.Errorf("report: figure %s: cannot draw: %v", fig.ID, r)
+		}
+	}()
 	p, legend, err := buildPlot(fig)
 	if err != nil {
 		return nil, nil, err

@@ -264,7 +264,9 @@ func explain(f *Figure) string {
 		return rankingText(f) + " This is what the server pays per round trip (its user+system CPU over the timed window, divided by round trips), so it does not depend on how fast the load generator is: on a small machine it is the fair headline. select and poll pay a scan of every descriptor per wait, which grows with C; epoll pays only for ready descriptors."
 	case strings.HasPrefix(f.ID, "echo-rts-"):
 		return rankingText(f) + clientBoundText(f) + " In a closed loop each connection waits for its echo before sending again, so round trips per second rise with C until the server or the load generator runs out of CPU, then flatten."
-	case strings.HasPrefix(f.ID, "echo-p99-"), f.ID == "echo-open-p99":
+	case f.ID == "echo-open-p99":
+		return rankingText(f) + " Open loop: requests leave at a fixed rate whatever the server does, and latency counts from when each request was due, so a stall shows in full instead of slowing the load down (no coordinated omission). p99 climbs as the offered load nears what the server can serve."
+	case strings.HasPrefix(f.ID, "echo-p99-"):
 		return rankingText(f) + " With C connections in a closed loop, about C requests are in flight, so latency grows roughly as C divided by throughput (Little's law); a server that serves unfairly shows it in p99 first."
 	case strings.HasPrefix(f.ID, "fairness-"):
 		ls := losses([]*Figure{f})
@@ -273,7 +275,7 @@ func explain(f *Figure) string {
 		}
 		return strings.Join(ls, " ") + " A connection is starved when it got no echo in the timed window; such a server's round trips per second come from the connections it did serve, so check this figure before trusting the throughput one."
 	case f.ID == "idle-memory":
-		return rankingText(f) + " Resident memory growth divided by the number of idle connections: the kernel's socket buffers are counted too, so the floor is the same for every implementation and the differences are user-space state per connection (goroutine stacks, buffers, Python objects)."
+		return rankingText(f) + " The server's resident memory growth divided by the number of idle connections: user-space state per connection (buffers, goroutine stacks, Python objects). Kernel socket buffers are not in RSS and are not counted."
 	case f.ID == "connect":
 		return rankingText(f) + " Each connection is opened, does one round trip and is closed, so this measures accept, registration and teardown rather than steady-state I/O."
 	case f.ID == "micro":
@@ -298,12 +300,12 @@ func rankingText(f *Figure) string {
 		}
 		if len(r) > 1 && best.P.Y.Median != 0 {
 			t += ", then " + rel(r[1])
-			for _, e := range r[2:] {
-				if e.Impl == f.Ref && len(r) > 3 {
-					t += "; " + rel(e)
-				}
-			}
 			if len(r) > 2 {
+				for _, e := range r[2 : len(r)-1] {
+					if e.Impl == f.Ref {
+						t += "; " + rel(e)
+					}
+				}
 				t += "; last " + rel(r[len(r)-1])
 			}
 		}
