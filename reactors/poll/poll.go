@@ -1,0 +1,150 @@
+//go:build aix || darwin || dragonfly || freebsd || linux || netbsd || openbsd || solaris
+
+package poll
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/reactorbench/reactorbench/reactors"
+	"github.com/reactorbench/reactorbench/reactors/internal/backend"
+)
+
+func init() {
+	reactors.Register(reactors.Info{
+		Name: "poll",
+		Doc:  "poll(2) over a pollfd array, self-pipe wake-up; cost per wait grows with watched descriptors",
+		New:  New,
+	})
+}
+
+type poller struct {
+	fds    []unix.PollFd // fds[0] is the self-pipe's read end
+	index  []int32       // descriptor -> position in fds plus one; 0 = not watched
+	wakew  int           // self-pipe's write end
+	waker  backend.Waker
+	signal func() error
+}
+
+// New opens a poll poller.
+func New() (reactors.Poller, error) {
+	r, w, err := backend.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("poll: self-pipe: %w", err)
+	}
+	p := &poller{
+		fds:   append(make([]unix.PollFd, 0, 64), unix.PollFd{Fd: int32(r), Events: unix.POLLIN}),
+		wakew: w,
+	}
+	p.signal = func() error { return backend.Signal(p.wakew) }
+	return p, nil
+}
+
+func (p *poller) Set(fd int, ev reactors.Events) error {
+	if p.waker.Closed() {
+		return reactors.ErrClosed
+	}
+	if err := backend.Check(fd, ev); err != nil {
+		return err
+	}
+	if fd == int(p.fds[0].Fd) || fd == p.wakew {
+		return fmt.Errorf("poll: descriptor %d is the poller's own self-pipe", fd)
+	}
+	pos := 0
+	if fd < len(p.index) {
+		pos = int(p.index[fd])
+	}
+	if ev == 0 {
+		if pos == 0 {
+			return nil
+		}
+		// Move the last entry into the hole so the array stays dense.
+		last := len(p.fds) - 1
+		p.fds[pos-1] = p.fds[last]
+		p.index[p.fds[pos-1].Fd] = int32(pos)
+		p.fds = p.fds[:last]
+		p.index[fd] = 0
+		return nil
+	}
+	var events int16
+	if ev&reactors.Readable != 0 {
+		events |= unix.POLLIN
+	}
+	if ev&reactors.Writable != 0 {
+		events |= unix.POLLOUT
+	}
+	if pos == 0 {
+		p.fds = append(p.fds, unix.PollFd{Fd: int32(fd)})
+		p.index = backend.Grow(p.index, fd)
+		pos = len(p.fds)
+		p.index[fd] = int32(pos)
+	}
+	p.fds[pos-1].Events = events
+	return nil
+}
+
+func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) {
+	if p.waker.Closed() {
+		return 0, reactors.ErrClosed
+	}
+	if len(dst) == 0 {
+		return 0, fmt.Errorf("poll: Wait needs room for at least one event")
+	}
+	n, err := unix.Poll(p.fds, backend.Millis(timeout))
+	if err == unix.EINTR {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("poll: %w", err)
+	}
+	k := 0
+	for i := 0; n > 0 && i < len(p.fds) && k < len(dst); i++ {
+		re := p.fds[i].Revents
+		if re == 0 {
+			continue
+		}
+		n--
+		if i == 0 {
+			p.waker.Done()
+			backend.Drain(int(p.fds[0].Fd))
+			continue
+		}
+		var ev reactors.Events
+		if re&unix.POLLIN != 0 {
+			ev |= reactors.Readable
+		}
+		if re&unix.POLLOUT != 0 {
+			ev |= reactors.Writable
+		}
+		if re&unix.POLLHUP != 0 {
+			ev |= reactors.Hangup | reactors.Readable | reactors.Writable
+		}
+		if re&unix.POLLERR != 0 {
+			ev |= reactors.Error | reactors.Readable | reactors.Writable
+		}
+		// POLLNVAL: the descriptor was closed behind our back. Report it
+		// so the loop drops it; otherwise every poll would return at once.
+		if re&unix.POLLNVAL != 0 {
+			ev |= reactors.Hangup | reactors.Error | reactors.Readable | reactors.Writable
+		}
+		dst[k] = reactors.Event{Fd: int(p.fds[i].Fd), Events: ev}
+		k++
+	}
+	return k, nil
+}
+
+func (p *poller) Wake() error { return p.waker.Wake(p.signal) }
+
+func (p *poller) Close() error {
+	return p.waker.Close(func() error {
+		err1 := unix.Close(int(p.fds[0].Fd))
+		err2 := unix.Close(p.wakew)
+		p.fds, p.index = nil, nil
+		if err1 != nil {
+			return err1
+		}
+		return err2
+	})
+}

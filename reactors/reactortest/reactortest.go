@@ -1,0 +1,580 @@
+// Package reactortest is the conformance suite every readiness backend
+// passes, and the benchmark that compares them. Like nettest.TestConn, it is
+// driven by a constructor:
+//
+//	func TestConformance(t *testing.T) { reactortest.Run(t, epoll.New) }
+package reactortest
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/reactorbench/reactorbench/reactors"
+)
+
+// watchdog bounds every wait that should end promptly. It is generous on
+// purpose: tests assert behaviour, and only a hang should trip it.
+const watchdog = 10 * time.Second
+
+// Run checks the Poller contract against pollers made by open, one subtest
+// per behaviour, and fails if the suite leaves a descriptor open.
+func Run(t *testing.T, open func() (reactors.Poller, error)) {
+	t.Helper()
+	countFDs() // the first directory read may open the runtime's own poller
+	before := countFDs()
+	tests := []struct {
+		name string
+		f    func(*testing.T, func() (reactors.Poller, error))
+	}{
+		{"ReadableAfterWrite", testReadableAfterWrite},
+		{"WritableWhenFresh", testWritableWhenFresh},
+		{"PeerCloseHangup", testPeerClose},
+		{"SetZeroStopsEvents", testSetZero},
+		{"SwitchInterest", testSwitchInterest},
+		{"ManyDescriptors", testManyDescriptors},
+		{"WaitZeroReturnsAtOnce", testWaitZero},
+		{"TimedWaitNotEarly", testTimedWait},
+		{"SubMillisecondRoundsUp", testSubMillisecond},
+		{"WakeEndsBlockedWait", testWakeEndsWait},
+		{"WakesCoalesce", testWakesCoalesce},
+		{"WakeFromManyGoroutines", testWakeConcurrent},
+		{"Closed", testClosed},
+		{"ClosedBehindBack", testClosedBehindBack},
+		{"BadArguments", testBadArguments},
+		{"EINTR", testEINTR},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.f(t, open) })
+	}
+	if after := countFDs(); before >= 0 && after != before {
+		t.Errorf("descriptor leak: %d open before the suite, %d after", before, after)
+	}
+}
+
+// countFDs returns the number of open descriptors, or -1 where the system
+// does not list them.
+func countFDs() int {
+	ents, err := os.ReadDir("/dev/fd")
+	if err != nil {
+		return -1
+	}
+	return len(ents)
+}
+
+func mustOpen(t testing.TB, open func() (reactors.Poller, error)) reactors.Poller {
+	t.Helper()
+	p, err := open()
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// Pair is a connected non-blocking socketpair; an end set to -1 is closed.
+type Pair struct{ A, B int }
+
+// Socketpairs opens n pairs, closed when the test ends. It skips the test
+// when the process may not open that many descriptors.
+func Socketpairs(t testing.TB, n int) []Pair {
+	t.Helper()
+	ps := make([]Pair, 0, n)
+	t.Cleanup(func() {
+		for _, p := range ps {
+			closeFd(p.A)
+			closeFd(p.B)
+		}
+	})
+	for range n {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err == unix.EMFILE || err == unix.ENFILE {
+			t.Skipf("cannot open %d socketpairs (%v): raise the open-file limit (ulimit -n)", n, err)
+		}
+		if err != nil {
+			t.Fatalf("socketpair: %v", err)
+		}
+		ps = append(ps, Pair{fds[0], fds[1]})
+	}
+	return ps
+}
+
+func onePair(t testing.TB) *Pair {
+	return &Socketpairs(t, 1)[0]
+}
+
+func closeFd(fd int) {
+	if fd >= 0 {
+		unix.Close(fd)
+	}
+}
+
+func write(t testing.TB, fd int) {
+	t.Helper()
+	if _, err := unix.Write(fd, []byte{'x'}); err != nil {
+		t.Fatalf("write(%d): %v", fd, err)
+	}
+}
+
+func set(t testing.TB, p reactors.Poller, fd int, ev reactors.Events) {
+	t.Helper()
+	if err := p.Set(fd, ev); err != nil {
+		t.Fatalf("Set(%d, %v): %v", fd, ev, err)
+	}
+}
+
+// anyFd makes poll and quiet look at every reported descriptor.
+const anyFd = -1
+
+// poll runs one Wait and returns the events it reported for fd (for anyFd:
+// for all descriptors), checking that reported events are well formed.
+func poll(t testing.TB, p reactors.Poller, fd int, timeout time.Duration) reactors.Events {
+	t.Helper()
+	var dst [64]reactors.Event
+	n, err := p.Wait(dst[:], timeout)
+	if err != nil {
+		t.Fatalf("Wait(%v): %v", timeout, err)
+	}
+	var got reactors.Events
+	for _, e := range dst[:n] {
+		checkEvent(t, e)
+		if e.Fd == fd || fd == anyFd {
+			got |= e.Events
+		}
+	}
+	return got
+}
+
+func checkEvent(t testing.TB, e reactors.Event) {
+	t.Helper()
+	if e.Events == 0 {
+		t.Errorf("event for fd %d has an empty mask", e.Fd)
+	}
+	if e.Events&(reactors.Hangup|reactors.Error) != 0 && e.Events&(reactors.Readable|reactors.Writable) != reactors.Readable|reactors.Writable {
+		t.Errorf("fd %d: %v: Hangup and Error must come with Readable|Writable", e.Fd, e.Events)
+	}
+}
+
+// waitFor waits until fd is reported with every bit of want, and returns
+// the full mask of that report.
+func waitFor(t testing.TB, p reactors.Poller, fd int, want reactors.Events) reactors.Events {
+	t.Helper()
+	deadline := time.Now().Add(watchdog)
+	for time.Now().Before(deadline) {
+		if got := poll(t, p, fd, 100*time.Millisecond); got&want == want {
+			return got
+		}
+	}
+	t.Fatalf("fd %d never reported %v within %v", fd, want, watchdog)
+	return 0
+}
+
+// quiet checks that a Wait of d reports nothing for fd (anyFd: nothing at all).
+func quiet(t testing.TB, p reactors.Poller, fd int, d time.Duration) {
+	t.Helper()
+	if got := poll(t, p, fd, d); got != 0 {
+		t.Fatalf("fd %d reported %v, want nothing", fd, got)
+	}
+}
+
+// bounded runs f, which waits on p, and fails the test if f has not returned
+// within the watchdog; it then wakes p so that a stuck Wait ends.
+func bounded(t *testing.T, p reactors.Poller, what string, f func()) {
+	t.Helper()
+	timer := time.AfterFunc(watchdog, func() {
+		t.Errorf("%s did not return within %v", what, watchdog)
+		p.Wake()
+	})
+	defer timer.Stop()
+	f()
+}
+
+func testReadableAfterWrite(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Readable)
+	quiet(t, p, s.A, 0)
+	write(t, s.B)
+	got := waitFor(t, p, s.A, reactors.Readable)
+	if got&reactors.Writable != 0 {
+		t.Errorf("read-only interest reported %v", got)
+	}
+	// Level-triggered: still ready until read.
+	waitFor(t, p, s.A, reactors.Readable)
+}
+
+func testWritableWhenFresh(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Writable)
+	if got := waitFor(t, p, s.A, reactors.Writable); got != reactors.Writable {
+		t.Errorf("fresh socket reported %v, want w", got)
+	}
+}
+
+func testPeerClose(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Readable)
+	closeFd(s.B)
+	s.B = -1
+	got := waitFor(t, p, s.A, reactors.Readable)
+	t.Logf("peer close reported %v", got)
+	var buf [8]byte
+	if n, err := unix.Read(s.A, buf[:]); n != 0 && err == nil {
+		t.Errorf("read after peer close = %d bytes, want EOF or an error", n)
+	}
+}
+
+func testSetZero(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Readable|reactors.Writable)
+	write(t, s.B)
+	waitFor(t, p, s.A, reactors.Readable|reactors.Writable)
+	set(t, p, s.A, 0)
+	quiet(t, p, s.A, 20*time.Millisecond)
+	set(t, p, s.A, 0) // again: a no-op
+	set(t, p, s.B, 0) // never registered: a no-op
+	set(t, p, s.A, reactors.Readable)
+	waitFor(t, p, s.A, reactors.Readable)
+}
+
+func testSwitchInterest(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Readable)
+	quiet(t, p, s.A, 0) // writable, but not watched for it
+	set(t, p, s.A, reactors.Writable)
+	if got := waitFor(t, p, s.A, reactors.Writable); got&reactors.Readable != 0 {
+		t.Errorf("nothing to read, yet reported %v", got)
+	}
+	write(t, s.B)
+	set(t, p, s.A, reactors.Readable|reactors.Writable)
+	waitFor(t, p, s.A, reactors.Readable|reactors.Writable)
+	set(t, p, s.A, reactors.Writable)
+	if got := waitFor(t, p, s.A, reactors.Writable); got&reactors.Readable != 0 {
+		t.Errorf("write-only interest reported %v", got)
+	}
+	set(t, p, s.A, reactors.Readable)
+	if got := waitFor(t, p, s.A, reactors.Readable); got&reactors.Writable != 0 {
+		t.Errorf("read-only interest reported %v", got)
+	}
+}
+
+// manyPairs is how many socketpairs ManyDescriptors watches: 8192
+// descriptors, well past select's classic limit of 1024.
+const manyPairs = 4096
+
+func testManyDescriptors(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	ps := Socketpairs(t, manyPairs)
+	want := map[int]bool{}
+	top := -1
+	for i, s := range ps {
+		if err := p.Set(s.A, reactors.Readable); err != nil {
+			if runtime.GOOS != "linux" && s.A >= 1024 {
+				continue // select beyond FD_SETSIZE: refused with an error, as documented
+			}
+			t.Fatalf("Set(%d, r): %v", s.A, err)
+		}
+		top = max(top, s.A)
+		if i%3 == 0 || i == len(ps)-1 {
+			write(t, s.B)
+			want[s.A] = true
+		}
+	}
+	if runtime.GOOS == "linux" && top <= 1024 {
+		t.Fatalf("highest watched descriptor is %d; the test must go past 1024", top)
+	}
+	dst := make([]reactors.Event, 2*manyPairs)
+	got := map[int]bool{}
+	deadline := time.Now().Add(watchdog)
+	for len(got) < len(want) && time.Now().Before(deadline) {
+		n, err := p.Wait(dst, 100*time.Millisecond)
+		if err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		for _, e := range dst[:n] {
+			checkEvent(t, e)
+			if !want[e.Fd] {
+				t.Fatalf("fd %d reported %v but nothing was written to it", e.Fd, e.Events)
+			}
+			got[e.Fd] = true
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d of %d ready descriptors reported", len(got), len(want))
+	}
+	for _, s := range ps {
+		if err := p.Set(s.A, 0); err != nil {
+			t.Fatalf("Set(%d, 0): %v", s.A, err)
+		}
+	}
+	if n, err := p.Wait(dst, 0); n != 0 || err != nil {
+		t.Fatalf("after unregistering all: Wait = %d, %v", n, err)
+	}
+}
+
+func testWaitZero(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	bounded(t, p, "Wait(0) with nothing watched", func() { quiet(t, p, anyFd, 0) })
+	s := onePair(t)
+	set(t, p, s.A, reactors.Writable)
+	var got reactors.Events
+	bounded(t, p, "Wait(0) with a writable descriptor", func() {
+		// A fresh socket is writable at once; EINTR may cost a retry.
+		for i := 0; i < 100 && got == 0; i++ {
+			got = poll(t, p, s.A, 0)
+		}
+	})
+	if got&reactors.Writable == 0 {
+		t.Errorf("Wait(0) did not report the writable descriptor")
+	}
+}
+
+func testTimedWait(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	for _, d := range []time.Duration{5 * time.Millisecond, 30 * time.Millisecond} {
+		start := time.Now()
+		bounded(t, p, fmt.Sprintf("Wait(%v)", d), func() { quiet(t, p, anyFd, d) })
+		if el := time.Since(start); el < d {
+			t.Errorf("Wait(%v) with nothing ready returned after %v", d, el)
+		}
+	}
+}
+
+func testSubMillisecond(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	for _, d := range []time.Duration{time.Nanosecond, time.Microsecond, 999 * time.Microsecond} {
+		start := time.Now()
+		bounded(t, p, fmt.Sprintf("Wait(%v)", d), func() { quiet(t, p, anyFd, d) })
+		if el := time.Since(start); el < time.Millisecond {
+			t.Errorf("Wait(%v) returned after %v: a sub-millisecond timeout must round up to 1ms, not poll", d, el)
+		}
+	}
+}
+
+func testWakeEndsWait(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Readable)
+	done := make(chan error, 1)
+	go func() {
+		var dst [8]reactors.Event
+		n, err := p.Wait(dst[:], -1)
+		if err == nil && n != 0 {
+			err = fmt.Errorf("Wait reported %v after a Wake", dst[:n])
+		}
+		done <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // let Wait block; correctness does not depend on it
+	if err := p.Wake(); err != nil {
+		t.Fatalf("Wake: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(watchdog):
+		t.Fatalf("Wake did not end a blocked Wait within %v", watchdog)
+	}
+}
+
+func testWakesCoalesce(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	for range 100 {
+		if err := p.Wake(); err != nil {
+			t.Fatalf("Wake: %v", err)
+		}
+	}
+	var dst [8]reactors.Event
+	n, err := p.Wait(dst[:], 0)
+	if err != nil || n != 0 {
+		t.Fatalf("Wait(0) after 100 Wakes = %d, %v; want 0 events (the wake-up is never reported)", n, err)
+	}
+	// One Wait consumed all 100 wakes: the next timed Wait really waits.
+	const d = 20 * time.Millisecond
+	start := time.Now()
+	bounded(t, p, "Wait after coalesced wakes", func() { quiet(t, p, anyFd, d) })
+	if el := time.Since(start); el < d {
+		t.Fatalf("Wait(%v) returned after %v: wake-ups were not coalesced and drained", d, el)
+	}
+	// And Wake is armed again.
+	if err := p.Wake(); err != nil {
+		t.Fatalf("Wake: %v", err)
+	}
+	bounded(t, p, "Wait(-1) after a fresh Wake", func() { quiet(t, p, anyFd, -1) })
+}
+
+func testWakeConcurrent(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	const goroutines, wakes = 8, 500
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for range goroutines {
+		wg.Go(func() {
+			for range wakes {
+				if err := p.Wake(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	stop := make(chan struct{})
+	go func() { wg.Wait(); close(stop) }()
+	bounded(t, p, "waiting while others Wake", func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				quiet(t, p, anyFd, 10*time.Millisecond)
+			}
+		}
+	})
+	close(errs)
+	for err := range errs {
+		t.Errorf("Wake: %v", err)
+	}
+	if err := p.Wake(); err != nil {
+		t.Fatalf("Wake: %v", err)
+	}
+	bounded(t, p, "Wait(-1) after concurrent Wakes", func() { quiet(t, p, anyFd, -1) })
+}
+
+func testClosed(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Readable)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				if err := p.Wake(); err != nil && !errors.Is(err, reactors.ErrClosed) {
+					t.Errorf("Wake racing Close: %v", err)
+					return
+				}
+			}
+		})
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	wg.Wait()
+	var dst [8]reactors.Event
+	if _, err := p.Wait(dst[:], 0); !errors.Is(err, reactors.ErrClosed) {
+		t.Errorf("Wait after Close = %v, want ErrClosed", err)
+	}
+	if err := p.Set(s.A, reactors.Writable); !errors.Is(err, reactors.ErrClosed) {
+		t.Errorf("Set after Close = %v, want ErrClosed", err)
+	}
+	if err := p.Wake(); err != nil && !errors.Is(err, reactors.ErrClosed) {
+		t.Errorf("Wake after Close = %v, want nil or ErrClosed", err)
+	}
+	if err := p.Close(); err != nil && !errors.Is(err, reactors.ErrClosed) {
+		t.Errorf("second Close = %v, want nil or ErrClosed", err)
+	}
+}
+
+func testClosedBehindBack(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	other := onePair(t)
+	set(t, p, s.A, reactors.Readable)
+	set(t, p, other.A, reactors.Readable)
+	write(t, other.B)
+	closeFd(s.A)
+	fd := s.A
+	s.A = -1
+	// The poller may report the dead descriptor (poll's POLLNVAL, select's
+	// EBADF) or forget it (epoll, kqueue); either way Wait returns, and the
+	// live descriptor is still served.
+	bounded(t, p, "Wait with a descriptor closed behind the poller", func() {
+		got := poll(t, p, fd, 50*time.Millisecond)
+		if got != 0 && got&(reactors.Hangup|reactors.Error) == 0 {
+			t.Errorf("closed descriptor %d reported %v, want Hangup or Error", fd, got)
+		}
+		waitFor(t, p, other.A, reactors.Readable)
+	})
+	if err := p.Set(fd, 0); err != nil {
+		t.Fatalf("Set(%d, 0) after the descriptor was closed: %v", fd, err)
+	}
+	// No spin: once dropped, the dead descriptor no longer ends waits early.
+	set(t, p, other.A, 0)
+	const d = 30 * time.Millisecond
+	start := time.Now()
+	bounded(t, p, "Wait after dropping the closed descriptor", func() { quiet(t, p, fd, d) })
+	if el := time.Since(start); el < d {
+		t.Errorf("Wait(%v) returned after %v: the closed descriptor still wakes the poller", d, el)
+	}
+}
+
+func testBadArguments(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	if err := p.Set(-1, reactors.Readable); err == nil {
+		t.Error("Set(-1, r) succeeded")
+	}
+	if err := p.Set(-7, 0); err == nil {
+		t.Error("Set(-7, 0) succeeded")
+	}
+	if err := p.Set(s.A, reactors.Hangup); err == nil {
+		t.Error("Set(fd, h) succeeded: only Readable and Writable can be watched")
+	}
+	// An empty dst must not panic; an error or zero events are both fine.
+	if n, _ := p.Wait(nil, 0); n != 0 {
+		t.Errorf("Wait(nil) = %d events", n)
+	}
+}
+
+func testEINTR(t *testing.T, open func() (reactors.Poller, error)) {
+	if !threadSignals {
+		t.Skip("needs a signal aimed at the waiting thread (tgkill)")
+	}
+	p := mustOpen(t, open)
+	type result struct {
+		n   int
+		err error
+	}
+	tids := make(chan int, 1)
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- gettid()
+		var dst [8]reactors.Event
+		n, err := p.Wait(dst[:], -1)
+		done <- result{n, err}
+	}()
+	tid := <-tids
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(watchdog)
+	for {
+		select {
+		case r := <-done:
+			if r.n != 0 || r.err != nil {
+				t.Fatalf("interrupted Wait = %d, %v; want 0, nil", r.n, r.err)
+			}
+			return
+		case <-tick.C:
+			if err := interrupt(tid); err != nil {
+				t.Fatalf("signal: %v", err)
+			}
+		case <-timeout:
+			t.Errorf("signals did not end a blocked Wait within %v", watchdog)
+			p.Wake()
+			<-done
+			return
+		}
+	}
+}

@@ -1,0 +1,9 @@
+// Package selectreactor registers the "select" backend: select(2), woken
+// through a self-pipe. (The folder is "select", a Go keyword, hence the
+// package name.)
+//
+// On Linux the descriptor bitmaps are sized to the highest watched
+// descriptor, since the kernel accepts bitmaps larger than FD_SETSIZE, so
+// every descriptor up to the process limit can be watched. Elsewhere a
+// descriptor at or above FD_SETSIZE is refused by Set with an *FDRangeError.
+package selectreactor
