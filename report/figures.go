@@ -35,6 +35,9 @@ type Figure struct {
 	Ref   string
 	Notes []string // omitted points, missing data
 	Text  string   // why the curves look as they do, from the data
+	// Latency holds, for a latency distribution figure, each
+	// implementation's quantiles (see quantiles) from its histogram.
+	Latency map[string][]float64
 }
 
 // Series is one implementation's line or bars.
@@ -442,6 +445,9 @@ func figures(f *results.File) []*Figure {
 	for _, size := range sizes {
 		add(fairnessFigure(ix, size))
 	}
+	for _, size := range sizes {
+		add(latencyFigure(ix, size))
+	}
 	openX := "conns"
 	for _, r := range ix["echo-open"] {
 		if _, ok := r.Params["rate"]; ok {
@@ -520,4 +526,91 @@ func shapeCategory(r *results.Result) string {
 		parts[i] = k + "=" + r.Params[k]
 	}
 	return r.Workload + ": " + strings.Join(parts, " ")
+}
+
+// latencyFigure draws, for the echo point at C=1000 (or the largest C),
+// each implementation's share of round trips slower than x: the merged
+// histogram of all runs as a complementary CDF on log-log axes, where the
+// tail that p99 summarizes in one number is visible whole.
+func latencyFigure(ix index, size string) *Figure {
+	hists := map[float64]map[string]map[int64]int64{} // conns -> impl -> upper -> count
+	for _, r := range ix["echo"] {
+		c, ok := paramFloat(r, "conns")
+		if r.Params["size"] != size || !ok {
+			continue
+		}
+		for _, s := range r.Samples {
+			if s.Latency == nil {
+				continue
+			}
+			if hists[c] == nil {
+				hists[c] = map[string]map[int64]int64{}
+			}
+			if hists[c][r.Impl] == nil {
+				hists[c][r.Impl] = map[int64]int64{}
+			}
+			for _, b := range s.Latency.Buckets {
+				if b.Count > 0 && b.UpperNs > 0 {
+					hists[c][r.Impl][b.UpperNs] += b.Count
+				}
+			}
+		}
+	}
+	if len(hists) == 0 {
+		return nil
+	}
+	c := -1.0
+	for x := range hists {
+		if x == 1000 || (c != 1000 && x > c) {
+			c = x
+		}
+	}
+	fig := &Figure{ID: "latency-" + size, Title: fmt.Sprintf("Round-trip latency distribution at C=%s, %s B messages", commas(int64(c)), size),
+		Short: "Latency tail, " + size + " B", XLabel: "round-trip latency", YLabel: "round trips slower than this",
+		XUnit: unitNs, YUnit: unitPct, LogX: true, LogY: true, Lower: true, Ref: "gonet", Latency: map[string][]float64{}}
+	byImpl := map[string][]Point{}
+	for impl, h := range hists[c] {
+		uppers := make([]int64, 0, len(h))
+		total := int64(0)
+		for u, n := range h {
+			uppers = append(uppers, u)
+			total += n
+		}
+		if total == 0 {
+			continue
+		}
+		sort.Slice(uppers, func(i, j int) bool { return uppers[i] < uppers[j] })
+		cum := int64(0)
+		for _, u := range uppers {
+			cum += h[u]
+			if slower := 100 * float64(total-cum) / float64(total); slower > 0 {
+				byImpl[impl] = append(byImpl[impl], Point{X: float64(u), Y: summarize([]float64{slower})})
+			}
+		}
+		for _, q := range quantiles {
+			fig.Latency[impl] = append(fig.Latency[impl], quantile(h, uppers, total, q))
+		}
+	}
+	if len(byImpl) == 0 {
+		return nil
+	}
+	fig.Series = seriesOf(byImpl)
+	fig.Notes = []string{"All runs' histograms merged; a histogram has no confidence interval, so there are no error bars. A bucket's upper bound stands for every round trip in it."}
+	return fig
+}
+
+// quantiles are the rows of the latency table.
+var quantiles = []float64{0.5, 0.9, 0.99, 0.999, 1}
+
+// quantile is the upper bound of the bucket holding the q-th round trip.
+func quantile(h map[int64]int64, uppers []int64, total int64, q float64) float64 {
+	want := int64(math.Ceil(q * float64(total)))
+	cum := int64(0)
+	for _, u := range uppers {
+		cum += h[u]
+		if cum >= want {
+			return float64(u)
+		}
+	}
+	return float64(uppers[len(uppers)-1])
 }

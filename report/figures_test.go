@@ -324,3 +324,45 @@ func TestLogTicks(t *testing.T) {
 		t.Error("a zero minimum gave no ticks")
 	}
 }
+
+func TestLatencyFigure(t *testing.T) {
+	hist := func(counts ...int64) *results.Histogram {
+		h := &results.Histogram{}
+		for i, n := range counts {
+			h.Buckets = append(h.Buckets, results.Bucket{UpperNs: int64(1000 << i), Count: n})
+			h.Count += n
+		}
+		return h
+	}
+	r := func(impl, conns string, h *results.Histogram) results.Result {
+		return results.Result{Name: impl + conns, Workload: "echo", Impl: impl, Params: map[string]string{"conns": conns, "size": "64"},
+			Samples: []results.Sample{{Metrics: map[string]float64{}, Latency: h}, {Metrics: map[string]float64{}, Latency: h}}}
+	}
+	f := &results.File{Version: 1, Results: []results.Result{
+		r("epoll", "1000", hist(500, 490, 9, 1)),
+		r("gonet", "1000", hist(100, 800, 90, 10)),
+		r("epoll", "5000", hist(1)), // C=1000 is drawn when present
+	}}
+	fig := figByID(t, figures(f), "latency-64")
+	if !strings.Contains(fig.Title, "C=1,000") {
+		t.Errorf("title %q, want C=1,000", fig.Title)
+	}
+	// Two runs of 1000 merged: slower than 1 µs 50%, than 2 µs 1%, than 4 µs 0.1%.
+	want := map[string][][2]float64{
+		"epoll": {{1000, 50}, {2000, 1}, {4000, 0.1}},
+		"gonet": {{1000, 90}, {2000, 10}, {4000, 1}},
+	}
+	if got := medians(fig); !reflect.DeepEqual(got, want) {
+		t.Errorf("points = %v, want %v", got, want)
+	}
+	// p50, p90, p99, p99.9, max.
+	if got := fig.Latency["epoll"]; !reflect.DeepEqual(got, []float64{1000, 2000, 2000, 4000, 8000}) {
+		t.Errorf("epoll quantiles = %v", got)
+	}
+	if got := fig.Latency["gonet"]; !reflect.DeepEqual(got, []float64{2000, 2000, 4000, 8000, 8000}) {
+		t.Errorf("gonet quantiles = %v", got)
+	}
+	if tb := figureTable(fig); tb.Rows[2][0].Text != "p99" || tb.Rows[2][1].Text != "2 µs" || tb.Rows[2][1].Sub != "0.5x" {
+		t.Errorf("p99 row = %+v", tb.Rows[2])
+	}
+}

@@ -74,6 +74,9 @@ func figureTable(f *Figure) table {
 	if strings.HasPrefix(f.ID, "fairness-") {
 		return fairnessTable(f)
 	}
+	if f.Latency != nil {
+		return latencyTable(f)
+	}
 	xl := f.XLabel
 	if f.Bars {
 		xl = "group"
@@ -176,6 +179,32 @@ func fairnessTable(f *Figure) table {
 		return table{}
 	}
 	t.Foot = []string{"Medians over the runs, and the worst single run. Only points that lost a connection are listed."}
+	return t
+}
+
+// latencyTable lists each implementation's quantiles from its merged
+// histogram.
+func latencyTable(f *Figure) table {
+	t := table{Head: []string{"quantile"}}
+	for _, s := range f.Series {
+		t.Head = append(t.Head, displayName(s.Impl))
+	}
+	for i, q := range quantiles {
+		name := "p" + trimZeros(fmt.Sprintf("%.1f", q*100))
+		if q == 1 {
+			name = "max"
+		}
+		row := []cell{{Text: name, Class: "x"}}
+		for _, s := range f.Series {
+			c := cell{Text: unitNs.format(f.Latency[s.Impl][i])}
+			if ref := f.Latency[f.Ref]; ref != nil && s.Impl != f.Ref && ref[i] > 0 {
+				c.Sub = fmtRatio(f.Latency[s.Impl][i] / ref[i])
+			}
+			row = append(row, c)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	t.Foot = []string{"Upper bounds of the histogram buckets holding each quantile, over all runs merged" + refFoot(f) + "."}
 	return t
 }
 

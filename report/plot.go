@@ -99,6 +99,9 @@ func buildPlot(fig *Figure) (*plot.Plot, plot.Legend, error) {
 		// Keep a little room under the lowest error bar so it is visible.
 		p.Y.Min /= 1.3
 		p.Y.Max *= 1.3
+		if fig.YUnit == unitPct {
+			p.Y.Max = math.Min(p.Y.Max, 110)
+		}
 	} else {
 		p.Y.Max *= 1.08
 		if p.Y.Max <= p.Y.Min {

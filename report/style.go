@@ -132,6 +132,7 @@ const (
 	unitNs                // a duration in nanoseconds
 	unitRate              // per second
 	unitBytes
+	unitPct // a percentage
 )
 
 // format prints v in u for tables, prose and tick labels.
@@ -143,6 +144,8 @@ func (u unit) format(v float64) string {
 		return fmtSI(v) + "/s"
 	case unitBytes:
 		return fmtBytes(v)
+	case unitPct:
+		return fmtSig(v) + "%"
 	}
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return commas(int64(v))

@@ -94,7 +94,7 @@ func headlines(figs []*Figure) []Headline {
 	var out []Headline
 	for _, f := range figs {
 		switch {
-		case strings.HasPrefix(f.ID, "fairness-"):
+		case strings.HasPrefix(f.ID, "fairness-"), f.Latency != nil:
 			continue
 		case f.ID == "micro":
 			if h, ok := microHeadline(f); ok {
@@ -268,6 +268,8 @@ func explain(f *Figure) string {
 		return rankingText(f) + " Open loop: requests leave at a fixed rate whatever the server does, and latency counts from when each request was due, so a stall shows in full instead of slowing the load down (no coordinated omission). p99 climbs as the offered load nears what the server can serve."
 	case strings.HasPrefix(f.ID, "echo-p99-"):
 		return rankingText(f) + " With C connections in a closed loop, about C requests are in flight, so latency grows roughly as C divided by throughput (Little's law); a server that serves unfairly shows it in p99 first."
+	case f.Latency != nil:
+		return explainLatency(f)
 	case strings.HasPrefix(f.ID, "fairness-"):
 		ls := losses([]*Figure{f})
 		if len(ls) == 0 {
@@ -398,4 +400,18 @@ func faster(speedup float64) string {
 		return fmtRatio(speedup) + " faster"
 	}
 	return fmtRatio(1/speedup) + " slower"
+}
+
+// explainLatency compares the tails: p99 and p99.9 against the median.
+func explainLatency(f *Figure) string {
+	var parts []string
+	for _, s := range f.Series {
+		q := f.Latency[s.Impl]
+		if len(q) < 4 || q[0] == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s p50 %s, p99 %s (%s the median), p99.9 %s",
+			displayName(s.Impl), unitNs.format(q[0]), unitNs.format(q[2]), fmtRatio(q[2]/q[0]), unitNs.format(q[3])))
+	}
+	return strings.Join(parts, "; ") + ". Each curve is the share of round trips slower than x: the further right and the flatter it ends, the longer the tail. A curve that falls steeply right after its median belongs to a server that treats its connections evenly."
 }
