@@ -152,7 +152,7 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, XLabel: sp.xlabel, YLabel: sp.ylabel,
 		XUnit: sp.xUnit, YUnit: sp.yUnit, LogX: sp.logX, LogY: sp.logY, Lower: sp.lower, Ref: sp.ref}
 	byImpl := map[string][]Point{}
-	omitted := 0
+	omitted, clamped := 0, 0
 	for _, r := range ix[sp.workload] {
 		if !matches(r, sp.filter) {
 			continue
@@ -167,6 +167,9 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 			omitted++
 			continue
 		}
+		if sp.logY && p.Y.Lo <= 0 {
+			clamped++
+		}
 		byImpl[r.Impl] = append(byImpl[r.Impl], p)
 	}
 	if len(byImpl) == 0 {
@@ -174,6 +177,9 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 	}
 	if omitted > 0 {
 		fig.Notes = append(fig.Notes, fmt.Sprintf("%d point(s) with a zero or negative value are left out: a log axis cannot show them.", omitted))
+	}
+	if clamped > 0 {
+		fig.Notes = append(fig.Notes, fmt.Sprintf("%d error bar(s) reach zero or below; they are drawn down to a tenth of their median, as a log axis has no zero.", clamped))
 	}
 	fig.Series = seriesOf(byImpl)
 	fig.Notes = append(fig.Notes, missingPoints(fig)...)

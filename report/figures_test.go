@@ -178,6 +178,11 @@ func TestEchoFigures(t *testing.T) {
 	if !strings.Contains(strings.Join(p99.Notes, " "), "3 point(s) with a zero or negative value are left out") {
 		t.Errorf("notes %q do not say zeros were left out", p99.Notes)
 	}
+	clamp := lineFigure(newIndex(&results.File{Results: []results.Result{res("echo", "epoll", map[string]string{"conns": "1", "size": "64"},
+		map[string][]float64{results.P99Ns: {0, 5, 5}})}}), lineSpec{workload: "echo", xParam: "conns", metric: results.P99Ns, logX: true, logY: true})
+	if !strings.Contains(strings.Join(clamp.Notes, " "), "1 error bar(s) reach zero") {
+		t.Errorf("notes %q do not say an error bar was clamped", clamp.Notes)
+	}
 	hs := headlines(figs)
 	var cpuAt []string
 	for _, h := range hs {
