@@ -140,7 +140,10 @@ type GroupChange struct {
 	N                int
 	GeoPct           float64 // geometric mean of new/old, as a change in percent
 	Better, Worse    int     // significant changes among the N
-	Verdict          string  // "better" or "worse" when the mean moved the way most significant changes did
+	// Verdict is "better" or "worse" when significant changes that way
+	// outnumber those the other way and the false positives expected at
+	// alpha 0.05 (N/20, at least 2); else "same".
+	Verdict string
 }
 
 // groups summarizes the rows per workload and metric, the way benchstat's
@@ -173,10 +176,11 @@ func (c *Comparison) groups() []GroupChange {
 	res := make([]GroupChange, 0, len(out))
 	for _, g := range out {
 		g.GeoPct = (math.Exp(logs[[2]string{g.Workload, g.Metric}]/float64(g.N)) - 1) * 100
+		noise := max(2, float64(g.N)/20)
 		switch {
-		case g.Worse > g.Better:
+		case g.Worse > g.Better && float64(g.Worse) >= noise:
 			g.Verdict = "worse"
-		case g.Better > g.Worse:
+		case g.Better > g.Worse && float64(g.Better) >= noise:
 			g.Verdict = "better"
 		default:
 			g.Verdict = "same"

@@ -46,7 +46,8 @@ type cell struct {
 type compareView struct {
 	Machine   []string
 	Summary   string
-	Groups    []GroupChange
+	Groups    []GroupChange // those with a verdict
+	Steady    int           // workload metrics without one
 	Top       []CompareRow
 	Rows      []CompareRow
 	Sig       []CompareRow
@@ -332,6 +333,7 @@ nav a { margin-right: .8em; }
 <tr class="text"><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>
 {{range .Groups}}<tr class="{{.Verdict}}"><td class="x">{{.Workload}}</td><td>{{.Metric}}</td><td>{{printf "%+.1f%%" .GeoPct}}</td><td>{{.Better}}</td><td>{{.Worse}}</td><td>{{.N}}</td></tr>
 {{end}}</table>{{end}}
+<p class="foot">{{if .Groups}}Workload metrics where significant changes one way outnumber the other way and the false positives expected at p &lt; 0.05. {{end}}{{.Steady}} other workload metrics show no consistent change.</p>
 {{if .Top}}<p>The largest significant changes:</p>
 <table class="text">
 <tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>

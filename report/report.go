@@ -135,11 +135,18 @@ func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs
 	}
 	if base != nil {
 		c := compareFiles(base, cur)
-		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir, Groups: c.groups(),
+		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir,
 			Top: append(c.top("worse", 5), c.top("better", 5)...)}
 		for _, r := range c.Rows {
 			if r.Verdict != "same" {
 				cv.Sig = append(cv.Sig, r)
+			}
+		}
+		for _, g := range c.groups() {
+			if g.Verdict == "same" {
+				cv.Steady++
+			} else {
+				cv.Groups = append(cv.Groups, g)
 			}
 		}
 		cv.Summary = fmt.Sprintf("%d significant regressions, %d significant improvements, %d metrics without a significant change (Mann-Whitney U, p < 0.05).",

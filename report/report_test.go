@@ -211,6 +211,15 @@ func TestCompareBaseline(t *testing.T) {
 	if r := row("Echo/impl=gonet/conns=1000/size=64", "rt/s"); r.Verdict == "worse" && r.Change.Pct > 0 {
 		t.Error("more round trips per second called worse")
 	}
+	verdicts := map[string]string{}
+	for _, g := range c.groups() {
+		verdicts[g.Workload+" "+g.Metric] = g.Verdict
+	}
+	for k, want := range map[string]string{"echo server-cpu-ns/rt": "better", "dispatch ns/event": "worse", "echo rt/s": "same"} {
+		if verdicts[k] != want {
+			t.Errorf("%s: verdict %q, want %q", k, verdicts[k], want)
+		}
+	}
 	if c.Better == 0 || c.Worse == 0 || c.Same == 0 {
 		t.Errorf("better %d worse %d same %d, want some of each", c.Better, c.Worse, c.Same)
 	}
