@@ -314,7 +314,7 @@ nav a { margin-right: .8em; }
 {{end}}{{if .Compare}}{{if .Compare.Machine}}<div class="warn" id="machine-warning"><h3>The baseline was measured on another machine</h3>
 <p>Changes below mix the code's effect with the machine's; treat them as indicative only.</p>
 <ul>{{range .Compare.Machine}}<li>{{.}}</li>{{end}}</ul></div>
-{{end}}{{end}}{{if .Missing}}<div class="warn" id="partial"><h3>Partial run: some results are missing</h3>
+{{end}}{{end}}{{if .Missing}}<div class="warn" id="partial"><h3>Some results are missing</h3>
 <ul>{{range .Missing}}<li>{{.}}</li>{{end}}</ul></div>
 {{end}}
 <h2 id="summary">Summary: who wins where</h2>

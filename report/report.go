@@ -185,7 +185,7 @@ func missing(f *results.File) []string {
 	var out []string
 	for _, w := range expectedWorkloads {
 		if !have[w] && !skipped["workload "+w] {
-			out = append(out, fmt.Sprintf("no results for the %s workload", w))
+			out = append(out, fmt.Sprintf("no results for the %s workload (not selected, or the run stopped before it)", w))
 		}
 	}
 	sort.Strings(empty)
