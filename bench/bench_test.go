@@ -8,6 +8,7 @@ import (
 	"github.com/reactorbench/reactorbench/bench/results"
 	"github.com/reactorbench/reactorbench/core"
 	"github.com/reactorbench/reactorbench/reactors"
+	_ "github.com/reactorbench/reactorbench/reactors/all"
 )
 
 // reactorFlag is the test binary's -reactor flag:

@@ -62,7 +62,7 @@ type rawPoll struct {
 	ready []int32
 }
 
-func newRawPoll() (rawPoller, error) { return &rawPoll{}, nil }
+func newRawPoll() (rawPoller, error) { return &rawPoll{ready: make([]int32, 0, 128)}, nil }
 
 func (p *rawPoll) add(fd int) error {
 	p.fds = append(p.fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
@@ -90,15 +90,20 @@ func (p *rawPoll) wait() ([]int32, error) {
 func (p *rawPoll) close() error { return nil }
 
 // rawSelect copies its interest bitmap, sized to the highest descriptor
-// (the kernel takes bitmaps past FD_SETSIZE), into pselect6 and scans the
-// result.
+// (Linux takes bitmaps past FD_SETSIZE), into select and scans the result.
+// Its words are C longs, the kernel's fd_set layout, so the bitmap passes
+// for a unix.FdSet that runs on.
 type rawSelect struct {
 	set, work []uint
 	nfds      int
 	ready     []int32
 }
 
-func newRawSelect() (rawPoller, error) { return &rawSelect{}, nil }
+func newRawSelect() (rawPoller, error) {
+	// At least FD_SETSIZE bits, so the bitmap is a whole unix.FdSet.
+	words := int(unsafe.Sizeof(unix.FdSet{})) * 8 / bits.UintSize
+	return &rawSelect{set: make([]uint, words), work: make([]uint, words), ready: make([]int32, 0, 128)}, nil
+}
 
 func (p *rawSelect) add(fd int) error {
 	for fd/bits.UintSize >= len(p.set) {
@@ -116,14 +121,13 @@ func (p *rawSelect) wait() ([]int32, error) {
 		return nil, fmt.Errorf("select: nothing to wait for")
 	}
 	copy(p.work, p.set)
-	r, _, e := unix.Syscall6(unix.SYS_PSELECT6, uintptr(p.nfds), uintptr(unsafe.Pointer(&p.work[0])), 0, 0, 0, 0)
-	if e == unix.EINTR {
+	n, err := unix.Select(p.nfds, (*unix.FdSet)(unsafe.Pointer(&p.work[0])), nil, nil, nil)
+	if err == unix.EINTR {
 		return p.ready, nil
 	}
-	if e != 0 {
-		return nil, fmt.Errorf("pselect6: %w", e)
+	if err != nil {
+		return nil, fmt.Errorf("select: %w", err)
 	}
-	n := int(r)
 	for w := 0; n > 0 && w < len(p.work); w++ {
 		for word := p.work[w]; word != 0; word &= word - 1 {
 			p.ready = append(p.ready, int32(w*bits.UintSize+bits.TrailingZeros(word)))
