@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"slices"
 )
 
 // Limits of the receivers when their MaxLength is zero, as in Twisted.
@@ -60,7 +61,9 @@ type ConnectionLostHandler interface {
 
 // DisconnectingTransport is a Transport that tells whether LoseConnection or
 // AbortConnection was called (Twisted's transport.disconnecting). Receivers
-// deliver nothing more once it reports true, and drop what they buffered.
+// deliver nothing more once their transport is disconnecting, and drop what
+// they buffered; they see the calls made through their Transport field, and
+// the ones a DisconnectingTransport reports.
 type DisconnectingTransport interface {
 	Transport
 	Disconnecting() bool
@@ -71,6 +74,39 @@ func disconnecting(t Transport) bool {
 	d, ok := t.(DisconnectingTransport)
 	return ok && d.Disconnecting()
 }
+
+// closeWatch is the Transport a receiver keeps: it notes LoseConnection and
+// AbortConnection calls, so the receiver stops delivering on any transport,
+// not only one that reports Disconnecting itself.
+type closeWatch struct {
+	Transport
+	closing bool
+}
+
+// wrap watches t (nil stays nil).
+func (w *closeWatch) wrap(t Transport) Transport {
+	if t == nil {
+		return nil
+	}
+	*w = closeWatch{Transport: t}
+	return w
+}
+
+// LoseConnection notes the call and passes it on.
+func (w *closeWatch) LoseConnection() {
+	w.closing = true
+	w.Transport.LoseConnection()
+}
+
+// AbortConnection notes the call and passes it on.
+func (w *closeWatch) AbortConnection() {
+	w.closing = true
+	w.Transport.AbortConnection()
+}
+
+// Disconnecting reports a close asked through w or reported by the
+// transport.
+func (w *closeWatch) Disconnecting() bool { return w.closing || disconnecting(w.Transport) }
 
 // framer is the message parser inside a receiver, driven by inbuf.
 type framer interface {
@@ -85,6 +121,8 @@ type framer interface {
 	// message kept between chunks, for step to decide; it bounds what is
 	// buffered. It is called only right after step asked for more.
 	need(partial, rest []byte) int
+	// limit is the most bytes an unfinished message can hold.
+	limit() int
 }
 
 // inbuf holds a receiver's unparsed bytes. A chunk is parsed in place,
@@ -111,7 +149,7 @@ func (in *inbuf) feed(f framer, data []byte) {
 		return
 	}
 	in.busy = true
-	defer in.settle()
+	defer in.settle(f.limit())
 	in.rest = data
 	for {
 		if stop, drop := f.halt(); stop {
@@ -159,8 +197,9 @@ func (in *inbuf) refill(f framer) bool {
 
 // settle keeps whatever is unparsed once feed returns (more than the limit
 // only when parsing stopped early or a handler panicked), so that nothing
-// refers to the caller's chunk afterwards.
-func (in *inbuf) settle() {
+// refers to the caller's chunk afterwards. An array grown far past limit
+// (by SetLineMode's extra bytes, or while paused) is let go.
+func (in *inbuf) settle(limit int) {
 	in.busy = false
 	if in.direct {
 		in.buf = append(in.buf[:0], in.cur[in.pos:]...)
@@ -168,8 +207,15 @@ func (in *inbuf) settle() {
 		in.buf = in.buf[:copy(in.buf, in.buf[in.pos:])]
 	}
 	in.buf = append(append(in.buf, in.rest...), in.later...)
+	if cap(in.buf) > maxKeep(limit) && len(in.buf) <= limit {
+		in.buf = slices.Clone(in.buf)
+	}
 	in.cur, in.pos, in.rest, in.later, in.direct = in.buf, 0, nil, in.later[:0], false
 }
+
+// maxKeep is the largest buffer capacity kept for a framer's limit: room
+// for growth by append, not for a burst that has passed.
+func maxKeep(limit int) int { return 4*limit + 64 }
 
 // discard drops every unparsed byte.
 func (in *inbuf) discard() {
@@ -230,8 +276,10 @@ type LineReceiver struct {
 	// MaxLength is the longest line accepted; zero means
 	// DefaultMaxLineLength.
 	MaxLength int
-	// Transport is set by ConnectionMade.
+	// Transport is set by ConnectionMade: the connection's transport,
+	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
+	watch     closeWatch
 
 	in     inbuf
 	out    []byte // SendLine's scratch: line and delimiter, one Write
@@ -259,7 +307,7 @@ func (r *LineReceiver) maxLength() int {
 
 // ConnectionMade keeps t and tells the handler.
 func (r *LineReceiver) ConnectionMade(t Transport) {
-	r.Transport = t
+	r.Transport = r.watch.wrap(t)
 	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
 		h.ConnectionMade()
 	}
@@ -380,6 +428,8 @@ func (r *LineReceiver) need(partial, rest []byte) int {
 	return lineNeed(partial, rest, r.delimiter(), r.maxLength())
 }
 
+func (r *LineReceiver) limit() int { return r.maxLength() + len(r.delimiter()) }
+
 func (r *LineReceiver) lineLengthExceeded(line []byte) {
 	if h, ok := r.Handler.(LineLengthExceededHandler); ok {
 		h.LineLengthExceeded(line)
@@ -406,8 +456,10 @@ type LineOnlyReceiver struct {
 	// MaxLength is the longest line accepted; zero means
 	// DefaultMaxLineLength.
 	MaxLength int
-	// Transport is set by ConnectionMade.
+	// Transport is set by ConnectionMade: the connection's transport,
+	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
+	watch     closeWatch
 
 	in   inbuf
 	seq  [2][]byte // SendLine's WriteSequence argument, kept to not allocate
@@ -434,7 +486,7 @@ func (r *LineOnlyReceiver) maxLength() int {
 
 // ConnectionMade keeps t and tells the handler.
 func (r *LineOnlyReceiver) ConnectionMade(t Transport) {
-	r.Transport = t
+	r.Transport = r.watch.wrap(t)
 	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
 		h.ConnectionMade()
 	}
@@ -497,6 +549,8 @@ func (r *LineOnlyReceiver) step(in *inbuf) bool {
 func (r *LineOnlyReceiver) need(partial, rest []byte) int {
 	return lineNeed(partial, rest, r.delimiter(), r.maxLength())
 }
+
+func (r *LineOnlyReceiver) limit() int { return r.maxLength() + len(r.delimiter()) }
 
 func (r *LineOnlyReceiver) lineLengthExceeded(line []byte) {
 	if h, ok := r.Handler.(LineLengthExceededHandler); ok {

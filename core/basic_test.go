@@ -45,7 +45,8 @@ func (lt *lineTester) LineReceived(line []byte) {
 	case s == "stop":
 		lt.r.StopProducing()
 	case strings.HasPrefix(s, "len "):
-		lt.length, _ = strconv.Atoi(s[4:])
+		n, _ := strconv.Atoi(s[4:])
+		lt.length = max(0, n)
 	}
 }
 

@@ -36,8 +36,10 @@ type IntNStringReceiver struct {
 	// MaxLength is the longest string accepted; zero means
 	// DefaultMaxStringLength.
 	MaxLength int
-	// Transport is set by ConnectionMade.
+	// Transport is set by ConnectionMade: the connection's transport,
+	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
+	watch     closeWatch
 
 	prefix int // bytes of length prefix; 0 means 4
 	in     inbuf
@@ -79,7 +81,7 @@ func (r *IntNStringReceiver) maxLength() int {
 
 // ConnectionMade keeps t and tells the handler.
 func (r *IntNStringReceiver) ConnectionMade(t Transport) {
-	r.Transport = t
+	r.Transport = r.watch.wrap(t)
 	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
 		h.ConnectionMade()
 	}
@@ -200,3 +202,5 @@ func (r *IntNStringReceiver) need(partial, _ []byte) int {
 	}
 	return p + int(prefixOf(partial, p)) - len(partial)
 }
+
+func (r *IntNStringReceiver) limit() int { return r.PrefixLength() + r.maxLength() }

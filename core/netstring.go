@@ -26,8 +26,10 @@ type NetstringReceiver struct {
 	// MaxLength is the longest string accepted; zero means
 	// DefaultMaxStringLength.
 	MaxLength int
-	// Transport is set by ConnectionMade.
+	// Transport is set by ConnectionMade: the connection's transport,
+	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
+	watch     closeWatch
 
 	in        inbuf
 	out       []byte // SendString's scratch, one Write
@@ -53,7 +55,7 @@ func (r *NetstringReceiver) maxLength() int {
 
 // ConnectionMade keeps t and tells the handler.
 func (r *NetstringReceiver) ConnectionMade(t Transport) {
-	r.Transport = t
+	r.Transport = r.watch.wrap(t)
 	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
 		h.ConnectionMade()
 	}
@@ -133,6 +135,8 @@ func (r *NetstringReceiver) step(in *inbuf) bool {
 }
 
 func (r *NetstringReceiver) need(partial, _ []byte) int { return r.length + 1 - len(partial) }
+
+func (r *NetstringReceiver) limit() int { return r.maxLength() + 1 }
 
 // brokenPeer gives up on the connection after bad input.
 func (r *NetstringReceiver) brokenPeer(in *inbuf) {
