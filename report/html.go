@@ -19,6 +19,7 @@ type page struct {
 	Lead      string
 	Headlines []Headline
 	Losses    []string
+	EchoRuns  bool // the run has echo results, so "nothing lost" means something
 	Env       [][2]string
 	Figures   []figView
 	Notes     []string
@@ -327,7 +328,7 @@ nav a { margin-right: .8em; }
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
-{{else if .Figures}}<p class="lead">No implementation lost a connection in any echo run.</p>{{end}}
+{{else if .EchoRuns}}<p class="lead">No implementation lost a connection in any echo run.</p>{{end}}
 {{with .Compare}}<p class="lead" id="compare-summary"><strong>Against the baseline</strong> ({{.BaseLabel}}): {{.Summary}} <a href="#compare">details</a></p>
 {{if .Groups}}<table>
 <tr class="text"><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>

@@ -172,8 +172,12 @@ func addBars(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
 		legend.Add(displayName(s.Impl), barThumb{styleOf(s.Impl).Color})
 	}
 	p.NominalX(fig.Categories...)
-	if len(fig.Categories) > 4 {
+	if n := len(fig.Categories); n > 4 {
 		p.X.Tick.Label.Rotation = math.Pi / 9
+		if n > 6 {
+			p.X.Tick.Label.Rotation = math.Pi / 5
+			p.X.Tick.Label.Font = sans(9)
+		}
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 	}

@@ -107,6 +107,7 @@ func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs
 		Headlines: hs,
 		Lead:      lead(hs),
 		Losses:    losses(figs),
+		EchoRuns:  len(newIndex(cur)["echo"]) > 0,
 		Env:       envRows(cur.Env),
 		Notes:     cur.Notes,
 		Skipped:   cur.Skipped,
