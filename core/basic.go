@@ -174,7 +174,7 @@ func (in *inbuf) refill(f framer) bool {
 		in.buf = append(in.buf[:0], in.cur[in.pos:]...)
 		in.direct = false
 	} else {
-		in.buf = in.buf[:copy(in.buf, in.buf[in.pos:])]
+		in.compact()
 	}
 	in.cur, in.pos = in.buf, 0
 	if len(in.rest) == 0 {
@@ -204,7 +204,7 @@ func (in *inbuf) settle(limit int) {
 	if in.direct {
 		in.buf = append(in.buf[:0], in.cur[in.pos:]...)
 	} else {
-		in.buf = in.buf[:copy(in.buf, in.buf[in.pos:])]
+		in.compact()
 	}
 	in.buf = append(append(in.buf, in.rest...), in.later...)
 	if cap(in.buf) > maxKeep(limit) && len(in.buf) <= limit {
@@ -216,6 +216,13 @@ func (in *inbuf) settle(limit int) {
 // maxKeep is the largest buffer capacity kept for a framer's limit: room
 // for growth by append, not for a burst that has passed.
 func maxKeep(limit int) int { return 4*limit + 64 }
+
+// compact moves the unparsed bytes of buf to its start.
+func (in *inbuf) compact() {
+	if in.pos > 0 {
+		in.buf = in.buf[:copy(in.buf, in.buf[in.pos:])]
+	}
+}
 
 // discard drops every unparsed byte.
 func (in *inbuf) discard() {

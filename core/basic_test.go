@@ -549,3 +549,85 @@ func TestLineOnlyReceiverStopsWhenDisconnecting(t *testing.T) {
 		t.Fatalf("%q", h.lines)
 	}
 }
+
+// countLines counts lines and their bytes.
+type countLines struct{ n, bytes int }
+
+func (c *countLines) LineReceived(line []byte) { c.n++; c.bytes += len(line) }
+
+// benchStream is n lines of 20 to 99 bytes cut into 64 KiB chunks, so that
+// lines straddle chunk boundaries as they do off a socket.
+func benchStream(n int, frame func(i int) []byte) (chunks [][]byte, total int) {
+	var all []byte
+	for i := range n {
+		all = append(all, frame(i)...)
+	}
+	for len(all) > 0 {
+		k := min(len(all), 64<<10)
+		chunks = append(chunks, all[:k])
+		all = all[k:]
+	}
+	for _, c := range chunks {
+		total += len(c)
+	}
+	return chunks, total
+}
+
+func benchLine(i int) []byte {
+	return append(bytes.Repeat([]byte{'a' + byte(i%26)}, 20+i%80), "\r\n"...)
+}
+
+// BenchmarkLineReceiver parses 10,000 lines per op; it must not allocate.
+func BenchmarkLineReceiver(b *testing.B) {
+	chunks, total := benchStream(10000, benchLine)
+	h := &countLines{}
+	r, _ := newLR(h, 0)
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range chunks {
+			r.DataReceived(c)
+		}
+	}
+	if h.n%10000 != 0 {
+		b.Fatalf("%d lines", h.n)
+	}
+}
+
+// BenchmarkLineOnlyReceiver is BenchmarkLineReceiver for LineOnlyReceiver.
+func BenchmarkLineOnlyReceiver(b *testing.B) {
+	chunks, total := benchStream(10000, benchLine)
+	h := &countLines{}
+	r := NewLineOnlyReceiver(h)
+	r.ConnectionMade(NewStringTransport())
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range chunks {
+			r.DataReceived(c)
+		}
+	}
+	if h.n%10000 != 0 {
+		b.Fatalf("%d lines", h.n)
+	}
+}
+
+// BenchmarkLineEcho parses and sends back 10,000 lines per op.
+func BenchmarkLineEcho(b *testing.B) {
+	chunks, total := benchStream(10000, benchLine)
+	e := new(lineEcho)
+	e.Handler = e
+	tr := NewStringTransport()
+	e.LineReceiver.ConnectionMade(tr)
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Clear()
+		for _, c := range chunks {
+			e.LineReceiver.DataReceived(c)
+		}
+	}
+	if len(tr.Value()) != total {
+		b.Fatalf("echoed %d of %d bytes", len(tr.Value()), total)
+	}
+}

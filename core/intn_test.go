@@ -159,3 +159,29 @@ func TestIntNPausingAndReentrancy(t *testing.T) {
 		t.Fatalf("after stop: %q", h.strs)
 	}
 }
+
+// countStrings counts strings.
+type countStrings struct{ n int }
+
+func (c *countStrings) StringReceived([]byte) { c.n++ }
+
+func benchString(i int) string { return strings.Repeat("s", 20+i%80) }
+
+// BenchmarkInt32StringReceiver parses 10,000 strings per op; it must not
+// allocate.
+func BenchmarkInt32StringReceiver(b *testing.B) {
+	chunks, total := benchStream(10000, func(i int) []byte { return frame(4, benchString(i)) })
+	h := &countStrings{}
+	r := NewInt32StringReceiver(h)
+	r.ConnectionMade(NewStringTransport())
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range chunks {
+			r.DataReceived(c)
+		}
+	}
+	if h.n%10000 != 0 {
+		b.Fatalf("%d strings", h.n)
+	}
+}

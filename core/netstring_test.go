@@ -2,6 +2,7 @@ package core
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -116,5 +117,26 @@ func TestNetstringMaxLength(t *testing.T) {
 	r2.DataReceived([]byte("100000"))
 	if !tr2.Disconnecting() {
 		t.Fatal("100000 accepted")
+	}
+}
+
+// BenchmarkNetstringReceiver parses 10,000 netstrings per op.
+func BenchmarkNetstringReceiver(b *testing.B) {
+	chunks, total := benchStream(10000, func(i int) []byte {
+		s := benchString(i)
+		return []byte(strconv.Itoa(len(s)) + ":" + s + ",")
+	})
+	h := &countStrings{}
+	r := NewNetstringReceiver(h)
+	r.ConnectionMade(NewStringTransport())
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range chunks {
+			r.DataReceived(c)
+		}
+	}
+	if h.n%10000 != 0 || r.BrokenPeer() {
+		b.Fatalf("%d strings, broken %v", h.n, r.BrokenPeer())
 	}
 }
