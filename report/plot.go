@@ -69,7 +69,11 @@ func buildPlot(fig *Figure) (*plot.Plot, plot.Legend, error) {
 	p.X.Tick.Label.Font, p.Y.Tick.Label.Font = sans(10), sans(10)
 	p.X.Label.Text = fig.XLabel
 	p.Y.Label.Text = fig.YLabel
-	p.Add(plotter.NewGrid())
+	grid := plotter.NewGrid()
+	if fig.Bars {
+		grid.Vertical.Color = nil // a line through each group's middle bar reads as data
+	}
+	p.Add(grid)
 	legend := plot.NewLegend()
 	legend.Top, legend.Left = true, true
 	legend.TextStyle.Font = sans(10)
@@ -103,7 +107,7 @@ func buildPlot(fig *Figure) (*plot.Plot, plot.Legend, error) {
 			p.Y.Max = math.Min(p.Y.Max, 110)
 		}
 	} else {
-		p.Y.Max *= 1.08
+		p.Y.Max *= 1.12 // room for the bars' labels
 		if p.Y.Max <= p.Y.Min {
 			p.Y.Max = p.Y.Min + 1
 		}
@@ -203,6 +207,12 @@ func (b *bars) Plot(c draw.Canvas, plt *plot.Plot) {
 	if b.fig.LogY {
 		base = plt.Y.Min
 	}
+	n := 0
+	for _, s := range b.fig.Series {
+		n += len(s.Points)
+	}
+	// Few bars get their value printed above them; many would collide.
+	label := draw.TextStyle{Color: color.Black, Font: sans(8), XAlign: draw.XCenter, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
 	for si, s := range b.fig.Series {
 		col := styleOf(s.Impl).Color
 		for _, pt := range s.Points {
@@ -215,6 +225,9 @@ func (b *bars) Plot(c draw.Canvas, plt *plot.Plot) {
 				lo = base
 			}
 			c.StrokeLine2(draw.LineStyle{Color: color.Black, Width: vg.Points(1)}, xm, trY(lo), xm, trY(pt.Y.Hi))
+			if n <= 12 {
+				c.FillText(label, vg.Point{X: xm, Y: trY(math.Max(pt.Y.Hi, pt.Y.Median)) + vg.Points(4)}, b.fig.YUnit.format(pt.Y.Median))
+			}
 		}
 	}
 }
