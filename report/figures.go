@@ -14,15 +14,18 @@ import (
 // computed from the results alone (see figures), so its data is tested
 // without drawing.
 type Figure struct {
-	ID     string // file name stem and HTML id
-	Title  string
-	Short  string // the title in the summary table
-	XLabel string
-	YLabel string
-	XUnit  unit
-	YUnit  unit
-	LogX   bool
-	LogY   bool
+	ID    string // file name stem and HTML id
+	Title string
+	Short string // the title in the summary table
+	// NoHeadline keeps the figure out of the summary: it explains the
+	// others rather than ranking the implementations.
+	NoHeadline bool
+	XLabel     string
+	YLabel     string
+	XUnit      unit
+	YUnit      unit
+	LogX       bool
+	LogY       bool
 	// Bars draws grouped bars, one group per category and one bar per
 	// series; a point's X is then its category's index.
 	Bars       bool
@@ -141,6 +144,7 @@ type lineSpec struct {
 	xUnit, yUnit                     unit
 	logX, logY, lower                bool
 	ref                              string
+	noHeadline                       bool // the figure explains, it does not rank: not in the summary
 	// markBound marks client-bound points: on figures whose metric the
 	// load generator's limit distorts (throughput, latency), not on
 	// server CPU per round trip, which it does not.
@@ -149,7 +153,7 @@ type lineSpec struct {
 
 // lineFigure builds a line figure from ix; nil when no result matches.
 func lineFigure(ix index, sp lineSpec) *Figure {
-	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, XLabel: sp.xlabel, YLabel: sp.ylabel,
+	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, NoHeadline: sp.noHeadline, XLabel: sp.xlabel, YLabel: sp.ylabel,
 		XUnit: sp.xUnit, YUnit: sp.yUnit, LogX: sp.logX, LogY: sp.logY, Lower: sp.lower, Ref: sp.ref}
 	byImpl := map[string][]Point{}
 	omitted, clamped := 0, 0
@@ -429,6 +433,13 @@ func figures(f *results.File) []*Figure {
 			workload: "dispatch", xParam: "fds", metric: results.NsPerEvent, filter: map[string]string{"active": a},
 			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "raw"}))
 	}
+	if actives := sortedParams(ix["dispatch"], "active"); len(actives) > 0 {
+		a := actives[0]
+		add(lineFigure(ix, lineSpec{id: "dispatch-setup", title: "Dispatch setup time (registering N descriptors), " + a + " active",
+			xlabel: "watched descriptors (N)", ylabel: "setup time", noHeadline: true,
+			workload: "dispatch", xParam: "fds", metric: results.SetupNs, filter: map[string]string{"active": a},
+			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "raw"}))
+	}
 	sizes := sortedParams(ix["echo"], "size")
 	for _, size := range sizes {
 		add(lineFigure(ix, lineSpec{id: "echo-cpu-" + size, title: "Server CPU per round trip, " + size + " B messages", short: "Echo server CPU/round trip, " + size + " B",
@@ -447,6 +458,12 @@ func figures(f *results.File) []*Figure {
 			xlabel: "connections (C)", ylabel: "p99 round-trip latency",
 			workload: "echo", xParam: "conns", metric: results.P99Ns, filter: map[string]string{"size": size},
 			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
+	}
+	for _, size := range sizes {
+		add(lineFigure(ix, lineSpec{id: "echo-syscalls-" + size, title: "System calls per round trip, " + size + " B messages",
+			xlabel: "connections (C)", ylabel: "system calls per event", noHeadline: true,
+			workload: "echo", xParam: "conns", metric: results.SyscallsPerEvent, filter: map[string]string{"size": size},
+			xUnit: unitCount, yUnit: unitCount, logX: true, lower: true, ref: "gonet"}))
 	}
 	for _, size := range sizes {
 		add(fairnessFigure(ix, size))

@@ -94,7 +94,7 @@ func headlines(figs []*Figure) []Headline {
 	var out []Headline
 	for _, f := range figs {
 		switch {
-		case strings.HasPrefix(f.ID, "fairness-"), f.Latency != nil:
+		case strings.HasPrefix(f.ID, "fairness-"), f.Latency != nil, f.NoHeadline:
 			continue
 		case f.ID == "micro":
 			if h, ok := microHeadline(f); ok {
@@ -260,6 +260,10 @@ func explain(f *Figure) string {
 	switch {
 	case strings.HasPrefix(f.ID, "dispatch-"):
 		return explainDispatch(f)
+	case f.ID == "dispatch-setup":
+		return rankingText(f) + " The time to create the descriptors and register them before the timed dispatch, kept apart from the cost per event. epoll pays one epoll_ctl per descriptor up front; poll and select only fill an array, and pay on every wait instead."
+	case strings.HasPrefix(f.ID, "echo-syscalls-"):
+		return rankingText(f) + " System calls the server made per round trip (its own count of waits, reads, writes and interest changes; for the peers, where measured). Below 3 means one wait served several connections; epoll's interest changes (epoll_ctl) show here when a server toggles write interest."
 	case strings.HasPrefix(f.ID, "echo-cpu-"):
 		return rankingText(f) + " This is what the server pays per round trip (its user+system CPU over the timed window, divided by round trips), so it does not depend on how fast the load generator is: on a small machine it is the fair headline. select and poll pay a scan of every descriptor per wait, which grows with C; epoll pays only for ready descriptors."
 	case strings.HasPrefix(f.ID, "echo-rts-"):
