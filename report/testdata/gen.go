@@ -183,7 +183,7 @@ func (r *run) echo(f *results.File) {
 						results.ClientCPUPercent: math.Min(clientCPU, 99), results.ClientBound: b2f(clientCPU > 90),
 						results.P50Ns: p50, results.P99Ns: r.noisy(p50 * tail), results.P999Ns: r.noisy(p50 * tail * 2),
 						results.ServerPeakRSS: 8<<20 + c*2048,
-						results.Starved: starved, results.Dropped: dropped, results.NeverConnected: never,
+						results.Starved:       starved, results.Dropped: dropped, results.NeverConnected: never,
 					}}
 					if impl == "epoll" || impl == "poll" || impl == "select" {
 						// One wait per round trip at C=1, shared by more connections as C grows.
