@@ -1,8 +1,5 @@
-// Package reactortest is the conformance suite every readiness backend
-// passes, and the benchmark that compares them. Like nettest.TestConn, it is
-// driven by a constructor:
-//
-//	func TestConformance(t *testing.T) { reactortest.Run(t, epoll.New) }
+//go:build unix
+
 package reactortest
 
 import (
@@ -93,7 +90,7 @@ func Socketpairs(t testing.TB, n int) []Pair {
 		}
 	})
 	for range n {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		fds, err := socketpair()
 		if err == unix.EMFILE || err == unix.ENFILE {
 			t.Skipf("cannot open %d socketpairs (%v): raise the open-file limit (ulimit -n)", n, err)
 		}
@@ -370,7 +367,7 @@ func testWakeEndsWait(t *testing.T, open func() (reactors.Poller, error)) {
 		var dst [8]reactors.Event
 		n, err := p.Wait(dst[:], -1)
 		if err == nil && n != 0 {
-			err = fmt.Errorf("Wait reported %v after a Wake", dst[:n])
+			err = fmt.Errorf("wait reported %v after a Wake", dst[:n])
 		}
 		done <- err
 	}()
