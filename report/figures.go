@@ -461,7 +461,7 @@ func figures(f *results.File) []*Figure {
 	}
 	for _, size := range sizes {
 		add(lineFigure(ix, lineSpec{id: "echo-syscalls-" + size, title: "System calls per round trip, " + size + " B messages",
-			xlabel: "connections (C)", ylabel: "system calls per event", noHeadline: true,
+			xlabel: "connections (C)", ylabel: "system calls per round trip", noHeadline: true,
 			workload: "echo", xParam: "conns", metric: results.SyscallsPerEvent, filter: map[string]string{"size": size},
 			xUnit: unitCount, yUnit: unitCount, logX: true, lower: true, ref: "gonet"}))
 	}
