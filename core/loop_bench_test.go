@@ -1,0 +1,157 @@
+package core
+
+import (
+	"fmt"
+	"math/rand"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactorbench/reactorbench/reactors"
+	"golang.org/x/sys/unix"
+)
+
+// echoDesc stays readable: each DoRead takes one byte from fd and writes
+// one byte into its peer, which comes back to fd.
+type echoDesc struct {
+	l        *Loop
+	fd, peer int
+	buf      [1]byte
+}
+
+func (d *echoDesc) Fileno() int          { return d.fd }
+func (d *echoDesc) ConnectionLost(error) {}
+
+func (d *echoDesc) DoRead() error {
+	if _, err := unix.Read(d.fd, d.buf[:]); err != nil {
+		return err
+	}
+	d.l.countRead()
+	if _, err := unix.Write(d.peer, d.buf[:]); err != nil {
+		return err
+	}
+	d.l.countWrite()
+	return nil
+}
+
+// BenchmarkDispatch is one pass (Wait plus dispatch) with one ready
+// descriptor among N watched socket pairs.
+func BenchmarkDispatch(b *testing.B) {
+	for _, name := range reactors.Names() {
+		for _, n := range []int{1, 16, 256, 1024, 4096, 8192} {
+			b.Run(fmt.Sprintf("reactor=%s/fds=%d", name, n), func(b *testing.B) {
+				l := newTestLoop(b, name)
+				descs := make([]*echoDesc, n)
+				for i := range descs {
+					fd, peer := socketPair(b)
+					descs[i] = &echoDesc{l: l, fd: fd, peer: peer}
+					if err := l.AddReader(descs[i]); err != nil {
+						b.Fatalf("AddReader #%d: %v", i, err)
+					}
+				}
+				active := descs[n/2]
+				if _, err := unix.Write(active.peer, []byte{1}); err != nil {
+					b.Fatal(err)
+				}
+				before := l.Counters()
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := l.Iterate(-1); err != nil {
+						b.Fatal(err)
+					}
+				}
+				c := l.Counters()
+				if got := c.Reads - before.Reads; got < uint64(b.N) {
+					b.Fatalf("%d reads in %d passes", got, b.N)
+				}
+				b.ReportMetric(float64(c.Events-before.Events)/float64(b.N), "events/pass")
+			})
+		}
+	}
+}
+
+// BenchmarkCallLater schedules one call and fires it (or cancels it) with
+// many calls pending far in the future. The loop fires due calls in
+// passes of 64 (one clock read each, as in Run); the Clock runs the same
+// heap without reading the system clock at all.
+func BenchmarkCallLater(b *testing.B) {
+	nop := func() {}
+	const batch = 64
+	for _, sched := range []string{"loop", "clock"} {
+		for _, op := range []string{"fire", "cancel"} {
+			for _, pending := range []int{0, 1e3, 1e6} {
+				b.Run(fmt.Sprintf("sched=%s/op=%s/pending=%d", sched, op, pending), func(b *testing.B) {
+					l := newTestLoop(b, reactors.DefaultName)
+					s, fire := Scheduler(l), l.runTimers
+					if sched == "clock" {
+						c := NewClock(time.Unix(0, 0))
+						s, fire = c, func() { c.Advance(0) }
+					}
+					rng := rand.New(rand.NewSource(1))
+					for range pending {
+						s.CallLater(time.Hour+time.Duration(rng.Int63n(int64(time.Hour))), nop)
+					}
+					b.ReportAllocs()
+					i := 0
+					for b.Loop() {
+						if op == "cancel" {
+							_ = s.CallLater(time.Hour, nop).Cancel()
+							continue
+						}
+						s.CallLater(0, nop)
+						if i++; i == batch {
+							fire()
+							i = 0
+						}
+					}
+					fire()
+					if n := len(s.GetDelayedCalls()); n != pending {
+						b.Fatalf("%d calls pending, want %d", n, pending)
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkCallFromThread measures calls queued from 1 or 4 goroutines and
+// run by a loop on its own goroutine, with the wake-ups and passes they
+// cost.
+func BenchmarkCallFromThread(b *testing.B) {
+	for _, producers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("goroutines=%d", producers), func(b *testing.B) {
+			l := newTestLoop(b, reactors.DefaultName)
+			ran := 0
+			inc := func() { ran++ }
+			running := make(chan struct{})
+			l.CallWhenRunning(func() { close(running) })
+			result := make(chan error)
+			go func() { result <- l.Run() }()
+			<-running
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for p := range producers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := p; i < b.N; i += producers {
+						l.CallFromThread(inc)
+					}
+				}()
+			}
+			wg.Wait()
+			l.CallFromThread(func() { _ = l.Stop() })
+			if err := <-result; err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if ran != b.N {
+				b.Fatalf("%d of %d calls ran", ran, b.N)
+			}
+			c := l.Counters()
+			b.ReportMetric(float64(c.Wakes)/float64(c.Waits), "wakes/pass")
+			b.ReportMetric(float64(b.N)/float64(c.Waits), "calls/pass")
+		})
+	}
+}
