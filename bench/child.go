@@ -1,0 +1,273 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The suite runs every server and load generator in a process of its own by
+// re-executing its own binary with childEnv set to the role; the parent
+// talks to a child over its stdin and stdout, one line per message.
+const (
+	childEnv    = "REACTORBENCH_CHILD"
+	roleServer  = "server"
+	roleLoad    = "load"
+	implEnv     = "REACTORBENCH_IMPL" // the server a server child runs
+	serverCPU   = 0
+	loadGenCPU  = 1
+	addrPrefix  = "addr "           // a server's first line: "addr HOST:PORT"
+	cmdCounters = "counters"        // server: print the loop's counters as JSON
+	cmdRun      = "run"             // load: run warm-up and window, print the result
+	cmdPing     = "ping"            // load: one round trip per connection, then hold them
+	replyTimout = 120 * time.Second // the longest a child may take to answer
+)
+
+// MaybeChild runs the child role named in the environment, if any, and
+// exits; otherwise it returns at once. Commands and test binaries that run
+// the suite call it first thing in main (or TestMain).
+func MaybeChild() {
+	role := os.Getenv(childEnv)
+	if role == "" {
+		return
+	}
+	var err error
+	switch role {
+	case roleServer:
+		err = serverChild(os.Getenv(implEnv), os.Stdin, os.Stdout)
+	case roleLoad:
+		err = loadChild(os.Stdin, os.Stdout)
+	default:
+		err = fmt.Errorf("unknown child role %q", role)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "reactorbench %s child: %v\n", role, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// pin binds every thread of this process to cpu (threads started later
+// inherit it) and sizes the Go scheduler to that one CPU. On a machine with
+// one CPU it does nothing.
+func pin(cpu int) error {
+	if runtime.NumCPU() < 2 {
+		return nil
+	}
+	var set unix.CPUSet
+	set.Set(cpu)
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("pin to cpu %d: %w", cpu, err)
+		}
+	}
+	runtime.GOMAXPROCS(1)
+	return nil
+}
+
+// loadReady is a load child's answer to its configuration, and to ping.
+type loadReady struct {
+	Connected int    `json:"connected"`
+	Failed    int    `json:"failed"`
+	Answered  int    `json:"answered"`
+	Err       string `json:"err,omitempty"`
+}
+
+// loadChild reads a LoadConfig, connects, says so, then runs on "run" or
+// pings and holds the connections on "ping" until stdin closes.
+func loadChild(in io.Reader, out io.Writer) error {
+	if err := pin(loadGenCPU); err != nil {
+		return err
+	}
+	r := bufio.NewReader(in)
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("reading configuration: %w", err)
+	}
+	var cfg LoadConfig
+	if err := json.Unmarshal(line, &cfg); err != nil {
+		return fmt.Errorf("bad configuration: %w", err)
+	}
+	g, err := newLoadGen(cfg)
+	if err != nil {
+		return err
+	}
+	defer g.close()
+	enc := json.NewEncoder(out)
+	if err := g.connect(); err != nil {
+		return err
+	}
+	failed := g.neverConnected()
+	if err := enc.Encode(loadReady{Connected: cfg.Conns - failed, Failed: failed}); err != nil {
+		return err
+	}
+	cmd, err := r.ReadString('\n')
+	if err != nil {
+		return nil // the parent gave up
+	}
+	switch strings.TrimSpace(cmd) {
+	case cmdRun:
+		res, err := g.run()
+		if err != nil {
+			return err
+		}
+		return enc.Encode(res)
+	case cmdPing:
+		n, err := g.pingAll(replyTimout / 4)
+		rep := loadReady{Connected: cfg.Conns - failed, Failed: failed, Answered: n}
+		if err != nil {
+			rep.Err = err.Error()
+		}
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, r) // hold the connections until the parent closes stdin
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// child is a running child process seen from the parent.
+type child struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	lines chan string
+	errb  *tailBuffer
+	name  string
+}
+
+// startChild re-executes this binary in role with extra environment.
+func startChild(role, name string, env ...string) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(append(os.Environ(), childEnv+"="+role), env...)
+	return startCmd(cmd, name)
+}
+
+// startCmd starts cmd with its stdin and stdout as the message channel.
+func startCmd(cmd *exec.Cmd, name string) (*child, error) {
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	outp, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, in: in, lines: make(chan string, 4), errb: &tailBuffer{}, name: name}
+	cmd.Stderr = c.errb
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	go func() {
+		s := bufio.NewScanner(outp)
+		s.Buffer(make([]byte, 64<<10), 16<<20)
+		for s.Scan() {
+			c.lines <- s.Text()
+		}
+		close(c.lines)
+	}()
+	return c, nil
+}
+
+// send writes one line to the child.
+func (c *child) send(line string) error {
+	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
+		return fmt.Errorf("%s: %w%s", c.name, err, c.stderr())
+	}
+	return nil
+}
+
+// recv reads the child's next line, failing when the child exits, ctx ends
+// or the reply timeout passes.
+func (c *child) recv(ctx context.Context) (string, error) {
+	t := time.NewTimer(replyTimout)
+	defer t.Stop()
+	select {
+	case l, ok := <-c.lines:
+		if !ok {
+			_ = c.cmd.Wait()
+			return "", fmt.Errorf("%s exited: %v%s", c.name, c.cmd.ProcessState, c.stderr())
+		}
+		return l, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-t.C:
+		return "", fmt.Errorf("%s: no answer in %v%s", c.name, replyTimout, c.stderr())
+	}
+}
+
+// recvJSON reads the next line into v.
+func (c *child) recvJSON(ctx context.Context, v any) error {
+	l, err := c.recv(ctx)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(l), v); err != nil {
+		return fmt.Errorf("%s: bad answer %q: %w", c.name, l, err)
+	}
+	return nil
+}
+
+func (c *child) stderr() string {
+	if s := strings.TrimSpace(c.errb.String()); s != "" {
+		return " (stderr: " + s + ")"
+	}
+	return ""
+}
+
+// stop kills the child and reaps it.
+func (c *child) stop() {
+	_ = c.in.Close()
+	if c.cmd.ProcessState == nil {
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+	}
+}
+
+// tailBuffer keeps the last 2 KiB written to it: a child's stderr, for
+// error messages.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > 2048 {
+		t.b = t.b[len(t.b)-2048:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}

@@ -1,0 +1,269 @@
+package bench
+
+import (
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testServer serves each accepted connection with handle on 127.0.0.1:0
+// until the test ends.
+func testServer(t *testing.T, handle func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// echoHandler echoes, applying mangle to each chunk first.
+func echoHandler(mangle func([]byte) []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				if _, err := c.Write(mangle(buf[:n])); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+func same(b []byte) []byte { return b }
+
+func quickLoad(addr string, conns, size int) LoadConfig {
+	return LoadConfig{Addr: addr, Conns: conns, Size: size, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
+}
+
+func TestLoadClosedLoop(t *testing.T) {
+	addr := testServer(t, echoHandler(same))
+	for _, conns := range []int{1, 10, 50} {
+		for _, size := range []int{1, 64, 1024, 100 << 10} {
+			r, err := RunLoad(quickLoad(addr, conns, size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.RoundTrips == 0 || r.Error() != nil || r.Starved+r.Died+r.NeverConnected != 0 {
+				t.Fatalf("conns=%d size=%d: %+v", conns, size, r)
+			}
+			if n := r.Hist().TotalCount(); n != r.RoundTrips {
+				t.Fatalf("histogram holds %d values, want %d round trips", n, r.RoundTrips)
+			}
+			if r.Window <= 0 {
+				t.Fatalf("window %v", r.Window)
+			}
+		}
+	}
+}
+
+func TestLoadDetectsCorruptEcho(t *testing.T) {
+	cases := map[string]func([]byte) []byte{
+		"flipped byte": func(b []byte) []byte { b[len(b)-1] ^= 0x40; return b },
+		"doubled":      func(b []byte) []byte { return append(append([]byte(nil), b...), b...) },
+		"zeros":        func(b []byte) []byte { return make([]byte, len(b)) },
+	}
+	for name, mangle := range cases {
+		t.Run(strings.ReplaceAll(name, " ", "-"), func(t *testing.T) {
+			addr := testServer(t, echoHandler(mangle))
+			r, err := RunLoad(quickLoad(addr, 5, 64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Corrupt != 5 || r.RoundTrips != 0 || r.Error() == nil {
+				t.Fatalf("a wrong server was not caught: %+v", r)
+			}
+		})
+	}
+}
+
+func TestLoadNeverConnected(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	r, err := RunLoad(quickLoad(addr, 3, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NeverConnected != 3 || r.RoundTrips != 0 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestLoadStarvedAndDied(t *testing.T) {
+	silent := testServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	r, err := RunLoad(quickLoad(silent, 4, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Starved != 4 || r.Died != 0 {
+		t.Fatalf("silent server: %+v", r)
+	}
+	rude := testServer(t, func(c net.Conn) {})
+	r, err = RunLoad(quickLoad(rude, 4, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Died != 4 || r.Starved != 0 {
+		t.Fatalf("closing server: %+v", r)
+	}
+}
+
+func TestLoadOpenLoop(t *testing.T) {
+	addr := testServer(t, echoHandler(same))
+	cfg := quickLoad(addr, 10, 64)
+	cfg.Rate = 2000
+	r, err := RunLoad(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := int64(cfg.Rate*(cfg.Warmup+cfg.Duration).Seconds()) + 1
+	if r.RoundTrips == 0 || r.RoundTrips > limit || r.Error() != nil || r.Starved != 0 {
+		t.Fatalf("open loop at %v/s: %+v (at most %d requests were due)", cfg.Rate, r, limit)
+	}
+}
+
+// TestLoadOpenLoopCountsStalls checks that latency runs from the intended
+// send time: a server that holds every echo for 50 ms must show at least
+// that, even though the generator sends only when a connection is free.
+func TestLoadOpenLoopCountsStalls(t *testing.T) {
+	addr := testServer(t, echoHandler(func(b []byte) []byte { time.Sleep(50 * time.Millisecond); return b }))
+	cfg := quickLoad(addr, 1, 64)
+	cfg.Rate = 200 // a request every 5 ms, each answered after 50 ms: requests queue up
+	r, err := RunLoad(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Hist()
+	if h.TotalCount() == 0 || h.ValueAtQuantile(99) < int64(100*time.Millisecond) {
+		t.Fatalf("queued requests' latency not counted from their due time: p99=%v n=%d", time.Duration(h.ValueAtQuantile(99)), h.TotalCount())
+	}
+}
+
+func TestLoadCycle(t *testing.T) {
+	addr := testServer(t, echoHandler(same))
+	cfg := quickLoad(addr, 4, 64)
+	cfg.Cycle = true
+	cfg.Spread = true
+	r, err := RunLoad(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Cycles == 0 || r.Error() != nil || r.NeverConnected != 0 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestLoadSpreadsSources(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	addr := testServer(t, func(c net.Conn) {
+		host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+		mu.Lock()
+		seen[host] = true
+		mu.Unlock()
+		echoHandler(same)(c)
+	})
+	cfg := quickLoad(addr, 20, 64)
+	cfg.Spread = true
+	r, err := RunLoad(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if r.Starved+r.NeverConnected != 0 || len(seen) != 20 || seen["127.0.0.1"] {
+		t.Fatalf("sources %v, result %+v", seen, r)
+	}
+}
+
+func TestLoadPingAll(t *testing.T) {
+	addr := testServer(t, echoHandler(same))
+	g, err := newLoadGen(quickLoad(addr, 30, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	if err := g.connect(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := g.pingAll(time.Minute)
+	if err != nil || n != 30 {
+		t.Fatalf("answered %d of 30, err %v", n, err)
+	}
+}
+
+func TestLoadBadConfig(t *testing.T) {
+	for _, cfg := range []LoadConfig{
+		{Addr: "127.0.0.1:1", Conns: 0, Size: 64, Duration: time.Second},
+		{Addr: "127.0.0.1:1", Conns: 1, Size: 0, Duration: time.Second},
+		{Addr: "127.0.0.1:1", Conns: 1, Size: 64},
+		{Addr: "127.0.0.1:1", Conns: 1, Size: 64, Duration: time.Second, Rate: -1},
+		{Addr: "127.0.0.1", Conns: 1, Size: 64, Duration: time.Second},
+		{Addr: "127.0.0.1:99999", Conns: 1, Size: 64, Duration: time.Second},
+		{Addr: "[::1]:80", Conns: 1, Size: 64, Duration: time.Second, Spread: true},
+	} {
+		if _, err := RunLoad(cfg); err == nil {
+			t.Errorf("%+v: no error", cfg)
+		}
+	}
+}
+
+func TestLoadResultMerge(t *testing.T) {
+	addr := testServer(t, echoHandler(same))
+	a, err := RunLoad(quickLoad(addr, 2, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := RunLoad(quickLoad(addr, 3, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := a.RoundTrips + b.RoundTrips
+	a.Merge(b)
+	if a.RoundTrips != want || a.Conns != 5 || a.Hist().TotalCount() != want {
+		t.Fatalf("merged %+v, want %d round trips over 5 conns", a, want)
+	}
+}

@@ -1,0 +1,13 @@
+package bench
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain lets the test binary serve as the suite's server and load
+// generator children, which re-execute it.
+func TestMain(m *testing.M) {
+	MaybeChild()
+	os.Exit(m.Run())
+}

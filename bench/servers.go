@@ -1,0 +1,402 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cloudwego/netpoll"
+
+	"github.com/reactorbench/reactorbench/bench/peers"
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/internal/testenv"
+	"github.com/reactorbench/reactorbench/reactors"
+)
+
+// echoReadSize is the read size of every Go echo server, the same as
+// core's transports use, so each does equal work per event.
+const echoReadSize = 64 << 10
+
+// peerInfo is a server the suite compares the reactor backends against.
+type peerInfo struct {
+	name, doc string
+	// runtime returns the interpreter the peer needs, or an error when it is
+	// missing; nil for peers built into this binary.
+	runtime func() (string, error)
+	hint    string
+}
+
+var peerList = []peerInfo{
+	{name: "gonet", doc: "Go net, a goroutine per connection"},
+	{name: "netpoll", doc: "cloudwego/netpoll event loop"},
+	{name: "node", doc: "Node.js net module", runtime: testenv.Node, hint: testenv.NodeHint},
+	{name: "twisted-select", doc: "Twisted, select reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
+	{name: "twisted-poll", doc: "Twisted, poll reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
+	{name: "twisted-epoll", doc: "Twisted, epoll reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
+}
+
+// PeerNames lists every peer the suite knows.
+func PeerNames() []string {
+	names := make([]string, len(peerList))
+	for i, p := range peerList {
+		names[i] = p.name
+	}
+	return names
+}
+
+// ParsePeers turns a -peers value ("all", "none" or NAME,...) into peer
+// names; an unknown name is an error listing the valid ones.
+func ParsePeers(value string) ([]string, error) {
+	value = strings.TrimSpace(value)
+	switch value {
+	case "", "all":
+		return PeerNames(), nil
+	case "none":
+		return nil, nil
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, n := range strings.Split(value, ",") {
+		n = strings.TrimSpace(n)
+		if _, ok := lookupPeer(n); !ok {
+			return nil, fmt.Errorf("unknown peer %q (valid: all, none, %s)", n, strings.Join(PeerNames(), ", "))
+		}
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+func lookupPeer(name string) (peerInfo, bool) {
+	for _, p := range peerList {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return peerInfo{}, false
+}
+
+// peerMissing returns why a peer cannot run here and how to fix it, or ok.
+func peerMissing(name string) (reason, hint string, ok bool) {
+	p, known := lookupPeer(name)
+	if !known {
+		return "unknown peer", "valid: " + strings.Join(PeerNames(), ", "), false
+	}
+	if p.runtime == nil {
+		return "", "", true
+	}
+	if _, err := p.runtime(); err != nil {
+		switch p.hint {
+		case testenv.NodeHint:
+			return "node is not installed", p.hint, false
+		default:
+			return "python3 cannot import twisted", p.hint, false
+		}
+	}
+	return "", "", true
+}
+
+// availableImpls returns the backends and the peers of o that can run,
+// recording a skip for each peer that cannot (once per workload).
+func availableImpls(o *Options, workload string) []string {
+	impls := append([]string(nil), o.Reactors...)
+	for _, p := range o.Peers {
+		if reason, hint, ok := peerMissing(p); !ok {
+			o.skip(workload+" peer "+p, reason, hint)
+			continue
+		}
+		impls = append(impls, p)
+	}
+	return impls
+}
+
+// serverChild runs the echo server impl in this (child) process, pinned to
+// the server CPU: it prints "addr HOST:PORT", answers "counters" for the
+// reactor backends, and exits when stdin closes.
+func serverChild(impl string, in io.Reader, out io.Writer) error {
+	if err := pin(serverCPU); err != nil {
+		return err
+	}
+	if _, err := reactors.Lookup(impl); err == nil {
+		return serveReactor(impl, in, out)
+	}
+	switch impl {
+	case "gonet":
+		return serveGoNet(in, out)
+	case "netpoll":
+		return serveNetpoll(in, out)
+	case "node":
+		return execPeer(testenv.Node, "echo.js")
+	case "twisted-select", "twisted-poll", "twisted-epoll":
+		return execPeer(testenv.Python3Twisted, "echo_twisted.py", strings.TrimPrefix(impl, "twisted-"))
+	}
+	return fmt.Errorf("unknown server %q (valid: %s, %s)", impl, strings.Join(reactors.Names(), ", "), strings.Join(PeerNames(), ", "))
+}
+
+// execPeer replaces this process with the script's interpreter, so the
+// parent measures the interpreter itself under the same pid and pinning.
+func execPeer(runtime func() (string, error), script string, args ...string) error {
+	exe, err := runtime()
+	if err != nil {
+		return err
+	}
+	text, err := peers.Script(script)
+	if err != nil {
+		return err
+	}
+	var argv []string
+	if strings.HasSuffix(script, ".js") {
+		argv = append([]string{filepath.Base(exe), "-e", text, "--"}, args...)
+	} else {
+		argv = append([]string{filepath.Base(exe), "-c", text}, args...)
+	}
+	env := os.Environ()
+	for i, kv := range env {
+		if strings.HasPrefix(kv, childEnv+"=") {
+			env = append(env[:i], env[i+1:]...)
+			break
+		}
+	}
+	return syscall.Exec(exe, argv, env)
+}
+
+// echoProto writes back every chunk it reads.
+type echoProto struct{ core.BaseProtocol }
+
+func (p *echoProto) DataReceived(b []byte) { p.Transport.Write(b) }
+
+// serveReactor serves echo on a core loop over the named backend.
+func serveReactor(name string, in io.Reader, out io.Writer) error {
+	loop, err := core.Open(name)
+	if err != nil {
+		return err
+	}
+	defer loop.Close()
+	port, err := loop.ListenTCP("127.0.0.1:0", core.FactoryFunc(func(net.Addr) core.Protocol { return &echoProto{} }))
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(out, "%s%s\n", addrPrefix, port.GetHost()); err != nil {
+		return err
+	}
+	go func() {
+		enc := json.NewEncoder(out)
+		s := bufio.NewScanner(in)
+		for s.Scan() {
+			if s.Text() != cmdCounters {
+				continue
+			}
+			ch := make(chan core.Counters, 1)
+			loop.CallFromThread(func() { ch <- loop.Counters() })
+			_ = enc.Encode(<-ch)
+		}
+		loop.CallFromThread(func() { _ = loop.Stop() })
+	}()
+	return loop.Run()
+}
+
+// serveGoNet is the idiomatic Go server: a goroutine per connection.
+func serveGoNet(in io.Reader, out io.Writer) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(out, "%s%s\n", addrPrefix, ln.Addr()); err != nil {
+		return err
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, in)
+		ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			time.Sleep(5 * time.Millisecond) // out of descriptors: back off, as net/http does
+			continue
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, echoReadSize)
+			for {
+				n, err := c.Read(buf)
+				if n > 0 {
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// serveNetpoll is cloudwego/netpoll's event loop; the handler copies the
+// bytes it read into the write buffer, as the other servers do.
+func serveNetpoll(in io.Reader, out io.Writer) error {
+	ln, err := netpoll.CreateListener("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	evl, err := netpoll.NewEventLoop(func(_ context.Context, c netpoll.Connection) error {
+		r, w := c.Reader(), c.Writer()
+		b, err := r.Next(r.Len())
+		if err != nil {
+			return err
+		}
+		dst, err := w.Malloc(len(b))
+		if err != nil {
+			return err
+		}
+		copy(dst, b)
+		if err := r.Release(); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(out, "%s%s\n", addrPrefix, ln.Addr()); err != nil {
+		return err
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, in)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = evl.Shutdown(ctx)
+	}()
+	return evl.Serve(ln)
+}
+
+// server is a running server child seen from the parent.
+type server struct {
+	*child
+	impl string
+	addr string
+	pid  int
+}
+
+// startServer starts impl in a child process and waits for its address.
+func startServer(ctx context.Context, impl string) (*server, error) {
+	c, err := startChild(roleServer, "server "+impl, implEnv+"="+impl)
+	if err != nil {
+		return nil, err
+	}
+	l, err := c.recv(ctx)
+	if err != nil {
+		c.stop()
+		return nil, err
+	}
+	addr, ok := strings.CutPrefix(l, addrPrefix)
+	if !ok {
+		c.stop()
+		return nil, fmt.Errorf("server %s: expected %q, got %q%s", impl, addrPrefix+"HOST:PORT", l, c.stderr())
+	}
+	return &server{child: c, impl: impl, addr: addr, pid: c.cmd.Process.Pid}, nil
+}
+
+// isReactor reports whether the server is a core loop (it has counters).
+func (s *server) isReactor() bool {
+	_, err := reactors.Lookup(s.impl)
+	return err == nil
+}
+
+// counters asks a reactor server for its loop's counters.
+func (s *server) counters(ctx context.Context) (core.Counters, error) {
+	var c core.Counters
+	if err := s.send(cmdCounters); err != nil {
+		return c, err
+	}
+	err := s.recvJSON(ctx, &c)
+	return c, err
+}
+
+// cpu is the server's CPU time so far: the sum of its threads' run time
+// from schedstat (ns), or user+system from stat (clock ticks) when
+// schedstat is unavailable.
+func (s *server) cpu() (time.Duration, error) {
+	return procCPU(s.pid)
+}
+
+func procCPU(pid int) (time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err == nil {
+		var sum int64
+		ok := true
+		for _, t := range tasks {
+			b, err := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
+			if err != nil {
+				continue // the thread exited
+			}
+			f := strings.Fields(string(b))
+			if len(f) == 0 {
+				ok = false
+				break
+			}
+			n, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil {
+				ok = false
+				break
+			}
+			sum += n
+		}
+		if ok && sum > 0 {
+			return time.Duration(sum), nil
+		}
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return time.Duration(ut+st) * (time.Second / 100), nil
+}
+
+// procStatus reads a "kB" field of /proc/PID/status (VmRSS, VmHWM) in bytes.
+func procStatus(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			f := strings.Fields(v)
+			if len(f) < 1 {
+				break
+			}
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil {
+				break
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, field)
+}
