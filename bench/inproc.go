@@ -306,7 +306,7 @@ func shapeTarget(quick bool) time.Duration {
 	if quick {
 		return 5 * time.Millisecond
 	}
-	return 50 * time.Millisecond
+	return 30 * time.Millisecond
 }
 
 // timeShape grows n, as testing.B does, until run(n) on l lasts at least

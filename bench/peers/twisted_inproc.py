@@ -191,7 +191,7 @@ def main():
     args = ap.parse_args()
     if args.count < 1:
         ap.error("--count must be at least 1")
-    target = 0.005 if args.quick else 0.05
+    target = 0.005 if args.quick else 0.03
     prefix, shapes = WORKLOADS[args.workload]
     for key, run in shapes(args.quick):
         for _ in range(args.count):
