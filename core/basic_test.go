@@ -631,3 +631,17 @@ func BenchmarkLineEcho(b *testing.B) {
 		b.Fatalf("echoed %d of %d bytes", len(tr.Value()), total)
 	}
 }
+
+// Sending before ConnectionMade is dropped, not a panic.
+func TestReceiversSendBeforeConnectionMade(t *testing.T) {
+	NewLineReceiver(&plainRec{}).SendLine([]byte("x"))
+	NewLineOnlyReceiver(&plainRec{}).SendLine([]byte("x"))
+	NewNetstringReceiver(&strRec{}).SendString([]byte("x"))
+	if err := NewInt32StringReceiver(&strRec{}).SendString([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	r := NewLineReceiver(&plainRec{})
+	r.PauseProducing()
+	r.ResumeProducing()
+	r.StopProducing()
+}

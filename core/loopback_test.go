@@ -283,3 +283,50 @@ func TestLoopbackAsync(t *testing.T) {
 	}
 	lostWith(t, cli, ErrConnectionDone)
 }
+
+// writeClosedRec notes WriteConnectionLost.
+type writeClosedRec struct {
+	endRec
+	writeLost int
+}
+
+func (p *writeClosedRec) WriteConnectionLost() { p.writeLost++ }
+
+// The half-closing side hears WriteConnectionLost once its bytes are out.
+func TestLoopbackWriteConnectionLost(t *testing.T) {
+	srv := &halfRec{endRec{name: "server"}}
+	cli := &writeClosedRec{endRec: endRec{name: "client"}}
+	pair := NewLoopbackPair(srv, cli)
+	cli.Transport.Write([]byte("x"))
+	cli.Transport.LoseWriteConnection()
+	pair.Pump()
+	if cli.writeLost != 1 || srv.readLost != 1 || pair.Closed() {
+		t.Fatalf("writeLost %d readLost %d closed %v", cli.writeLost, srv.readLost, pair.Closed())
+	}
+	srv.Transport.LoseWriteConnection()
+	if !pair.Pump() {
+		t.Fatal("both halves shut but still open")
+	}
+	lostWith(t, &cli.endRec, ErrConnectionDone)
+}
+
+// LoopbackAsync runs on a real loop of every backend.
+func TestLoopbackAsyncOnLoop(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		srv := &reverseLines{}
+		srv.r = NewLineReceiver(srv)
+		cli := &endRec{name: "client"}
+		cli.onData = func([]byte) { cli.Transport.LoseConnection() }
+		d := LoopbackAsync(l, srv.r, cli)
+		cli.Transport.Write([]byte("loop\r\n"))
+		d.AddBoth(func(v any) (any, error) {
+			_ = l.Stop()
+			return v, nil
+		})
+		runTestLoop(t, l)
+		if cli.data.String() != "pool\r\n" {
+			t.Fatalf("client got %q", cli.data.String())
+		}
+	})
+}
