@@ -25,9 +25,10 @@ type HalfCloseableDescriptor interface {
 
 // fdEntry is what the loop watches on one descriptor number.
 type fdEntry struct {
-	r    ReadDescriptor
-	w    WriteDescriptor
-	mask reactors.Events
+	r     ReadDescriptor
+	w     WriteDescriptor
+	mask  reactors.Events
+	since uint64 // Waits count when the number was registered
 }
 
 // AddReader makes the loop call r.DoRead when r is readable. Adding it
@@ -176,6 +177,7 @@ func (l *Loop) setMask(fd int, mask reactors.Events) error {
 	l.fds[fd].mask = mask
 	switch {
 	case old == 0:
+		l.fds[fd].since = l.counter.Waits
 		l.nfds++
 	case mask == 0:
 		l.nfds--
@@ -212,7 +214,8 @@ func (l *Loop) scan(d Descriptor) int {
 // a reason to disconnect. A hang-up or error is revealed by DoRead, or by
 // DoWrite when only a writer is registered; failing that, the descriptor is
 // lost with ErrConnectionLost. Events for descriptors removed earlier in the
-// batch are skipped.
+// batch are skipped, and so are events for a number registered again during
+// the batch: they belong to the descriptor that had it before.
 func (l *Loop) dispatch(ev reactors.Event) {
 	fd := ev.Fd
 	if fd < 0 || fd >= len(l.fds) {
@@ -220,6 +223,8 @@ func (l *Loop) dispatch(ev reactors.Event) {
 	}
 	var d Descriptor
 	switch e := &l.fds[fd]; {
+	case e.since == l.counter.Waits:
+		return
 	case e.r != nil:
 		d = e.r
 	case e.w != nil:

@@ -422,3 +422,55 @@ func (p *panicLost) ConnectionLost(reason error) {
 	p.testDesc.ConnectionLost(reason)
 	panic("ConnectionLost panicked")
 }
+
+// Item 89 with a reused number: a handler closes another descriptor and
+// the kernel hands its number to a new one in the same batch; the stale
+// event is not delivered to the newcomer.
+func TestReusedNumberInBatch(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		a, b := socketPair(t)
+		c, d := socketPair(t)
+		var newcomer *testDesc
+		var one, two *testDesc
+		replace := func(victim *testDesc) func() error {
+			return func() error {
+				if newcomer != nil {
+					return nil
+				}
+				l.RemoveReader(victim)
+				_ = unix.Close(victim.fd)
+				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+				if err != nil {
+					return err
+				}
+				// socketPair's cleanup closes the reused number.
+				for _, fd := range fds {
+					if fd != victim.fd {
+						t.Cleanup(func() { _ = unix.Close(fd) })
+					}
+				}
+				if fds[0] != victim.fd && fds[1] != victim.fd {
+					t.Skipf("the kernel did not reuse fd %d", victim.fd)
+				}
+				newcomer = &testDesc{fd: victim.fd, onRead: func() error { return nil }}
+				return l.AddReader(newcomer)
+			}
+		}
+		one = &testDesc{fd: a}
+		two = &testDesc{fd: c}
+		one.onRead, two.onRead = replace(two), replace(one)
+		if err := l.AddReader(one); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.AddReader(two); err != nil {
+			t.Fatal(err)
+		}
+		send(t, b)
+		send(t, d)
+		iterate(t, l, 1)
+		if newcomer == nil || newcomer.reads != 0 {
+			t.Errorf("newcomer: %+v", newcomer)
+		}
+	})
+}

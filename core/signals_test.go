@@ -4,6 +4,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Item 70: with signal handling on, SIGINT and SIGTERM stop the loop and
@@ -32,5 +33,32 @@ func TestSignalsStop(t *testing.T) {
 				t.Error("handlers still installed after Run")
 			}
 		}
+	})
+}
+
+// Item 90: signals interrupting a blocked Wait (EINTR) end the pass
+// quietly; the loop goes on until it is stopped.
+func TestWaitInterrupted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		l.CallLater(50*time.Millisecond, func() { _ = l.Stop() })
+		done := make(chan struct{})
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					// SIGURG is the runtime's own preemption signal: harmless.
+					_ = syscall.Kill(os.Getpid(), syscall.SIGURG)
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}()
+		runTestLoop(t, l)
+		close(done)
+		<-stopped
 	})
 }
