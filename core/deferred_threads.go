@@ -1,0 +1,106 @@
+package core
+
+import "errors"
+
+// Errors of the thread helpers.
+var (
+	// ErrBlockingCallInIOThread rejects BlockingCallFromThread on the
+	// reactor goroutine, where waiting for the reactor would deadlock.
+	ErrBlockingCallInIOThread = errors.New("BlockingCallFromThread called on the reactor goroutine (it would deadlock)")
+	// ErrReactorStopped is what BlockingCallFromThread returns when the
+	// reactor shuts down before the call's result is in.
+	ErrReactorStopped = errors.New("reactor shut down before the blocking call finished")
+)
+
+// DeferToThread runs f on r's thread pool and returns a Deferred that
+// fires on the reactor goroutine with f's result, or fails with its error
+// (a panic in f becomes a *Failure). Call it on the reactor goroutine.
+func DeferToThread(r ThreadCaller, f func() (any, error)) *Deferred {
+	d := NewDeferred(nil)
+	if f == nil {
+		d.Errback(ErrNilFunc)
+		return d
+	}
+	r.CallInThread(func() {
+		res, err := callGuarded(f)
+		var fail *Failure
+		if err != nil {
+			fail = NewFailure(err)
+		}
+		r.CallFromThread(func() { settle(d, res, fail) })
+	})
+	return d
+}
+
+// settle fires d with res, or with fail when not nil; a result Callback
+// refuses (a *Deferred from another goroutine) fails d instead.
+func settle(d *Deferred, res any, fail *Failure) {
+	if fail == nil {
+		err := d.Callback(res)
+		if err == nil || errors.Is(err, ErrAlreadyCalled) {
+			return
+		}
+		fail = NewFailure(err)
+	}
+	_ = d.Errback(fail)
+}
+
+// CallMultipleInThread runs fns in order on one thread of r's pool. A
+// panicking function ends the run there, as an exception does in Twisted.
+func CallMultipleInThread(r ThreadCaller, fns ...func()) {
+	fns = append([]func(){}, fns...)
+	r.CallInThread(func() {
+		for _, fn := range fns {
+			if fn != nil {
+				fn()
+			}
+		}
+	})
+}
+
+// BlockingCallFromThread runs f on the reactor goroutine (see
+// MaybeDeferred) and waits for its result: f's value or error, or, when f
+// returns a *Deferred, what that Deferred fires with (an error as its
+// *Failure). Call it from another goroutine, such as a pool thread: on the
+// reactor goroutine it returns ErrBlockingCallInIOThread at once instead of
+// deadlocking (Twisted hangs). If the reactor shuts down before the result
+// is in, it returns ErrReactorStopped instead of waiting forever.
+func BlockingCallFromThread(r Reactor, f func() (any, error)) (any, error) {
+	if f == nil {
+		return nil, ErrNilFunc
+	}
+	if r.IsInIOThread() {
+		return nil, ErrBlockingCallInIOThread
+	}
+	type outcome struct {
+		v   any
+		err error
+	}
+	ch := make(chan outcome, 1)
+	r.CallFromThread(func() {
+		sent := false
+		deliver := func(v any, err error) {
+			if !sent {
+				sent = true
+				ch <- outcome{v, err}
+			}
+		}
+		id, terr := r.AddSystemEventTrigger(Before, Shutdown, func() *Deferred {
+			deliver(nil, ErrReactorStopped)
+			return nil
+		})
+		MaybeDeferred(f).AddBoth(func(v any) (any, error) {
+			if terr == nil {
+				_ = r.RemoveSystemEventTrigger(id)
+			}
+			if fl, ok := v.(*Failure); ok {
+				deliver(nil, fl)
+			} else {
+				deliver(v, nil)
+			}
+			return nil, nil
+		})
+	})
+	o := <-ch
+	return o.v, o.err
+}

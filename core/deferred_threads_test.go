@@ -1,0 +1,196 @@
+package core
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Spec D78, D81: DeferToThread runs f off the loop; the Deferred fires on
+// the loop goroutine with the result, or with the error or panic as a
+// Failure.
+func TestDeferToThread(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		var inPool, onLoop []bool
+		results := make([]any, 5)
+		record := func(i int) func(any) (any, error) {
+			return func(v any) (any, error) {
+				onLoop = append(onLoop, l.IsInIOThread())
+				results[i] = v
+				return nil, nil
+			}
+		}
+		var mu sync.Mutex
+		l.CallWhenRunning(func() {
+			ds := []*Deferred{
+				DeferToThread(l, func() (any, error) {
+					mu.Lock()
+					inPool = append(inPool, l.IsInIOThread())
+					mu.Unlock()
+					return 3, nil
+				}),
+				DeferToThread(l, func() (any, error) { return nil, errBoom }),
+				DeferToThread(l, func() (any, error) { panic("in pool") }),
+				DeferToThread(l, func() (any, error) { return NewDeferred(nil), nil }),
+				DeferToThread(l, nil),
+			}
+			for i, d := range ds {
+				d.AddBoth(record(i))
+			}
+			NewDeferredList(ds, ListOptions{}).AddBoth(func(any) (any, error) { l.Stop(); return nil, nil })
+		})
+		runTestLoop(t, l)
+		if len(inPool) != 1 || inPool[0] {
+			t.Fatalf("f ran on the loop goroutine: %v", inPool)
+		}
+		if len(onLoop) != 5 {
+			t.Fatalf("%d results", len(onLoop))
+		}
+		for i, on := range onLoop {
+			if !on {
+				t.Fatalf("Deferred %d fired off the loop goroutine", i)
+			}
+		}
+		if results[0] != 3 {
+			t.Fatalf("result %v", results[0])
+		}
+		if f, _ := results[1].(*Failure); f == nil || !errors.Is(f, errBoom) {
+			t.Fatalf("error result %v", results[1])
+		}
+		if f, _ := results[2].(*Failure); f == nil {
+			t.Fatalf("panic result %v", results[2])
+		} else if v, ok := f.Panicked(); !ok || v != "in pool" {
+			t.Fatalf("panic value %v", v)
+		}
+		if f, _ := results[3].(*Failure); f == nil || !errors.Is(f, ErrDeferredResult) {
+			t.Fatalf("Deferred from a thread: %v", results[3])
+		}
+		if f, _ := results[4].(*Failure); f == nil || !errors.Is(f, ErrNilFunc) {
+			t.Fatalf("nil f: %v", results[4])
+		}
+	})
+}
+
+// Spec D79: from a pool thread BlockingCallFromThread returns f's value or
+// error, or waits for the Deferred f returns; DESIGN: on the loop goroutine
+// it returns ErrBlockingCallInIOThread at once instead of deadlocking.
+func TestBlockingCallFromThread(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		type got struct {
+			v   any
+			err error
+		}
+		var results []got
+		var onLoop bool
+		var loopErr error
+		l.CallWhenRunning(func() {
+			_, loopErr = BlockingCallFromThread(l, func() (any, error) { return 1, nil })
+			l.CallInThread(func() {
+				call := func(f func() (any, error)) {
+					v, err := BlockingCallFromThread(l, f)
+					results = append(results, got{v, err})
+				}
+				call(func() (any, error) { onLoop = l.IsInIOThread(); return "sync", nil })
+				call(func() (any, error) { return nil, errBoom })
+				call(func() (any, error) {
+					d := NewDeferred(nil)
+					l.CallLater(time.Millisecond, func() { d.Callback("async") })
+					return d, nil
+				})
+				call(func() (any, error) {
+					d := NewDeferred(nil)
+					l.CallLater(time.Millisecond, func() { d.Errback(errBoom) })
+					return d, nil
+				})
+				call(nil)
+				l.CallFromThread(func() { l.Stop() })
+			})
+		})
+		runTestLoop(t, l)
+		if !errors.Is(loopErr, ErrBlockingCallInIOThread) {
+			t.Fatalf("on the loop: %v", loopErr)
+		}
+		if !onLoop {
+			t.Fatal("f did not run on the loop goroutine")
+		}
+		if len(results) != 5 || results[0] != (got{"sync", nil}) || results[2] != (got{"async", nil}) {
+			t.Fatalf("results %v", results)
+		}
+		for _, i := range []int{1, 3} {
+			var f *Failure
+			if !errors.Is(results[i].err, errBoom) || !errors.As(results[i].err, &f) {
+				t.Fatalf("result %d: %v", i, results[i].err)
+			}
+		}
+		if !errors.Is(results[4].err, ErrNilFunc) {
+			t.Fatalf("nil f: %v", results[4].err)
+		}
+	})
+}
+
+// DESIGN (better than Twisted, #10124): a blocking call waiting on a
+// Deferred that never fires returns ErrReactorStopped when the reactor
+// shuts down, so the pool can be joined and Run returns.
+func TestBlockingCallFromThreadShutdown(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		var err error
+		l.CallWhenRunning(func() {
+			l.CallInThread(func() {
+				_, err = BlockingCallFromThread(l, func() (any, error) {
+					l.CallLater(0, func() { l.Stop() })
+					return NewDeferred(nil), nil
+				})
+			})
+		})
+		runTestLoop(t, l)
+		if !errors.Is(err, ErrReactorStopped) {
+			t.Fatalf("err %v", err)
+		}
+	})
+}
+
+// Spec D80: CallMultipleInThread runs the functions in order on one pool
+// goroutine.
+func TestCallMultipleInThread(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		var order []int
+		var ids []uint64
+		step := func(i int) func() {
+			return func() { order = append(order, i); ids = append(ids, goroutineID()) }
+		}
+		l.CallWhenRunning(func() {
+			CallMultipleInThread(l, step(0), step(1), nil, step(2), func() { l.CallFromThread(func() { l.Stop() }) })
+		})
+		runTestLoop(t, l)
+		if len(order) != 3 || order[0] != 0 || order[1] != 1 || order[2] != 2 {
+			t.Fatalf("order %v", order)
+		}
+		if ids[0] != ids[1] || ids[1] != ids[2] || ids[0] == l.loopID.Load() {
+			t.Fatalf("goroutines %v", ids)
+		}
+	})
+}
+
+// Spec A30 on a real reactor: a Deferred that never fires times out.
+func TestDeferredAddTimeoutOnLoop(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		var err error
+		l.CallWhenRunning(func() {
+			NewDeferred(nil).AddTimeout(time.Millisecond, l, nil).AddErrback(func(f *Failure) (any, error) {
+				err = f
+				l.Stop()
+				return nil, nil
+			})
+		})
+		runTestLoop(t, l)
+		if !errors.Is(err, ErrTimeout) {
+			t.Fatalf("err %v", err)
+		}
+	})
+}
