@@ -134,8 +134,8 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 		}
 		fd := int(e.Fd)
 		if fd == p.wakefd {
-			p.waker.Done()
 			backend.Drain(fd)
+			p.waker.Done()
 			continue
 		}
 		var ev reactors.Events

@@ -127,8 +127,8 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	for i := range p.evs[:n] {
 		e := &p.evs[i]
 		if p.wake.is(e) {
-			p.waker.Done()
 			p.wake.drain()
+			p.waker.Done()
 			continue
 		}
 		fd := int(e.Ident)

@@ -107,8 +107,8 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 		}
 		n--
 		if i == 0 {
-			p.waker.Done()
 			backend.Drain(int(p.fds[0].Fd))
+			p.waker.Done()
 			continue
 		}
 		var ev reactors.Events

@@ -187,8 +187,8 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 				b := uint64(1) << tz
 				fd := set*setBits + w*wordBits + tz
 				if fd == p.wakeR {
-					p.waker.Done()
 					backend.Drain(fd)
+					p.waker.Done()
 					continue
 				}
 				var ev reactors.Events

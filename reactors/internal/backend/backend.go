@@ -82,8 +82,11 @@ func (w *Waker) Wake(signal func() error) error {
 	return err
 }
 
-// Done re-arms Wake. The loop calls it when it sees the wake-up, before
-// draining, so a Wake racing with the drain is never lost.
+// Done re-arms Wake. The loop calls it after draining the wake-up: a Wake
+// between the drain and Done is dropped, which is safe because the Wait that
+// drained is returning anyway. Re-arming before the drain would let the
+// drain swallow a fresh signal and leave the flag set with nothing to read,
+// so every later Wake would be lost.
 func (w *Waker) Done() { w.pending.Store(false) }
 
 // Close marks the poller closed and runs release once, after any Wake in
