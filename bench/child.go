@@ -148,6 +148,12 @@ func loadChild(in io.Reader, out io.Writer) error {
 	}
 }
 
+// jsonLine encodes v as one line of JSON (without the newline).
+func jsonLine(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
 // child is a running child process seen from the parent.
 type child struct {
 	cmd   *exec.Cmd

@@ -122,6 +122,17 @@ func availableImpls(o *Options, workload string) []string {
 	return impls
 }
 
+// implCount is how many of o's backends and peers can run here.
+func implCount(o *Options) int {
+	n := len(o.Reactors)
+	for _, p := range o.Peers {
+		if _, _, ok := peerMissing(p); ok {
+			n++
+		}
+	}
+	return n
+}
+
 // serverChild runs the echo server impl in this (child) process, pinned to
 // the server CPU: it prints "addr HOST:PORT", answers "counters" for the
 // reactor backends, and exits when stdin closes.

@@ -1,0 +1,388 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/core"
+)
+
+// The echo workload: C connections in a closed loop against each backend's
+// echo server and each peer's, the server and the load generator in
+// processes of their own on CPUs of their own. Its headline is the
+// server's CPU per round trip: on a small machine the one-thread load
+// generator saturates its core before a fast server does, so round trips
+// per second there is the client's ceiling, and such points are marked.
+
+// echoLadder is the connection ladder before the descriptor limit clamps it.
+var echoLadder = []int{1, 10, 100, 1000, 5000}
+
+// echoSizes are the message sizes; echoSizesWide the C at which the second
+// (1 KiB) size is measured too, to keep the default run short.
+var echoSizes = []int{64, 1024}
+
+// fdSlack is what a server or load generator process keeps of the
+// descriptor limit for itself (listener, poller, standard streams, runtime).
+const fdSlack = 100
+
+// maxEchoConns caps the ladder on machines with huge descriptor limits.
+const maxEchoConns = 50000
+
+// clientBoundPct is the load generator CPU share past which a point's
+// throughput is the client's, not the server's.
+const clientBoundPct = 90
+
+// echoPlan is the shape of an echo run under some Options.
+type echoPlan struct {
+	ladder  []int
+	sizes   []int
+	wide    map[int]bool // C measured at every size; the others at the first size only
+	warmup  time.Duration
+	window  time.Duration
+	repeats int
+	perProc int // connections per load generator process
+}
+
+func planEcho(o *Options) echoPlan {
+	most := maxConns()
+	p := echoPlan{sizes: echoSizes, perProc: most, repeats: max(o.Repeats, 1)}
+	if o.Quick {
+		p.ladder, p.sizes = []int{1, 50}, echoSizes[:1]
+		p.warmup, p.window = 50*time.Millisecond, 150*time.Millisecond
+		return p
+	}
+	p.warmup, p.window = 100*time.Millisecond, 400*time.Millisecond
+	for _, c := range echoLadder {
+		if c < most {
+			p.ladder = append(p.ladder, c)
+		}
+	}
+	p.ladder = append(p.ladder, most)
+	p.wide = map[int]bool{1000: true, most: true}
+	return p
+}
+
+// maxConns is the largest C the descriptor limit allows one process.
+func maxConns() int {
+	return max(min(int(noFileLimit())-fdSlack, maxEchoConns), 1)
+}
+
+// points lists the (C, size) points of the plan, C ascending.
+func (p echoPlan) points() [][2]int {
+	var pts [][2]int
+	for _, c := range p.ladder {
+		for i, s := range p.sizes {
+			if i == 0 || p.wide[c] {
+				pts = append(pts, [2]int{c, s})
+			}
+		}
+	}
+	return pts
+}
+
+func echoPoints(o *Options) int {
+	return len(planEcho(o).points()) * implCount(o)
+}
+
+func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
+	p := planEcho(o)
+	if most := maxConns(); p.ladder[len(p.ladder)-1] == most && !o.Quick {
+		o.note("echo: connection ladder ends at C=%d, the descriptor limit %d less %d for the process itself", most, noFileLimit(), fdSlack)
+	}
+	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v, window %v, %d repeats", p.warmup, p.window, p.repeats)
+	for _, impl := range availableImpls(o, "echo") {
+		if err := echoImpl(ctx, o, p, impl, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// echoImpl measures every point of the plan on one server process, C
+// ascending; a server that dies is restarted for the next point.
+func echoImpl(ctx context.Context, o *Options, p echoPlan, impl string, emit func(results.Result)) error {
+	var srv *server
+	defer func() {
+		if srv != nil {
+			srv.stop()
+		}
+	}()
+	for _, pt := range p.points() {
+		conns, size := pt[0], pt[1]
+		r := results.Result{
+			Name:     fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
+			Workload: "echo", Impl: impl,
+			Params: map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
+		}
+		var failure string
+		for rep := 0; rep < p.repeats && failure == ""; rep++ {
+			if srv == nil {
+				var err error
+				if srv, err = startServer(ctx, impl); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					failure = err.Error()
+					break
+				}
+			}
+			cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: size, Warmup: p.warmup, Duration: p.window}
+			s, err := echoSample(ctx, srv, cfg, p.perProc, p.repeats)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				failure = err.Error()
+				srv.stop()
+				srv = nil
+				break
+			}
+			r.Samples = append(r.Samples, s)
+		}
+		if failure != "" {
+			o.note("echo %s: %s", r.Name, failure)
+		}
+		if boundSamples(r.Samples) > 0 {
+			o.note("echo %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): round trips/s there is the client's ceiling; compare server CPU per round trip", r.Name, clientBoundPct, boundSamples(r.Samples), len(r.Samples))
+		}
+		o.progress(r.Name)
+		if len(r.Samples) > 0 {
+			emit(r)
+		}
+	}
+	return nil
+}
+
+func boundSamples(ss []results.Sample) int {
+	n := 0
+	for _, s := range ss {
+		if s.Metrics[results.ClientBound] == 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// loadProcs starts the load generator processes for cfg, perProc
+// connections each at most, and waits until each has connected.
+func loadProcs(ctx context.Context, cfg LoadConfig, perProc int) ([]*child, error) {
+	n := (cfg.Conns + perProc - 1) / perProc
+	var procs []*child
+	fail := func(err error) ([]*child, error) {
+		for _, c := range procs {
+			c.stop()
+		}
+		return nil, err
+	}
+	left := cfg.Conns
+	for i := 0; i < n; i++ {
+		c := cfg
+		c.Conns = (left + (n - i) - 1) / (n - i)
+		left -= c.Conns
+		c.SourceBase = i * 4096
+		ch, err := startChild(roleLoad, fmt.Sprintf("load generator %d/%d", i+1, n))
+		if err != nil {
+			return fail(err)
+		}
+		procs = append(procs, ch)
+		b, err := jsonLine(c)
+		if err != nil {
+			return fail(err)
+		}
+		if err := ch.send(b); err != nil {
+			return fail(err)
+		}
+	}
+	for _, ch := range procs {
+		var rd loadReady
+		if err := ch.recvJSON(ctx, &rd); err != nil {
+			return fail(err)
+		}
+	}
+	return procs, nil
+}
+
+// spreadNeeded reports whether conns connections, reopened over repeats,
+// could run the ephemeral port range short (closed ones wait in TIME_WAIT).
+func spreadNeeded(conns, repeats int) bool {
+	lo, hi := 32768, 60999
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			lo, _ = strconv.Atoi(f[0])
+			hi, _ = strconv.Atoi(f[1])
+		}
+	}
+	return conns*repeats > (hi-lo+1)/2
+}
+
+// echoSample runs one repeat of cfg against srv: fresh connections, warm-up,
+// then the window, reading the server's CPU and counters at its edges.
+func echoSample(ctx context.Context, srv *server, cfg LoadConfig, perProc, repeats int) (results.Sample, error) {
+	cfg.Spread = spreadNeeded(cfg.Conns, repeats)
+	procs, err := loadProcs(ctx, cfg, perProc)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	defer func() {
+		for _, c := range procs {
+			c.stop()
+		}
+	}()
+	for _, c := range procs {
+		if err := c.send(cmdRun); err != nil {
+			return results.Sample{}, err
+		}
+	}
+	if err := sleepCtx(ctx, cfg.Warmup); err != nil {
+		return results.Sample{}, err
+	}
+	edge0, err := readEdge(ctx, srv)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	if err := sleepCtx(ctx, cfg.Duration); err != nil {
+		return results.Sample{}, err
+	}
+	edge1, err := readEdge(ctx, srv)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	var total *LoadResult
+	for _, c := range procs {
+		var r LoadResult
+		if err := c.recvJSON(ctx, &r); err != nil {
+			return results.Sample{}, err
+		}
+		if total == nil {
+			total = &r
+		} else {
+			total.Merge(&r)
+		}
+	}
+	if err := total.Error(); err != nil {
+		return results.Sample{}, err
+	}
+	s := loadSample(total)
+	serverMetrics(s.Metrics, srv, edge0, edge1, total.Window, float64(total.RoundTrips))
+	drain(srv)
+	return s, nil
+}
+
+// edge is what the parent reads of the server at a window edge.
+type edge struct {
+	at       time.Time
+	cpu      time.Duration
+	counters core.Counters
+	counted  bool
+}
+
+func readEdge(ctx context.Context, srv *server) (edge, error) {
+	e := edge{at: time.Now()}
+	var err error
+	if e.cpu, err = srv.cpu(); err != nil {
+		return e, fmt.Errorf("server %s: %w", srv.impl, err)
+	}
+	if srv.isReactor() {
+		if e.counters, err = srv.counters(ctx); err != nil {
+			return e, err
+		}
+		e.counted = true
+	}
+	return e, nil
+}
+
+// loadSample turns a load result into a sample's client-side metrics.
+func loadSample(r *LoadResult) results.Sample {
+	m := map[string]float64{
+		results.Starved:        float64(r.Starved),
+		results.Dropped:        float64(r.Died),
+		results.NeverConnected: float64(r.NeverConnected),
+	}
+	secs := r.Window.Seconds()
+	if secs > 0 {
+		m[results.RoundTripsPerSec] = float64(r.RoundTrips) / secs
+		pct := 100 * r.ClientCPU.Seconds() / secs
+		m[results.ClientCPUPercent] = pct
+		m[results.ClientBound] = 0
+		if pct > clientBoundPct {
+			m[results.ClientBound] = 1
+		}
+	}
+	s := results.Sample{Metrics: m}
+	h := r.Hist()
+	if h.TotalCount() > 0 {
+		m[results.P50Ns] = float64(h.ValueAtQuantile(50))
+		m[results.P99Ns] = float64(h.ValueAtQuantile(99))
+		m[results.P999Ns] = float64(h.ValueAtQuantile(99.9))
+		s.Latency = &results.Histogram{Buckets: r.Latency, Count: h.TotalCount(), MinNs: h.Min(), MaxNs: h.Max()}
+	}
+	return s
+}
+
+// serverMetrics adds the server's CPU per unit of work, its CPU share, its
+// peak RSS and, for the reactor backends, its system calls per unit, all
+// read over the parent's window and scaled to the load generator's.
+func serverMetrics(m map[string]float64, srv *server, e0, e1 edge, window time.Duration, units float64) {
+	span := e1.at.Sub(e0.at).Seconds()
+	if span <= 0 {
+		return
+	}
+	cpuPerSec := (e1.cpu - e0.cpu).Seconds() / span
+	m["server-cpu-%"] = 100 * cpuPerSec
+	if units > 0 && window > 0 {
+		unitsPerSec := units / window.Seconds()
+		m[results.ServerCPUNsPerRT] = cpuPerSec / unitsPerSec * 1e9
+		if e0.counted && e1.counted {
+			c0, c1 := e0.counters, e1.counters
+			calls := float64((c1.Waits - c0.Waits) + (c1.Sets - c0.Sets) + (c1.Reads - c0.Reads) + (c1.Writes - c0.Writes))
+			m[results.SyscallsPerEvent] = calls / span / unitsPerSec
+		}
+	}
+	if rss, err := procStatus(srv.pid, "VmHWM"); err == nil {
+		m[results.ServerPeakRSS] = float64(rss)
+	}
+}
+
+// drain waits (up to 5 s) until the server has closed the connections of
+// the last sample, so the next one starts on a quiet server.
+func drain(srv *server) {
+	dir := fmt.Sprintf("/proc/%d/fd", srv.pid)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		f, err := os.Open(dir)
+		if err != nil {
+			return
+		}
+		names, _ := f.Readdirnames(-1)
+		f.Close()
+		if len(names) < 64 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func init() {
+	RegisterWorkload(Workload{
+		Name:   "echo",
+		Doc:    "closed-loop echo over C connections, per backend and peer: server CPU per round trip, round trips/s, latency, fairness",
+		Points: echoPoints,
+		Run:    runEchoWorkload,
+	})
+}
