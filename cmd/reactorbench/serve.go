@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/reactors"
+	_ "github.com/reactorbench/reactorbench/reactors/all"
+)
+
+func init() {
+	register("serve", "serve a workload (echo, lines) on one reactor backend", runServe)
+}
+
+// serveWorkloads are the protocols `serve` can run, by -workload name.
+var serveWorkloads = map[string]core.Factory{
+	"echo":  core.EchoFactory,
+	"lines": core.LineEchoFactory,
+}
+
+// runServe listens with the chosen workload and backend until SIGINT or
+// SIGTERM, which close the connections and exit 0.
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	backends := strings.Join(append([]string{reactors.DefaultName}, reactors.Names()...), ", ")
+	workloads := make([]string, 0, len(serveWorkloads))
+	for w := range serveWorkloads {
+		workloads = append(workloads, w)
+	}
+	sort.Strings(workloads)
+	reactor := fs.String("reactor", reactors.DefaultName, "reactor backend: "+backends)
+	workload := fs.String("workload", "echo", "what to serve: "+strings.Join(workloads, ", ")+
+		" (lines sends back every \\r\\n-terminated line)")
+	addr := fs.String("addr", "127.0.0.1:0", "HOST:PORT to listen on; port 0 picks a free one, printed on stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: reactorbench serve [-reactor NAME] [-workload echo|lines] [-addr HOST:PORT]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	factory, ok := serveWorkloads[*workload]
+	if !ok {
+		fmt.Fprintf(stderr, "serve: unknown workload %q (valid: %s)\n", *workload, strings.Join(workloads, ", "))
+		return 2
+	}
+	if _, err := reactors.Lookup(*reactor); err != nil {
+		fmt.Fprintf(stderr, "serve: unknown reactor %q (valid: %s)\n", *reactor, backends)
+		return 2
+	}
+	loop, err := core.Open(*reactor)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	defer loop.Close()
+	port, err := loop.ListenTCP(*addr, factory)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", port.GetHost())
+	loop.HandleSignals(true)
+	if err := loop.Run(); err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	if sig := loop.ExitSignal(); sig != nil {
+		fmt.Fprintf(stderr, "serve: stopped by %v\n", sig)
+	}
+	return 0
+}

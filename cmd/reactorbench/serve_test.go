@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/reactorbench/reactorbench/reactors"
+)
+
+// buildReactorbench compiles the command into a temporary directory.
+func buildReactorbench(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "reactorbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// Bad flags, workloads, reactors and addresses exit 2 with a message that
+// says what is valid.
+func TestServeBadUsage(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-bogus"}, "flag provided but not defined"},
+		{[]string{"-workload", "nope"}, "valid: echo, lines"},
+		{[]string{"-reactor", "nope"}, "valid: default"},
+		{[]string{"-addr", "127.0.0.1"}, "missing port"},
+		{[]string{"-addr", "127.0.0.1:99999"}, "bad port"},
+		{[]string{"-addr", busy.Addr().String()}, "address already in use"},
+		{[]string{"extra"}, "unexpected arguments"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		code := dispatch(append([]string{"serve"}, c.args...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("serve %q: exit %d, stderr %q; want 2 and %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"serve", "-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-workload") {
+		t.Errorf("serve -h: exit %d, %q", code, stderr.String())
+	}
+}
+
+// The built command serves each workload on each backend, prints the real
+// port, and exits 0 on SIGTERM after closing its connections.
+func TestServeBinary(t *testing.T) {
+	bin := buildReactorbench(t)
+	if out, err := exec.Command(bin, "serve", "-reactor", "nope").CombinedOutput(); exitCode(err) != 2 {
+		t.Errorf("binary with a bad reactor: %v, %s; want exit 2", err, out)
+	}
+	for _, name := range reactors.Names() {
+		for _, w := range []struct{ workload, send, want string }{
+			{"echo", "any bytes\x00\xff", "any bytes\x00\xff"},
+			{"lines", "one\r\ntwo\r\npartial", "one\r\ntwo\r\n"},
+		} {
+			t.Run(name+"/"+w.workload, func(t *testing.T) {
+				cmd := exec.Command(bin, "serve", "-reactor", name, "-workload", w.workload, "-addr", "127.0.0.1:0")
+				stdout, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer func() { _ = cmd.Process.Kill() }()
+				line, err := bufio.NewReader(stdout).ReadString('\n')
+				addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+				if err != nil || !ok || strings.HasSuffix(addr, ":0") {
+					t.Fatalf("first line %q, %v; want 'listening on HOST:PORT' (stderr %s)", line, err, stderr.String())
+				}
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+				if _, err := c.Write([]byte(w.send)); err != nil {
+					t.Fatal(err)
+				}
+				got := make([]byte, len(w.want))
+				if _, err := io.ReadFull(c, got); err != nil || string(got) != w.want {
+					t.Errorf("got %q, %v; want %q", got, err, w.want)
+				}
+				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+				if rest, err := io.ReadAll(c); err != nil && !isReset(err) || len(rest) > 0 {
+					t.Errorf("after SIGTERM the connection read %q, %v; want it closed", rest, err)
+				}
+				if err := cmd.Wait(); err != nil {
+					t.Errorf("exit after SIGTERM: %v (stderr %s)", err, stderr.String())
+				}
+			})
+		}
+	}
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
