@@ -78,7 +78,6 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 	if ev == old {
 		return nil
 	}
-	p.mask = backend.Grow(p.mask, fd)
 	for _, f := range [...]struct {
 		bit    reactors.Events
 		filter int
@@ -88,6 +87,8 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 			if err := p.apply(fd, f.filter, unix.EV_ADD); err != nil {
 				return fmt.Errorf("kevent(%d, add %v): %w", fd, f.bit, err)
 			}
+			// Grown only once the kernel accepted fd as open.
+			p.mask = backend.Grow(p.mask, fd)
 			p.mask[fd] |= f.bit
 		case ev&f.bit == 0 && old&f.bit != 0:
 			// Closing a descriptor removes its filters, so ENOENT and

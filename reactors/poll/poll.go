@@ -24,6 +24,7 @@ type poller struct {
 	fds    []unix.PollFd // fds[0] is the self-pipe's read end
 	index  []int32       // descriptor -> position in fds plus one; 0 = not watched
 	wakew  int           // self-pipe's write end
+	limit  int           // the open-file limit: no descriptor reaches it
 	waker  backend.Waker
 	signal func() error
 }
@@ -37,6 +38,7 @@ func New() (reactors.Poller, error) {
 	p := &poller{
 		fds:   append(make([]unix.PollFd, 0, 64), unix.PollFd{Fd: int32(r), Events: unix.POLLIN}),
 		wakew: w,
+		limit: backend.FileLimit(),
 	}
 	p.signal = func() error { return backend.Signal(p.wakew) }
 	return p, nil
@@ -51,6 +53,16 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 	}
 	if fd == int(p.fds[0].Fd) || fd == p.wakew {
 		return fmt.Errorf("poll: descriptor %d is the poller's own self-pipe", fd)
+	}
+	if fd >= p.limit {
+		if ev == 0 {
+			return nil // never watched
+		}
+		// poll takes any number, but index is sized by it, so refuse one
+		// that cannot be open (rereading the limit, which may have grown).
+		if p.limit = backend.FileLimit(); fd >= p.limit {
+			return fmt.Errorf("poll: descriptor %d is at or above the open-file limit %d", fd, p.limit)
+		}
 	}
 	pos := 0
 	if fd < len(p.index) {

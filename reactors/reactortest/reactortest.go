@@ -537,6 +537,14 @@ func testBadArguments(t *testing.T, open func() (reactors.Poller, error)) {
 	if err := p.Set(s.A, reactors.Hangup); err == nil {
 		t.Error("Set(fd, h) succeeded: only Readable and Writable can be watched")
 	}
+	// A number no descriptor can have is refused, not used to size a table.
+	const huge = 1 << 28
+	if err := p.Set(huge, reactors.Readable); err == nil {
+		t.Errorf("Set(%d, r) succeeded", huge)
+	}
+	if err := p.Set(huge, 0); err != nil {
+		t.Errorf("Set(%d, 0) = %v; unregistering what is not registered is a no-op", huge, err)
+	}
 	// An empty dst must not panic; an error or zero events are both fine.
 	if n, _ := p.Wait(nil, 0); n != 0 {
 		t.Errorf("Wait(nil) = %d events", n)

@@ -33,8 +33,6 @@ const (
 	// growable: Linux takes bitmaps of any size, so a slice of FdSets,
 	// contiguous in memory, is one bitmap as long as the process limit.
 	growable = runtime.GOOS == "linux"
-	// maxLimit bounds the bitmaps when the open-file limit is unlimited.
-	maxLimit = 1 << 20
 )
 
 // FDRangeError is returned by Set for a descriptor select cannot watch: at
@@ -84,11 +82,7 @@ func fileLimit() int {
 	if !growable {
 		return setBits
 	}
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > maxLimit {
-		return maxLimit
-	}
-	return int(rl.Cur)
+	return backend.FileLimit()
 }
 
 // grow makes the bitmaps cover fd.

@@ -18,7 +18,7 @@ func TestFDRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	const fd = 1 << 25 // above maxLimit and every FD_SETSIZE
+	const fd = 1 << 25 // above backend.MaxFiles and every FD_SETSIZE
 	var rangeErr *FDRangeError
 	if err := p.Set(fd, reactors.Readable); !errors.As(err, &rangeErr) || rangeErr.Fd != fd {
 		t.Fatalf("Set(%d, r) = %v, want *FDRangeError", fd, err)

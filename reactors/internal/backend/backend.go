@@ -165,6 +165,21 @@ func Check(fd int, ev reactors.Events) error {
 	return nil
 }
 
+// MaxFiles bounds the descriptor tables when the open-file limit is
+// unlimited; it is Linux's default ceiling (fs.nr_open).
+const MaxFiles = 1 << 20
+
+// FileLimit returns the process's open-file limit, capped at MaxFiles. No
+// open descriptor is at or above it, so a backend can refuse such a number
+// before sizing a table by it.
+func FileLimit() int {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > MaxFiles {
+		return MaxFiles
+	}
+	return int(rl.Cur)
+}
+
 // Grow returns s extended with zero values so that s[fd] exists, at least
 // doubling its capacity so that tables indexed by descriptor grow rarely.
 func Grow[T any](s []T, fd int) []T {
