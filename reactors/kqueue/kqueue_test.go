@@ -11,3 +11,5 @@ import (
 func TestConformance(t *testing.T) { reactortest.Run(t, New) }
 
 func BenchmarkWait(b *testing.B) { reactortest.BenchmarkWait(b, New) }
+
+func BenchmarkWake(b *testing.B) { reactortest.BenchmarkWake(b, New) }

@@ -45,3 +45,34 @@ func BenchmarkWait(b *testing.B, open func() (reactors.Poller, error)) {
 		})
 	}
 }
+
+// BenchmarkWake measures Wake as cross-goroutine calls use it:
+// "pending" is a Wake while one is already pending (the coalesced case, no
+// syscall), "roundtrip" a Wake followed by the Wait that consumes it.
+func BenchmarkWake(b *testing.B, open func() (reactors.Poller, error)) {
+	b.Run("pending", func(b *testing.B) {
+		p := mustOpen(b, open)
+		if err := p.Wake(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := p.Wake(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("roundtrip", func(b *testing.B) {
+		p := mustOpen(b, open)
+		dst := make([]reactors.Event, 8)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := p.Wake(); err != nil {
+				b.Fatal(err)
+			}
+			if k, err := p.Wait(dst, -1); k != 0 || err != nil {
+				b.Fatalf("Wait after Wake = %d, %v", k, err)
+			}
+		}
+	})
+}

@@ -42,6 +42,7 @@ type FDRangeError struct {
 	Limit int // descriptors must be below this
 }
 
+// Error says which descriptor was refused and what the bound is.
 func (e *FDRangeError) Error() string {
 	return fmt.Sprintf("select: descriptor %d out of range: select watches descriptors below %d", e.Fd, e.Limit)
 }

@@ -29,3 +29,5 @@ func TestFDRange(t *testing.T) {
 }
 
 func BenchmarkWait(b *testing.B) { reactortest.BenchmarkWait(b, New) }
+
+func BenchmarkWake(b *testing.B) { reactortest.BenchmarkWake(b, New) }
