@@ -129,7 +129,11 @@ func (a *timerEntry) less(b *timerEntry) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
-// timerQueue is a 4-ary min-heap of pending calls ordered by (time,
+// heapArity is the heap's fan-out: a wide, shallow heap moves fewer
+// entries per sift, and each moved entry costs a write to its DelayedCall.
+const heapArity = 4
+
+// timerQueue is a heapArity-ary min-heap of pending calls ordered by (time,
 // sequence), shared by the Loop and the Clock. Each DelayedCall knows its
 // index, so cancel and reschedule are O(log n) and eager.
 type timerQueue struct {
@@ -210,7 +214,7 @@ func (q *timerQueue) remove(i int) {
 func (q *timerQueue) up(i int) {
 	e := q.heap[i]
 	for i > 0 {
-		p := (i - 1) / 4
+		p := (i - 1) / heapArity
 		if !e.less(&q.heap[p]) {
 			break
 		}
@@ -227,12 +231,12 @@ func (q *timerQueue) down(i int) bool {
 	e := q.heap[i]
 	start, n := i, len(q.heap)
 	for {
-		c := 4*i + 1
+		c := heapArity*i + 1
 		if c >= n || c < 0 {
 			break
 		}
 		best := c
-		for j := c + 1; j < c+4 && j < n; j++ {
+		for j := c + 1; j < c+heapArity && j < n; j++ {
 			if q.heap[j].less(&q.heap[best]) {
 				best = j
 			}
