@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/reactors"
 )
 
 var benchSink any
@@ -75,3 +77,32 @@ func BenchmarkDeferred(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/callback")
 	})
 }
+
+// BenchmarkDeferToThread times sequential round trips: from the loop to a
+// pool goroutine and back, one Deferred each.
+func BenchmarkDeferToThread(b *testing.B) {
+	for _, name := range reactors.Names() {
+		b.Run("backend="+name, func(b *testing.B) {
+			l := newTestLoop(b, name)
+			var step func(any) (any, error)
+			left := 0
+			step = func(any) (any, error) {
+				if left == 0 {
+					return nil, l.Stop()
+				}
+				left--
+				DeferToThread(l, benchWork).AddCallback(step)
+				return nil, nil
+			}
+			b.ReportAllocs()
+			l.CallWhenRunning(func() {
+				b.ResetTimer()
+				left = b.N
+				step(nil)
+			})
+			runTestLoop(b, l)
+		})
+	}
+}
+
+func benchWork() (any, error) { return nil, nil }
