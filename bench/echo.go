@@ -96,34 +96,51 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	}
 	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v, window %v, %d repeats", p.warmup, p.window, p.repeats)
 	for _, impl := range availableImpls(o, "echo") {
-		if err := echoImpl(ctx, o, p, impl, emit); err != nil {
+		var pts []netPoint
+		for _, pt := range p.points() {
+			conns, size := pt[0], pt[1]
+			pts = append(pts, netPoint{
+				name:   fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
+				params: map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
+				cfg:    LoadConfig{Conns: conns, Size: size, Warmup: p.warmup, Duration: p.window},
+			})
+		}
+		measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+			return echoSample(ctx, srv, cfg, p.perProc, p.repeats)
+		}
+		if err := measurePoints(ctx, o, "echo", impl, pts, p.repeats, measure, emit); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// echoImpl measures every point of the plan on one server process, C
-// ascending; a server that dies is restarted for the next point.
-func echoImpl(ctx context.Context, o *Options, p echoPlan, impl string, emit func(results.Result)) error {
+// netPoint is one measured point of a network workload; cfg lacks the
+// server's address, which measurePoints fills in.
+type netPoint struct {
+	name   string
+	params map[string]string
+	cfg    LoadConfig
+}
+
+// measurePoints measures pts on one server process of impl, in order, with
+// repeats samples each; a server that fails is restarted for the next
+// point and the failure noted.
+func measurePoints(ctx context.Context, o *Options, workload, impl string, pts []netPoint, repeats int,
+	measure func(context.Context, *server, LoadConfig) (results.Sample, error), emit func(results.Result)) error {
 	var srv *server
 	defer func() {
 		if srv != nil {
 			srv.stop()
 		}
 	}()
-	for _, pt := range p.points() {
-		conns, size := pt[0], pt[1]
-		r := results.Result{
-			Name:     fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
-			Workload: "echo", Impl: impl,
-			Params: map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
-		}
+	for _, pt := range pts {
+		r := results.Result{Name: pt.name, Workload: workload, Impl: impl, Params: pt.params}
 		var failure string
-		for rep := 0; rep < p.repeats && failure == ""; rep++ {
+		for rep := 0; rep < repeats && failure == ""; rep++ {
 			if srv == nil {
 				var err error
-				if srv, err = startServer(ctx, impl); err != nil {
+				if srv, err = startWarmServer(ctx, impl); err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
@@ -131,8 +148,9 @@ func echoImpl(ctx context.Context, o *Options, p echoPlan, impl string, emit fun
 					break
 				}
 			}
-			cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: size, Warmup: p.warmup, Duration: p.window}
-			s, err := echoSample(ctx, srv, cfg, p.perProc, p.repeats)
+			cfg := pt.cfg
+			cfg.Addr = srv.addr
+			s, err := measure(ctx, srv, cfg)
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -145,10 +163,10 @@ func echoImpl(ctx context.Context, o *Options, p echoPlan, impl string, emit fun
 			r.Samples = append(r.Samples, s)
 		}
 		if failure != "" {
-			o.note("echo %s: %s", r.Name, failure)
+			o.note("%s %s: %s", workload, r.Name, failure)
 		}
-		if boundSamples(r.Samples) > 0 {
-			o.note("echo %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): round trips/s there is the client's ceiling; compare server CPU per round trip", r.Name, clientBoundPct, boundSamples(r.Samples), len(r.Samples))
+		if n := boundSamples(r.Samples); n > 0 {
+			o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
 		}
 		o.progress(r.Name)
 		if len(r.Samples) > 0 {
@@ -268,9 +286,27 @@ func echoSample(ctx context.Context, srv *server, cfg LoadConfig, perProc, repea
 		return results.Sample{}, err
 	}
 	s := loadSample(total)
-	serverMetrics(s.Metrics, srv, edge0, edge1, total.Window, float64(total.RoundTrips))
+	serverMetrics(s.Metrics, results.ServerCPUNsPerRT, srv, edge0, edge1, total.Window, float64(total.RoundTrips))
 	drain(srv)
 	return s, nil
+}
+
+// startWarmServer starts impl and warms it with a few round trips, so the
+// first sample does not pay for page faults and lazy compilation.
+func startWarmServer(ctx context.Context, impl string) (*server, error) {
+	srv, err := startServer(ctx, impl)
+	if err != nil {
+		return nil, err
+	}
+	r, err := RunLoad(LoadConfig{Addr: srv.addr, Conns: 2, Size: 64, Duration: 50 * time.Millisecond})
+	if err == nil {
+		err = r.Error()
+	}
+	if err != nil {
+		srv.stop()
+		return nil, fmt.Errorf("server %s: warm-up: %w", impl, err)
+	}
+	return srv, nil
 }
 
 // edge is what the parent reads of the server at a window edge.
@@ -327,7 +363,7 @@ func loadSample(r *LoadResult) results.Sample {
 // serverMetrics adds the server's CPU per unit of work, its CPU share, its
 // peak RSS and, for the reactor backends, its system calls per unit, all
 // read over the parent's window and scaled to the load generator's.
-func serverMetrics(m map[string]float64, srv *server, e0, e1 edge, window time.Duration, units float64) {
+func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edge, window time.Duration, units float64) {
 	span := e1.at.Sub(e0.at).Seconds()
 	if span <= 0 {
 		return
@@ -336,7 +372,7 @@ func serverMetrics(m map[string]float64, srv *server, e0, e1 edge, window time.D
 	m["server-cpu-%"] = 100 * cpuPerSec
 	if units > 0 && window > 0 {
 		unitsPerSec := units / window.Seconds()
-		m[results.ServerCPUNsPerRT] = cpuPerSec / unitsPerSec * 1e9
+		m[cpuUnit] = cpuPerSec / unitsPerSec * 1e9
 		if e0.counted && e1.counted {
 			c0, c1 := e0.counters, e1.counters
 			calls := float64((c1.Waits - c0.Waits) + (c1.Sets - c0.Sets) + (c1.Reads - c0.Reads) + (c1.Writes - c0.Writes))

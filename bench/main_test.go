@@ -3,6 +3,8 @@ package bench
 import (
 	"os"
 	"testing"
+
+	_ "github.com/reactorbench/reactorbench/reactors/all"
 )
 
 // TestMain lets the test binary serve as the suite's server and load

@@ -183,11 +183,6 @@ func execPeer(runtime func() (string, error), script string, args ...string) err
 	return syscall.Exec(exe, argv, env)
 }
 
-// echoProto writes back every chunk it reads.
-type echoProto struct{ core.BaseProtocol }
-
-func (p *echoProto) DataReceived(b []byte) { p.Transport.Write(b) }
-
 // serveReactor serves echo on a core loop over the named backend.
 func serveReactor(name string, in io.Reader, out io.Writer) error {
 	loop, err := core.Open(name)
@@ -195,7 +190,7 @@ func serveReactor(name string, in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer loop.Close()
-	port, err := loop.ListenTCP("127.0.0.1:0", core.FactoryFunc(func(net.Addr) core.Protocol { return &echoProto{} }))
+	port, err := loop.ListenTCP("127.0.0.1:0", core.EchoFactory)
 	if err != nil {
 		return err
 	}

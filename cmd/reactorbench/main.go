@@ -14,6 +14,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/reactorbench/reactorbench/bench"
 )
 
 // command is one subcommand: it parses its own flags from args and returns
@@ -45,6 +47,7 @@ func usage(w io.Writer) {
 }
 
 func main() {
+	bench.MaybeChild()
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// The connect workload: C connectors each open a connection, make one
+// 64-byte round trip and close it, over and over; it measures the accept
+// path and connection setup and teardown rather than steady-state echo.
+
+// Units of the connect workload.
+const (
+	serverCPUNsPerConn = "server-cpu-ns/conn"
+	connectConcurrency = 10
+)
+
+func connectConns(o *Options) int {
+	if o.Quick {
+		return 2
+	}
+	return connectConcurrency
+}
+
+func connectPoints(o *Options) int { return implCount(o) }
+
+func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
+	e := planEcho(o)
+	conns := connectConns(o)
+	o.note("connect: %d connectors, each connecting, making one 64 B round trip and closing, repeated; source addresses spread over 127.1.0.0/16", conns)
+	for _, impl := range availableImpls(o, "connect") {
+		pts := []netPoint{{
+			name:   fmt.Sprintf("Connect/impl=%s/conns=%d", impl, conns),
+			params: map[string]string{"conns": strconv.Itoa(conns), "size": "64"},
+			cfg:    LoadConfig{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: e.warmup, Duration: e.window},
+		}}
+		if err := measurePoints(ctx, o, "connect", impl, pts, e.repeats, connectSample, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// connectSample runs one repeat of the connect cycle against srv.
+func connectSample(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+	procs, err := loadProcs(ctx, cfg, cfg.Conns)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	c := procs[0]
+	defer c.stop()
+	if err := c.send(cmdRun); err != nil {
+		return results.Sample{}, err
+	}
+	if err := sleepCtx(ctx, cfg.Warmup); err != nil {
+		return results.Sample{}, err
+	}
+	e0, err := readEdge(ctx, srv)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	if err := sleepCtx(ctx, cfg.Duration); err != nil {
+		return results.Sample{}, err
+	}
+	e1, err := readEdge(ctx, srv)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	var r LoadResult
+	if err := c.recvJSON(ctx, &r); err != nil {
+		return results.Sample{}, err
+	}
+	if err := r.Error(); err != nil {
+		return results.Sample{}, err
+	}
+	s := loadSample(&r)
+	delete(s.Metrics, results.RoundTripsPerSec)
+	delete(s.Metrics, results.Starved)
+	if secs := r.Window.Seconds(); secs > 0 {
+		s.Metrics[results.ConnsPerSec] = float64(r.Cycles) / secs
+	}
+	serverMetrics(s.Metrics, serverCPUNsPerConn, srv, e0, e1, r.Window, float64(r.Cycles))
+	return s, nil
+}
+
+func init() {
+	RegisterWorkload(Workload{
+		Name:   "connect",
+		Doc:    "connect/accept rate: open, one round trip, close, repeated by a few connectors",
+		Points: connectPoints,
+		Run:    runConnectWorkload,
+	})
+}

@@ -1,0 +1,66 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// The open-loop echo workload: requests at a fixed total rate over C
+// connections, latency measured from each request's intended send time, so
+// a server that stalls shows it in the tail instead of slowing the load
+// down (coordinated omission).
+
+// openPlan is the open-loop shape: C connections at each offered rate.
+type openPlan struct {
+	conns int
+	rates []float64
+	size  int
+}
+
+func planOpen(o *Options) openPlan {
+	if o.Quick {
+		return openPlan{conns: 10, rates: []float64{2000}, size: 64}
+	}
+	return openPlan{conns: 100, rates: []float64{5000, 20000}, size: 64}
+}
+
+func openPoints(o *Options) int { return len(planOpen(o).rates) * implCount(o) }
+
+func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
+	p, e := planOpen(o), planEcho(o)
+	o.note("echo-open: open loop, %d connections, %d B messages at %v requests/s in all, latency from the intended send time", p.conns, p.size, p.rates)
+	for _, impl := range availableImpls(o, "echo-open") {
+		var pts []netPoint
+		for _, rate := range p.rates {
+			pts = append(pts, netPoint{
+				name: fmt.Sprintf("EchoOpen/impl=%s/conns=%d/size=%d/rate=%.0f", impl, p.conns, p.size, rate),
+				params: map[string]string{"conns": strconv.Itoa(p.conns), "size": strconv.Itoa(p.size),
+					"rate": strconv.FormatFloat(rate, 'f', -1, 64), "mode": "open"},
+				cfg: LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: e.warmup, Duration: e.window},
+			})
+		}
+		measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+			s, err := echoSample(ctx, srv, cfg, e.perProc, e.repeats)
+			if err == nil && s.Metrics[results.RoundTripsPerSec] < 0.9*cfg.Rate {
+				s.Metrics["behind"] = 1 // the server (or client) did not keep up with the offered rate
+			}
+			return s, err
+		}
+		if err := measurePoints(ctx, o, "echo-open", impl, pts, e.repeats, measure, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func init() {
+	RegisterWorkload(Workload{
+		Name:   "echo-open",
+		Doc:    "open-loop echo at fixed request rates, latency from the intended send time (no coordinated omission)",
+		Points: openPoints,
+		Run:    runOpenWorkload,
+	})
+}

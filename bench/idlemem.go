@@ -1,0 +1,126 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// The idle-memory workload: the server's resident memory with C idle
+// connections, each of which has made one round trip (so the server has
+// accepted it and built its state), less the memory with none, per
+// connection. Kernel socket buffers are not in RSS: this is user space.
+
+// idleRepeats caps the repeats: the figure barely varies and each sample
+// starts a fresh server and opens C connections.
+const idleRepeats = 3
+
+func idleConns(o *Options) int {
+	if o.Quick {
+		return 100
+	}
+	return min(10000, maxConns())
+}
+
+func idlePoints(o *Options) int { return implCount(o) }
+
+func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
+	conns := idleConns(o)
+	repeats := min(max(o.Repeats, 1), idleRepeats)
+	o.note("idle-memory: server RSS with %d idle connections less its RSS with none, per connection, %d repeats on fresh servers", conns, repeats)
+	for _, impl := range availableImpls(o, "idle-memory") {
+		r := results.Result{
+			Name:     fmt.Sprintf("IdleMemory/impl=%s/conns=%d", impl, conns),
+			Workload: "idle-memory", Impl: impl,
+			Params: map[string]string{"conns": strconv.Itoa(conns)},
+		}
+		for rep := 0; rep < repeats; rep++ {
+			s, err := idleSample(ctx, impl, conns)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				o.note("idle-memory %s: %v", r.Name, err)
+				break
+			}
+			r.Samples = append(r.Samples, s)
+		}
+		o.progress(r.Name)
+		if len(r.Samples) > 0 {
+			emit(r)
+		}
+	}
+	return nil
+}
+
+// idleSample measures one fresh server of impl with conns idle connections.
+func idleSample(ctx context.Context, impl string, conns int) (results.Sample, error) {
+	srv, err := startWarmServer(ctx, impl)
+	if err != nil {
+		return results.Sample{}, err
+	}
+	defer srv.stop()
+	drain(srv)
+	base, err := procStatus(srv.pid, "VmRSS")
+	if err != nil {
+		return results.Sample{}, err
+	}
+	cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: 64, Duration: time.Second, Spread: spreadNeeded(conns, idleRepeats)}
+	procs, err := loadProcs(ctx, cfg, maxConns())
+	if err != nil {
+		return results.Sample{}, err
+	}
+	defer func() {
+		for _, c := range procs {
+			c.stop()
+		}
+	}()
+	answered, failed := 0, 0
+	for _, c := range procs {
+		if err := c.send(cmdPing); err != nil {
+			return results.Sample{}, err
+		}
+	}
+	for _, c := range procs {
+		var rd loadReady
+		if err := c.recvJSON(ctx, &rd); err != nil {
+			return results.Sample{}, err
+		}
+		if rd.Err != "" {
+			return results.Sample{}, fmt.Errorf("%s", rd.Err)
+		}
+		answered += rd.Answered
+		failed += rd.Failed
+	}
+	if answered == 0 {
+		return results.Sample{}, fmt.Errorf("no connection got an echo")
+	}
+	// Let the server finish what the last round trips started (Go's
+	// scheduler, Node's and Python's allocators) before reading RSS.
+	if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		return results.Sample{}, err
+	}
+	rss, err := procStatus(srv.pid, "VmRSS")
+	if err != nil {
+		return results.Sample{}, err
+	}
+	m := map[string]float64{
+		results.BytesPerConn:   float64(rss-base) / float64(answered),
+		"rss-base-bytes":       float64(base),
+		results.NeverConnected: float64(failed),
+		results.Starved:        float64(conns - failed - answered),
+	}
+	return results.Sample{Metrics: m}, nil
+}
+
+func init() {
+	RegisterWorkload(Workload{
+		Name:   "idle-memory",
+		Doc:    "server RSS per idle connection (after one round trip each)",
+		Points: idlePoints,
+		Run:    runIdleWorkload,
+	})
+}

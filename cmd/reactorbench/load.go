@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/reactorbench/reactorbench/bench"
+)
+
+func init() {
+	register("load", "run the load generator alone against any echo server", runLoad)
+}
+
+// runLoad is "reactorbench load": the suite's load generator (one thread,
+// raw epoll, echoed bytes verified) against HOST:PORT.
+func runLoad(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "", "HOST:PORT of the echo server (required)")
+	conns := fs.Int("conns", 100, "concurrent connections")
+	duration := fs.Duration("duration", 5*time.Second, "measured window")
+	warmup := fs.Duration("warmup", time.Second, "warm-up before the window, not counted")
+	size := fs.Int("size", 64, "message bytes per round trip")
+	rate := fs.Float64("rate", 0, "open loop: round trips per second over all connections, latency from the intended send time (0: closed loop)")
+	spread := fs.Bool("spread", false, "bind connections to source addresses across 127.1.0.0/16 (loopback targets with many connections)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: reactorbench load -addr HOST:PORT [-conns C] [-duration D] [-size B] [-rate R] [-warmup D] [-spread]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	bad := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "reactorbench load: "+format+"\n", args...)
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		return bad("unexpected argument %q", fs.Arg(0))
+	case *addr == "":
+		return bad("-addr HOST:PORT is required")
+	case *conns < 1:
+		return bad("-conns %d: must be 1 or more", *conns)
+	case *size < 1 || *size > 1<<20:
+		return bad("-size %d: must be 1 to 1048576 bytes", *size)
+	case *duration <= 0:
+		return bad("-duration %v: must be positive", *duration)
+	case *warmup < 0:
+		return bad("-warmup %v: must not be negative", *warmup)
+	case *rate < 0:
+		return bad("-rate %v: must not be negative (0 is a closed loop)", *rate)
+	}
+	cfg := bench.LoadConfig{Addr: *addr, Conns: *conns, Size: *size, Warmup: *warmup, Duration: *duration, Rate: *rate, Spread: *spread}
+	r, err := bench.RunLoad(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "reactorbench load:", err)
+		return 1
+	}
+	mode := "closed loop"
+	if *rate > 0 {
+		mode = fmt.Sprintf("open loop at %.0f/s, latency from the intended send time", *rate)
+	}
+	h := r.Hist()
+	secs := r.Window.Seconds()
+	fmt.Fprintf(stdout, "%s: %d connections, %d B messages, %s, %v window after %v warm-up\n", *addr, *conns, *size, mode, r.Window.Round(time.Millisecond), *warmup)
+	fmt.Fprintf(stdout, "round trips/s  %.0f  (%d in the window)\n", float64(r.RoundTrips)/secs, r.RoundTrips)
+	if h.TotalCount() > 0 {
+		fmt.Fprintf(stdout, "latency        p50 %v  p99 %v  p99.9 %v  max %v\n",
+			time.Duration(h.ValueAtQuantile(50)), time.Duration(h.ValueAtQuantile(99)), time.Duration(h.ValueAtQuantile(99.9)), time.Duration(h.Max()))
+	}
+	fmt.Fprintf(stdout, "client cpu     %.0f%% of one core\n", 100*r.ClientCPU.Seconds()/secs)
+	fmt.Fprintf(stdout, "connections    never connected %d, died %d, starved %d, wrong echo %d", r.NeverConnected, r.Died, r.Starved, r.Corrupt)
+	if r.Overrun > 0 {
+		fmt.Fprintf(stdout, ", requests not sent (queue full) %d", r.Overrun)
+	}
+	fmt.Fprintln(stdout)
+	if err := r.Error(); err != nil {
+		fmt.Fprintln(stderr, "reactorbench load:", err)
+		return 1
+	}
+	if r.NeverConnected == *conns {
+		fmt.Fprintln(stderr, "reactorbench load: no connection could be made")
+		return 1
+	}
+	return 0
+}
