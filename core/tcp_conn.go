@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -78,10 +79,11 @@ func (c *tcpConn) start(p Protocol) {
 	p.ConnectionMade(c)
 }
 
-// recoverAs turns a panic in the protocol's method into the connection's
-// loss reason; the loop goes on. Call it deferred.
+// recoverAs logs a panic in the protocol's method and makes it the
+// connection's loss reason; the loop goes on. Call it deferred.
 func (c *tcpConn) recoverAs(method string) {
 	if r := recover(); r != nil {
+		log.Printf("core: %s of %T panicked: %v\n%s", method, c.proto, r, debug.Stack())
 		c.ConnectionLost(panicReason(method, r))
 	}
 }
