@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -63,7 +62,7 @@ type tcpConn struct {
 	writeClosing     bool // LoseWriteConnection called: flush, then shut
 	writeShut        bool // our write side is shut
 	aborted          bool
-	lost             bool // ConnectionLost ran (or is scheduled)
+	lost             bool // ConnectionLost ran
 }
 
 // newTCPConn wraps a connected non-blocking socket.
@@ -83,18 +82,8 @@ func (c *tcpConn) start(p Protocol) {
 // connection's loss reason; the loop goes on. Call it deferred.
 func (c *tcpConn) recoverAs(method string) {
 	if r := recover(); r != nil {
-		log.Printf("core: %s of %T panicked: %v\n%s", method, c.proto, r, debug.Stack())
-		c.ConnectionLost(panicReason(method, r))
+		c.ConnectionLost(handlerPanic(method, r))
 	}
-}
-
-// panicReason makes an error of a recovered panic value, wrapping it when
-// it is an error.
-func panicReason(method string, r any) error {
-	if err, ok := r.(error); ok {
-		return fmt.Errorf("core: %s panicked: %w", method, err)
-	}
-	return fmt.Errorf("core: %s panicked: %v", method, r)
 }
 
 func (c *tcpConn) startReading() {
