@@ -2,9 +2,13 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/reactors"
 )
 
 // runWorkload runs the named workload under o and returns what it emitted,
@@ -47,5 +51,82 @@ func TestEchoGoNet(t *testing.T) {
 				t.Errorf("%s: %v", r.Name, m)
 			}
 		}
+	}
+}
+
+// TestEchoBackends runs the quick echo workload on every backend.
+func TestEchoBackends(t *testing.T) {
+	_, rs := runWorkload(t, "echo", Options{Reactors: reactors.Names(), Quick: true, Repeats: 1})
+	if len(rs) != len(reactors.Names())*len(planEcho(&Options{Quick: true}).points()) {
+		t.Fatalf("got %d results", len(rs))
+	}
+	for _, r := range rs {
+		m := r.Samples[0].Metrics
+		if m[results.RoundTripsPerSec] <= 0 || m[results.SyscallsPerEvent] <= 0 || m[results.ServerCPUNsPerRT] <= 0 {
+			t.Errorf("%s: %v", r.Name, m)
+		}
+	}
+}
+
+func TestEchoOpen(t *testing.T) {
+	_, rs := runWorkload(t, "echo-open", Options{Peers: []string{"gonet"}, Quick: true, Repeats: 1})
+	if len(rs) != len(planOpen(&Options{Quick: true}).rates) {
+		t.Fatalf("got %d results", len(rs))
+	}
+	r := rs[0]
+	if r.Workload != "echo-open" || r.Params["rate"] == "" || r.Params["mode"] != "open" {
+		t.Fatalf("%+v", r)
+	}
+	if m := r.Samples[0].Metrics; m[results.RoundTripsPerSec] <= 0 || m[results.P99Ns] <= 0 {
+		t.Fatalf("%v", m)
+	}
+}
+
+func TestConnect(t *testing.T) {
+	_, rs := runWorkload(t, "connect", Options{Reactors: reactors.Names(), Peers: []string{"gonet"}, Quick: true, Repeats: 1})
+	if len(rs) != len(reactors.Names())+1 {
+		t.Fatalf("got %d results", len(rs))
+	}
+	for _, r := range rs {
+		m := r.Samples[0].Metrics
+		if m[results.ConnsPerSec] <= 0 || m[serverCPUNsPerConn] <= 0 || m[results.NeverConnected] != 0 {
+			t.Errorf("%s: %v", r.Name, m)
+		}
+	}
+}
+
+func TestIdleMemory(t *testing.T) {
+	_, rs := runWorkload(t, "idle-memory", Options{Reactors: reactors.Names(), Peers: []string{"gonet"}, Quick: true, Repeats: 1})
+	if len(rs) != len(reactors.Names())+1 {
+		t.Fatalf("got %d results", len(rs))
+	}
+	for _, r := range rs {
+		m := r.Samples[0].Metrics
+		if _, ok := m[results.BytesPerConn]; !ok || m["rss-base-bytes"] <= 0 || m[results.Starved] != 0 {
+			t.Errorf("%s: %v", r.Name, m)
+		}
+	}
+}
+
+// TestPlanEchoClamps lowers the descriptor limit and checks the ladder ends
+// at what it allows, with the note saying so.
+func TestPlanEchoClamps(t *testing.T) {
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	lower := old
+	lower.Cur = 3000
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lower); err != nil {
+		t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
+	}
+	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
+	p := planEcho(&Options{Repeats: 6})
+	want := []int{1, 10, 100, 1000, 3000 - fdSlack}
+	if fmt.Sprint(p.ladder) != fmt.Sprint(want) || !p.wide[2900] || !p.wide[1000] || p.wide[100] {
+		t.Fatalf("ladder %v wide %v, want %v", p.ladder, p.wide, want)
+	}
+	if n := len(p.points()); n != len(want)+2 {
+		t.Fatalf("%d points", n)
 	}
 }
