@@ -109,11 +109,11 @@ func TestConnectTCPNilProtocol(t *testing.T) {
 	})
 }
 
-// reservedPort returns an address whose port is bound but not listening,
-// so a connection to it is refused.
-func reservedPort(t *testing.T) string {
+// socketOn returns a socket bound to 127.0.0.1:0 (non-blocking if asked),
+// closed when the test ends.
+func socketOn(t *testing.T, flags int) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|flags, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,13 @@ func reservedPort(t *testing.T) string {
 	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		t.Fatal(err)
 	}
-	return localAddr(fd).String()
+	return fd
+}
+
+// reservedPort returns an address whose port is bound but not listening,
+// so a connection to it is refused.
+func reservedPort(t *testing.T) string {
+	return localAddr(socketOn(t, 0)).String()
 }
 
 // A refused connection reaches ClientConnectionFailed with ECONNREFUSED
@@ -170,25 +176,13 @@ func TestConnectTCPRefused(t *testing.T) {
 // and never drained: new connection attempts stay unanswered.
 func blackhole(t *testing.T) string {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
+	fd := socketOn(t, 0)
 	if err := unix.Listen(fd, 0); err != nil {
 		t.Fatal(err)
 	}
 	sa, _ := unix.Getsockname(fd)
 	for range 4 {
-		c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { unix.Close(c) })
-		_ = unix.Connect(c, sa)
+		_ = unix.Connect(socketOn(t, unix.SOCK_NONBLOCK), sa)
 	}
 	return localAddr(fd).String()
 }
