@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/reactorbench/reactorbench/bench"
+	"github.com/reactorbench/reactorbench/bench/results"
+)
+
+// TestMain lets the test binary serve as the suite's child processes.
+func TestMain(m *testing.M) {
+	bench.MaybeChild()
+	os.Exit(m.Run())
+}
+
+// TestRunQuick is what CI runs: the whole quick suite, both result files
+// and the report, and results.txt readable as benchmark format.
+func TestRunQuick(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"run", "-quick", "-out", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f results.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range f.Results {
+		seen[r.Workload] = true
+	}
+	for _, w := range bench.WorkloadNames() {
+		if !seen[w] {
+			t.Errorf("no results for workload %s (skipped: %+v)", w, f.Skipped)
+		}
+	}
+	if f.Version != results.FormatVersion || f.Env.Kernel == "" || !f.Env.Quick || f.Env.Repeats != quickRepeats {
+		t.Errorf("env %+v", f.Env)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+		t.Errorf("no report: %v", err)
+	}
+	if !strings.Contains(out.String(), "[1/") {
+		t.Errorf("no progress lines on a non-terminal:\n%s", out.String())
+	}
+
+	tf, err := os.Open(filepath.Join(dir, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tf.Close()
+	r := benchfmt.NewReader(tf, "results.txt")
+	n := 0
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Fatal(rec)
+		case *benchfmt.Result:
+			n++
+		}
+	}
+	if err := r.Err(); err != nil || n == 0 {
+		t.Fatalf("%d benchmark lines, %v", n, err)
+	}
+}
+
+func TestRunSelection(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"run", "-quick", "-reactor", "epoll", "-peers", "none", "-workloads", "connect", "-repeats", "1", "-no-report", "-out", dir}
+	if code := dispatch(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f results.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Results) != 1 || f.Results[0].Impl != "epoll" || f.Results[0].Workload != "connect" || len(f.Results[0].Samples) != 1 {
+		t.Fatalf("%+v", f.Results)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
+		t.Error("-no-report wrote a report")
+	}
+}
+
+func TestRunRecordsMissingPeer(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"run", "-quick", "-reactor", "epoll", "-peers", "node", "-workloads", "idle-memory", "-no-report", "-out", dir}
+	if code := dispatch(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f results.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Skipped) != 1 || !strings.Contains(f.Skipped[0].What, "node") || f.Skipped[0].Hint == "" || !strings.Contains(errb.String(), "skipped") {
+		t.Fatalf("skipped %+v, stderr %q", f.Skipped, errb.String())
+	}
+}
+
+func TestRunBadUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-reactor", "kqueue2"}, "epoll"},
+		{[]string{"-peers", "nginx"}, "twisted-epoll"},
+		{[]string{"-workloads", "bogus"}, "idle-memory"},
+		{[]string{"-repeats", "-1"}, "-repeats"},
+		{[]string{"-repeats", "x"}, "invalid value"},
+		{[]string{"-out", ""}, "-out"},
+		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"-nosuchflag"}, "not defined"},
+	} {
+		var out, errb bytes.Buffer
+		if code := dispatch(append([]string{"run"}, tc.args...), &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"run", "-h"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "-workloads") {
+		t.Errorf("-h: exit %d, %q", code, errb.String())
+	}
+}
