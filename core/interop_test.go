@@ -5,54 +5,40 @@ import (
 	"bytes"
 	"net"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/reactorbench/reactorbench/internal/interop"
 	"github.com/reactorbench/reactorbench/internal/testenv"
 )
 
-// interopSize is how many varied bytes each foreign client sends.
-const interopSize = 200 << 10
-
 // Clients no one here wrote (Twisted on its select and epoll reactors,
-// Node.js net) send 200 KiB in pieces to our echo server on every backend
-// and check every byte they get back.
+// Node.js net) send 200 KiB in pieces to our echo server, and Twisted's
+// LineReceiver sends lines to our line echo server, on every backend; each
+// checks every byte it gets back.
 func TestInteropForeignClientsDriveOurEcho(t *testing.T) {
-	py, pyErr := testenv.Python3Twisted()
-	node, nodeErr := testenv.Node()
-	clients := []struct {
-		name string
-		err  error
-		hint string
-		argv func(host, port string) []string
+	servers := []struct {
+		factory Factory
+		clients []interop.Client
 	}{
-		{"twisted-select", pyErr, testenv.TwistedHint, func(h, p string) []string {
-			return []string{py, "testdata/twisted_echo_client.py", "select", h, p, strconv.Itoa(interopSize)}
-		}},
-		{"twisted-epoll", pyErr, testenv.TwistedHint, func(h, p string) []string {
-			return []string{py, "testdata/twisted_echo_client.py", "epoll", h, p, strconv.Itoa(interopSize)}
-		}},
-		{"node", nodeErr, testenv.NodeHint, func(h, p string) []string {
-			return []string{node, "testdata/node_echo_client.js", h, p, strconv.Itoa(interopSize)}
-		}},
+		{EchoFactory, interop.EchoClients("testdata")},
+		{LineEchoFactory, interop.LineClients("testdata")},
 	}
 	forEachBackend(t, func(t *testing.T, name string) {
-		for _, c := range clients {
-			t.Run(c.name, func(t *testing.T) {
-				testenv.Require(t, c.name+" client", c.hint, c.err)
-				l := newTestLoop(t, name)
-				_, addr := listen(t, l, EchoFactory)
-				host, port, _ := net.SplitHostPort(addr)
-				argv := c.argv(host, port)
-				serveWhile(t, l, func() {
-					out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-					if err != nil || strings.TrimSpace(string(out)) != "ok" {
-						t.Errorf("%s client: %v\n%s", c.name, err, out)
-					}
+		for _, s := range servers {
+			for _, c := range s.clients {
+				t.Run(c.Name, func(t *testing.T) {
+					c.Require(t)
+					l := newTestLoop(t, name)
+					_, addr := listen(t, l, s.factory)
+					serveWhile(t, l, func() {
+						if err := c.Run(addr); err != nil {
+							t.Error(err)
+						}
+					})
 				})
-			})
+			}
 		}
 	})
 }
@@ -87,7 +73,7 @@ func TestInteropOurClientTwistedServer(t *testing.T) {
 		t.Fatalf("Twisted server did not print its port: %v\n%s", err, stderr.String())
 	}
 	addr := net.JoinHostPort("127.0.0.1", strings.TrimSpace(line))
-	want := pattern(interopSize, 11)
+	want := pattern(interop.EchoSize, 11)
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
 		var got bytes.Buffer

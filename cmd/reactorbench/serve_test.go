@@ -59,6 +59,48 @@ func TestServeBadUsage(t *testing.T) {
 	}
 }
 
+// served is a running `reactorbench serve`.
+type served struct {
+	cmd    *exec.Cmd
+	addr   string // HOST:PORT from its "listening on" line
+	stderr bytes.Buffer
+}
+
+// startServe starts `bin serve` with the backend and workload on
+// 127.0.0.1:0 and reads the address it listens on. The process is killed
+// when the test ends, if still running.
+func startServe(t *testing.T, bin, reactor, workload string) *served {
+	t.Helper()
+	s := &served{cmd: exec.Command(bin, "serve", "-reactor", reactor, "-workload", workload, "-addr", "127.0.0.1:0")}
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = &s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if err != nil || !ok || strings.HasSuffix(addr, ":0") {
+		t.Fatalf("first line %q, %v; want 'listening on HOST:PORT' (stderr %s)", line, err, s.stderr.String())
+	}
+	s.addr = addr
+	return s
+}
+
+// terminate sends SIGTERM and expects exit status 0.
+func (s *served) terminate(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v (stderr %s)", err, s.stderr.String())
+	}
+}
+
 // The built command serves each workload on each backend, prints the real
 // port, and exits 0 on SIGTERM after closing its connections.
 func TestServeBinary(t *testing.T) {
@@ -72,23 +114,8 @@ func TestServeBinary(t *testing.T) {
 			{"lines", "one\r\ntwo\r\npartial", "one\r\ntwo\r\n"},
 		} {
 			t.Run(name+"/"+w.workload, func(t *testing.T) {
-				cmd := exec.Command(bin, "serve", "-reactor", name, "-workload", w.workload, "-addr", "127.0.0.1:0")
-				stdout, err := cmd.StdoutPipe()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				defer func() { _ = cmd.Process.Kill() }()
-				line, err := bufio.NewReader(stdout).ReadString('\n')
-				addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-				if err != nil || !ok || strings.HasSuffix(addr, ":0") {
-					t.Fatalf("first line %q, %v; want 'listening on HOST:PORT' (stderr %s)", line, err, stderr.String())
-				}
-				c, err := net.Dial("tcp", addr)
+				s := startServe(t, bin, name, w.workload)
+				c, err := net.Dial("tcp", s.addr)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,14 +128,9 @@ func TestServeBinary(t *testing.T) {
 				if _, err := io.ReadFull(c, got); err != nil || string(got) != w.want {
 					t.Errorf("got %q, %v; want %q", got, err, w.want)
 				}
-				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-					t.Fatal(err)
-				}
+				s.terminate(t)
 				if rest, err := io.ReadAll(c); err != nil && !isReset(err) || len(rest) > 0 {
 					t.Errorf("after SIGTERM the connection read %q, %v; want it closed", rest, err)
-				}
-				if err := cmd.Wait(); err != nil {
-					t.Errorf("exit after SIGTERM: %v (stderr %s)", err, stderr.String())
 				}
 			})
 		}
