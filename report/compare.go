@@ -30,7 +30,7 @@ type CompareRow struct {
 }
 
 // neutral metrics describe the method, not the implementation's speed.
-var neutral = map[string]bool{results.ClientBound: true, results.ClientCPUPercent: true}
+var neutral = map[string]bool{results.ClientBound: true, results.ClientCPUPercent: true, behind: true}
 
 // higherBetter metrics improve when they grow; all others are costs.
 var higherBetter = map[string]bool{results.RoundTripsPerSec: true, results.ConnsPerSec: true}

@@ -54,6 +54,9 @@ type Point struct {
 	X           float64
 	Y           Summary
 	ClientBound bool // the load generator passed 90% of its core
+	// Behind marks an open-loop point where the server (or the client)
+	// did not keep up with the offered rate in most runs.
+	Behind bool
 	// Lost is the median number of connections the server did not
 	// serve in this point's runs (echo only).
 	Lost float64
@@ -121,6 +124,10 @@ func b2f(b bool) float64 {
 	return 0
 }
 
+// behind is the metric the suite sets to 1 on an open-loop sample that
+// fell short of the offered rate.
+const behind = "behind"
+
 // lostConns returns, per sample, the connections that starved, were
 // dropped or never connected.
 func lostConns(r *results.Result) []float64 {
@@ -166,7 +173,8 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 		if !ok || len(vs) == 0 {
 			continue
 		}
-		p := Point{X: x, Y: summarize(vs), ClientBound: sp.markBound && clientBound(r), Lost: summarize(lostConns(r)).Median}
+		p := Point{X: x, Y: summarize(vs), ClientBound: sp.markBound && clientBound(r), Lost: summarize(lostConns(r)).Median,
+			Behind: summarize(values(r, behind)).Median >= 1}
 		if (sp.logX && x <= 0) || (sp.logY && p.Y.Median <= 0) {
 			omitted++
 			continue

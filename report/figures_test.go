@@ -330,6 +330,25 @@ func TestLogTicks(t *testing.T) {
 	}
 }
 
+func TestOpenLoopBehind(t *testing.T) {
+	f := &results.File{Version: 1, Results: []results.Result{
+		res("echo-open", "epoll", map[string]string{"conns": "100", "rate": "1000"}, map[string][]float64{results.P99Ns: six(1e5)}),
+		res("echo-open", "epoll", map[string]string{"conns": "100", "rate": "90000"}, map[string][]float64{results.P99Ns: six(1e8), behind: six(1)}),
+	}}
+	fig := figByID(t, figures(f), "echo-open-p99")
+	if fig.XLabel != "offered load (requests per second)" {
+		t.Errorf("x label %q, want the offered rate", fig.XLabel)
+	}
+	pts := fig.Series[0].Points
+	if len(pts) != 2 || pts[0].Behind || !pts[1].Behind {
+		t.Errorf("points %+v, want the 90k/s point marked behind", pts)
+	}
+	tb := figureTable(fig)
+	if !strings.HasSuffix(tb.Rows[1][1].Text, "§") || !strings.Contains(strings.Join(tb.Foot, " "), "offered rate was not reached") {
+		t.Errorf("table does not mark the point that fell behind: %+v %v", tb.Rows, tb.Foot)
+	}
+}
+
 func TestLatencyFigure(t *testing.T) {
 	hist := func(counts ...int64) *results.Histogram {
 		h := &results.Histogram{}

@@ -95,7 +95,7 @@ func figureTable(f *Figure) table {
 	} else {
 		xs = f.xs()
 	}
-	bound, rangeUsed, lost := false, false, false
+	bound, rangeUsed, lost, late := false, false, false, false
 	for _, x := range xs {
 		row := []cell{{Text: f.xLabelOf(x), Class: "x"}}
 		for i := range f.Series {
@@ -109,6 +109,11 @@ func figureTable(f *Figure) table {
 			if p.Lost > 0 {
 				c.Text += " ‡"
 				lost = true
+			}
+			if p.Behind {
+				c.Text += " §"
+				c.Class = "bound"
+				late = true
 			}
 			sub := p.Y.PctString()
 			if p.Y.Range {
@@ -138,6 +143,9 @@ func figureTable(f *Figure) table {
 	}
 	if lost {
 		t.Foot = append(t.Foot, "‡: the server lost connections at this point (starved, dropped or never connected; see the fairness figure), so its numbers describe only the connections it served.")
+	}
+	if late {
+		t.Foot = append(t.Foot, "§: the offered rate was not reached (under 90% of it): the server, or the load generator, fell behind, so latency here includes queueing that grows without bound.")
 	}
 	if bound {
 		t.Foot = append(t.Foot, "†: client-bound: the load generator used over 90% of its core, so this point measures the client's ceiling, not the server.")

@@ -269,7 +269,7 @@ func explain(f *Figure) string {
 	case strings.HasPrefix(f.ID, "echo-rts-"):
 		return rankingText(f) + clientBoundText(f) + " In a closed loop each connection waits for its echo before sending again, so round trips per second rise with C until the server or the load generator runs out of CPU, then flatten."
 	case f.ID == "echo-open-p99":
-		return rankingText(f) + " Open loop: requests leave at a fixed rate whatever the server does, and latency counts from when each request was due, so a stall shows in full instead of slowing the load down (no coordinated omission). p99 climbs as the offered load nears what the server can serve."
+		return rankingText(f) + behindText(f) + " Open loop: requests leave at a fixed rate whatever the server does, and latency counts from when each request was due, so a stall shows in full instead of slowing the load down (no coordinated omission). p99 climbs as the offered load nears what the server can serve."
 	case strings.HasPrefix(f.ID, "echo-p99-"):
 		return rankingText(f) + " With C connections in a closed loop, about C requests are in flight, so latency grows roughly as C divided by throughput (Little's law); a server that serves unfairly shows it in p99 first."
 	case f.Latency != nil:
@@ -418,4 +418,19 @@ func explainLatency(f *Figure) string {
 			displayName(s.Impl), unitNs.format(q[0]), unitNs.format(q[2]), fmtRatio(q[2]/q[0]), unitNs.format(q[3])))
 	}
 	return strings.Join(parts, "; ") + ". Each curve is the share of round trips slower than x: the further right and the flatter it ends, the longer the tail. A curve that falls steeply right after its median belongs to a server that treats its connections evenly."
+}
+
+func behindText(f *Figure) string {
+	n := 0
+	for _, s := range f.Series {
+		for _, p := range s.Points {
+			if p.Behind {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %d point(s), marked § in the table, fell short of the offered rate: past that load the queue grows for as long as the window lasts, so their latency measures the window, not the server.", n)
 }
