@@ -33,6 +33,7 @@ func Run(t *testing.T, open func() (reactors.Poller, error)) {
 		{"ReadableAfterWrite", testReadableAfterWrite},
 		{"WritableWhenFresh", testWritableWhenFresh},
 		{"PeerCloseHangup", testPeerClose},
+		{"PeerCloseWriter", testPeerCloseWriter},
 		{"SetZeroStopsEvents", testSetZero},
 		{"SwitchInterest", testSwitchInterest},
 		{"ManyDescriptors", testManyDescriptors},
@@ -226,6 +227,23 @@ func testPeerClose(t *testing.T, open func() (reactors.Poller, error)) {
 	var buf [8]byte
 	if n, err := unix.Read(s.A, buf[:]); n != 0 && err == nil {
 		t.Errorf("read after peer close = %d bytes, want EOF or an error", n)
+	}
+}
+
+// testPeerCloseWriter: a descriptor watched only for writing still learns
+// of the peer's close: it is reported, and the write it prompts fails.
+func testPeerCloseWriter(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	s := onePair(t)
+	set(t, p, s.A, reactors.Writable)
+	closeFd(s.B)
+	s.B = -1
+	got := waitFor(t, p, s.A, reactors.Writable)
+	t.Logf("peer close, write interest: reported %v", got)
+	// The Go runtime ignores SIGPIPE for descriptors other than stdout and
+	// stderr, so the write fails with EPIPE instead of killing the test.
+	if _, err := unix.Write(s.A, []byte{'x'}); err == nil {
+		t.Error("write to a socket whose peer closed succeeded")
 	}
 }
 
