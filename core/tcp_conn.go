@@ -403,6 +403,11 @@ func (c *tcpConn) AbortConnection() {
 	c.lostNextPass(ErrConnectionAborted)
 }
 
+// Disconnecting reports whether LoseConnection or AbortConnection was
+// called, or the connection is gone (Twisted's transport.disconnecting).
+// Receivers check it to stop delivering what they buffered.
+func (c *tcpConn) Disconnecting() bool { return c.disconnecting || c.aborted || c.lost }
+
 // lostNextPass schedules ConnectionLost, so a protocol calling in is never
 // told re-entrantly.
 func (c *tcpConn) lostNextPass(reason error) {
