@@ -330,7 +330,7 @@ nav a { margin-right: .8em; }
 {{if .Headlines}}<p class="lead">{{.Lead}}</p>
 <table class="wins">
 <tr><th>figure</th><th>at</th><th>best</th><th>runner-up (times the best)</th><th>best vs reference</th></tr>
-{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>tie</em>{{end}}</td><td>{{.VsRef}}</td></tr>
+{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>{{if .Few}}ranges overlap (few runs){{else}}tie{{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
 <p class="foot">Medians over the runs. <em>tie</em>: the runner-up's 95% confidence interval overlaps the best's. † marks a client-bound point (the load generator, not the server, was the limit).</p>
 {{else}}<p>No results to summarize.</p>{{end}}

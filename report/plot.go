@@ -131,34 +131,50 @@ func addLines(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
 	for _, s := range fig.Series {
 		st := styleOf(s.Impl)
 		xys := make(plotter.XYs, len(s.Points))
-		errs := make(plotter.YErrors, len(s.Points))
+		var ebXYs plotter.XYs
+		var errs plotter.YErrors
+		var marks plotter.XYs
+		var bound []bool
+		// A long series (a histogram) gets a glyph on about a dozen points,
+		// enough to tell the lines apart without hiding their shape.
+		step := max(1, (len(s.Points)+11)/12)
 		for i, pt := range s.Points {
 			xys[i] = plotter.XY{X: pt.X, Y: pt.Y.Median}
+			if i%step == 0 || i == len(s.Points)-1 || pt.ClientBound {
+				marks = append(marks, xys[i])
+				bound = append(bound, pt.ClientBound)
+			}
+			if pt.Y.N < 2 {
+				continue // one value has no interval to draw
+			}
 			lo := pt.Y.Lo
 			if fig.LogY && lo <= 0 {
 				lo = pt.Y.Median / 10 // clamped; the figure's notes say so
 			}
-			errs[i].Low, errs[i].High = pt.Y.Median-lo, pt.Y.Hi-pt.Y.Median
+			ebXYs = append(ebXYs, xys[i])
+			errs = append(errs, struct{ Low, High float64 }{pt.Y.Median - lo, pt.Y.Hi - pt.Y.Median})
 		}
 		line, err := plotter.NewLine(xys)
 		if err != nil {
 			return fmt.Errorf("report: figure %s, %s: %w", fig.ID, s.Impl, err)
 		}
 		line.LineStyle = lineStyle(s.Impl)
-		sc, err := plotter.NewScatter(xys)
+		sc, err := plotter.NewScatter(marks)
 		if err != nil {
 			return fmt.Errorf("report: figure %s, %s: %w", fig.ID, s.Impl, err)
 		}
 		sc.GlyphStyleFunc = func(i int) draw.GlyphStyle {
 			g := draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}
-			if s.Points[i].ClientBound {
+			if bound[i] {
 				g.Shape, g.Radius = draw.RingGlyph{}, vg.Points(5)
 			}
 			return g
 		}
-		eb := &plotter.YErrorBars{XYs: xys, YErrors: errs,
-			LineStyle: draw.LineStyle{Color: st.Color, Width: vg.Points(1)}, CapWidth: vg.Points(4)}
-		p.Add(eb, line, sc)
+		if len(ebXYs) > 0 {
+			p.Add(&plotter.YErrorBars{XYs: ebXYs, YErrors: errs,
+				LineStyle: draw.LineStyle{Color: st.Color, Width: vg.Points(1)}, CapWidth: vg.Points(4)})
+		}
+		p.Add(line, sc)
 		legend.Add(displayName(s.Impl), line, glyphThumb{draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}})
 	}
 	return nil

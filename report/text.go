@@ -87,6 +87,7 @@ type Headline struct {
 	Next     string // the runner-up and how far behind
 	VsRef    string // the winner against the figure's reference
 	Tie      bool   // the runner-up's 95% CI overlaps the winner's
+	Few      bool   // too few runs for CIs: Tie compares min..max ranges
 }
 
 // headlines summarizes each figure at its key x values.
@@ -114,6 +115,7 @@ func headlines(figs []*Figure) []Headline {
 					fmtRatio(r[1].P.Y.Median/r[0].P.Y.Median))
 				a, b := r[0].P.Y, r[1].P.Y
 				h.Tie = a.Lo <= b.Hi && b.Lo <= a.Hi
+				h.Few = a.Range || b.Range
 			}
 			if f.Ref != "" && f.Ref != "raw" && f.Ref != r[0].Impl {
 				if s := f.series(f.Ref); s != nil {
