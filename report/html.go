@@ -117,7 +117,7 @@ func figureTable(f *Figure) table {
 			}
 			sub := p.Y.PctString()
 			if p.Y.Range {
-				sub += "ʳ"
+				sub = "range " + sub
 				rangeUsed = true
 			}
 			if r, ok := f.ratio(s, p); ok {
@@ -139,7 +139,7 @@ func figureTable(f *Figure) table {
 	}
 	t.Foot = append(t.Foot, "Each cell: median over the runs; ± is the 95% confidence interval of the median as benchstat computes it (hover for its bounds)"+refFoot(f)+".")
 	if rangeUsed {
-		t.Foot = append(t.Foot, "ʳ: fewer than 6 runs, so ± is the range (min..max), not a confidence interval.")
+		t.Foot = append(t.Foot, "range: fewer than 6 runs, so ± is the range (min..max), not a confidence interval.")
 	}
 	if lost {
 		t.Foot = append(t.Foot, "‡: the server lost connections at this point (starved, dropped or never connected; see the fairness figure), so its numbers describe only the connections it served.")
