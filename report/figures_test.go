@@ -304,8 +304,10 @@ func TestFormat(t *testing.T) {
 			t.Errorf("format(%v) = %q, want %q", tc.v, got, tc.want)
 		}
 	}
-	if got := fmtRatio(0.0997); got != "0.1x" {
-		t.Errorf("fmtRatio(0.0997) = %q", got)
+	for r, want := range map[float64]string{0.0997: "0.1x", 0.12: "0.12x", 4e-5: "0.00004x", 0.5: "0.5x", 1.2345: "1.23x", 58.7: "58.7x", 0: "0x"} {
+		if got := fmtRatio(r); got != want {
+			t.Errorf("fmtRatio(%v) = %q, want %q", r, got, want)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
@@ -238,8 +239,13 @@ func fmtRatio(r float64) string {
 	if math.IsInf(r, 0) || math.IsNaN(r) {
 		return "–"
 	}
+	if r <= 0 {
+		return fmtSig(r) + "x"
+	}
 	if r < 1 {
-		return trimZeros(fmt.Sprintf("%.2g", r)) + "x"
+		// Two significant digits, without an exponent: 0.00004x, 0.12x.
+		decimals := max(2, 1-int(math.Floor(math.Log10(r))))
+		return trimZeros(strconv.FormatFloat(r, 'f', decimals, 64)) + "x"
 	}
 	return fmtSig(r) + "x"
 }
