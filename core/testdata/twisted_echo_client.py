@@ -5,20 +5,14 @@ usage: python3 twisted_echo_client.py select|epoll HOST PORT SIZE
 """
 import sys
 
-kind, host, port, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-if kind == "select":
-    from twisted.internet import selectreactor
-    selectreactor.install()
-elif kind == "epoll":
-    from twisted.internet import epollreactor
-    epollreactor.install()
-else:
-    sys.exit("unknown reactor " + kind)
+import twisted_peer
 
-from twisted.internet import protocol, reactor
+kind, host, port, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+twisted_peer.install(kind)
+
+from twisted.internet import protocol  # only now: the reactor is installed
 
 want = bytes((i * 7 + (i >> 8)) % 256 for i in range(size))
-outcome = []
 
 
 class Client(protocol.Protocol):
@@ -37,24 +31,7 @@ class Client(protocol.Protocol):
 
     def connectionLost(self, reason):
         got = bytes(self.got)
-        if got == want:
-            outcome.append("ok")
-        else:
-            n = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
-            outcome.append("got %d bytes, want %d, first difference at %d" % (len(got), size, n))
-        reactor.stop()
+        twisted_peer.finish("ok" if got == want else twisted_peer.difference(got, want))
 
 
-class Factory(protocol.ClientFactory):
-    protocol = Client
-
-    def clientConnectionFailed(self, connector, reason):
-        outcome.append("connection failed: %s" % reason.getErrorMessage())
-        reactor.stop()
-
-
-reactor.connectTCP(host, port, Factory(), timeout=10)
-reactor.callLater(60, lambda: (outcome.append("timed out"), reactor.stop()))
-reactor.run()
-print(outcome[0] if outcome else "no outcome")
-sys.exit(0 if outcome == ["ok"] else 1)
+twisted_peer.run(host, port, Client)

@@ -7,18 +7,12 @@ usage: python3 twisted_lines_client.py select|epoll HOST PORT COUNT
 """
 import sys
 
-kind, host, port, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-if kind == "select":
-    from twisted.internet import selectreactor
-    selectreactor.install()
-elif kind == "epoll":
-    from twisted.internet import epollreactor
-    epollreactor.install()
-else:
-    sys.exit("unknown reactor " + kind)
+import twisted_peer
 
-from twisted.internet import protocol, reactor
-from twisted.protocols import basic
+kind, host, port, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+twisted_peer.install(kind)
+
+from twisted.protocols import basic  # only now: the reactor is installed
 
 
 def line(i):
@@ -28,7 +22,6 @@ def line(i):
 
 
 want = [line(i) for i in range(count)]
-outcome = []
 
 
 class Client(basic.LineReceiver):
@@ -43,36 +36,20 @@ class Client(basic.LineReceiver):
 
     def lineReceived(self, got):
         if got != want[self.got]:
-            w = want[self.got]
-            n = next((k for k, (a, b) in enumerate(zip(got, w)) if a != b), min(len(got), len(w)))
-            outcome.append("line %d: got %d bytes, want %d, first difference at %d" % (self.got, len(got), len(w), n))
+            twisted_peer.finish("line %d: %s" % (self.got, twisted_peer.difference(got, want[self.got])))
             self.transport.loseConnection()
             return
         self.got += 1
         if self.got == count:
-            outcome.append("ok")
+            twisted_peer.finish("ok")
             self.transport.loseConnection()
 
     def lineLengthExceeded(self, got):
-        outcome.append("line %d: longer than %d bytes" % (self.got, self.MAX_LENGTH))
+        twisted_peer.finish("line %d: longer than %d bytes" % (self.got, self.MAX_LENGTH))
         self.transport.loseConnection()
 
     def connectionLost(self, reason):
-        if not outcome:
-            outcome.append("connection lost after %d of %d lines: %s" % (self.got, count, reason.getErrorMessage()))
-        reactor.stop()
+        twisted_peer.finish("connection lost after %d of %d lines: %s" % (self.got, count, reason.getErrorMessage()))
 
 
-class Factory(protocol.ClientFactory):
-    protocol = Client
-
-    def clientConnectionFailed(self, connector, reason):
-        outcome.append("connection failed: %s" % reason.getErrorMessage())
-        reactor.stop()
-
-
-reactor.connectTCP(host, port, Factory(), timeout=10)
-reactor.callLater(60, lambda: (outcome.append("timed out"), reactor.stop()))
-reactor.run()
-print(outcome[0] if outcome else "no outcome")
-sys.exit(0 if outcome == ["ok"] else 1)
+twisted_peer.run(host, port, Client)

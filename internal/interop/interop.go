@@ -42,9 +42,11 @@ func EchoClients(dir string) []Client {
 	py, pyErr := testenv.Python3Twisted()
 	node, nodeErr := testenv.Node()
 	script := filepath.Join(dir, "twisted_echo_client.py")
+	// -B: the scripts import twisted_peer.py from beside them, and leave
+	// no bytecode in the source tree.
 	return []Client{
-		{"twisted-select", "Twisted", testenv.TwistedHint, pyErr, []string{py, script, "select"}, EchoSize},
-		{"twisted-epoll", "Twisted", testenv.TwistedHint, pyErr, []string{py, script, "epoll"}, EchoSize},
+		{"twisted-select", "Twisted", testenv.TwistedHint, pyErr, []string{py, "-B", script, "select"}, EchoSize},
+		{"twisted-epoll", "Twisted", testenv.TwistedHint, pyErr, []string{py, "-B", script, "epoll"}, EchoSize},
 		{"node", "Node.js", testenv.NodeHint, nodeErr, []string{node, filepath.Join(dir, "node_echo_client.js")}, EchoSize},
 	}
 }
@@ -56,8 +58,8 @@ func LineClients(dir string) []Client {
 	py, err := testenv.Python3Twisted()
 	script := filepath.Join(dir, "twisted_lines_client.py")
 	return []Client{
-		{"twisted-lines-select", "Twisted", testenv.TwistedHint, err, []string{py, script, "select"}, LineCount},
-		{"twisted-lines-epoll", "Twisted", testenv.TwistedHint, err, []string{py, script, "epoll"}, LineCount},
+		{"twisted-lines-select", "Twisted", testenv.TwistedHint, err, []string{py, "-B", script, "select"}, LineCount},
+		{"twisted-lines-epoll", "Twisted", testenv.TwistedHint, err, []string{py, "-B", script, "epoll"}, LineCount},
 	}
 }
 
