@@ -85,6 +85,17 @@ func pin(cpu int) error {
 	return nil
 }
 
+// edgeMsg is a load child's word that its window starts or ends.
+type edgeMsg struct {
+	Edge string `json:"edge"`
+}
+
+// The edges of a load child's window.
+const (
+	edgeStart = "start"
+	edgeEnd   = "end"
+)
+
 // loadReady is a load child's answer to its configuration, and to ping.
 type loadReady struct {
 	Connected int    `json:"connected"`
@@ -127,6 +138,13 @@ func loadChild(in io.Reader, out io.Writer) error {
 	}
 	switch strings.TrimSpace(cmd) {
 	case cmdRun:
+		g.onEdge = func(start bool) {
+			e := edgeMsg{Edge: edgeEnd}
+			if start {
+				e.Edge = edgeStart
+			}
+			_ = enc.Encode(e)
+		}
 		res, err := g.run()
 		if err != nil {
 			return err

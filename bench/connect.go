@@ -28,16 +28,16 @@ func connectConns(o *Options) int {
 func connectPoints(o *Options) int { return implCount(o) }
 
 func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
-	e := planEcho(o)
 	conns := connectConns(o)
-	o.note("connect: %d connectors, each connecting, making one 64 B round trip and closing, repeated; source addresses spread over 127.1.0.0/16", conns)
+	warmup, window, _ := planEcho(o).timing(conns)
+	o.note("connect: %d connectors, each connecting, making one 64 B round trip and closing, repeated; source addresses spread over 127.1.0.0/16; %d repeats", conns, auxRepeats(o))
 	for _, impl := range availableImpls(o, "connect") {
 		pts := []netPoint{{
 			name:   fmt.Sprintf("Connect/impl=%s/conns=%d", impl, conns),
 			params: map[string]string{"conns": strconv.Itoa(conns), "size": "64"},
-			cfg:    LoadConfig{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: e.warmup, Duration: e.window},
+			cfg:    LoadConfig{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: warmup, Duration: window},
 		}}
-		if err := measurePoints(ctx, o, "connect", impl, pts, e.repeats, connectSample, emit); err != nil {
+		if err := measurePoints(ctx, o, "connect", impl, pts, auxRepeats(o), connectSample, emit); err != nil {
 			return err
 		}
 	}
@@ -50,33 +50,12 @@ func connectSample(ctx context.Context, srv *server, cfg LoadConfig) (results.Sa
 	if err != nil {
 		return results.Sample{}, err
 	}
-	c := procs[0]
-	defer c.stop()
-	if err := c.send(cmdRun); err != nil {
-		return results.Sample{}, err
-	}
-	if err := sleepCtx(ctx, cfg.Warmup); err != nil {
-		return results.Sample{}, err
-	}
-	e0, err := readEdge(ctx, srv)
+	defer procs[0].stop()
+	e0, e1, r, err := runWindow(ctx, srv, procs)
 	if err != nil {
 		return results.Sample{}, err
 	}
-	if err := sleepCtx(ctx, cfg.Duration); err != nil {
-		return results.Sample{}, err
-	}
-	e1, err := readEdge(ctx, srv)
-	if err != nil {
-		return results.Sample{}, err
-	}
-	var r LoadResult
-	if err := c.recvJSON(ctx, &r); err != nil {
-		return results.Sample{}, err
-	}
-	if err := r.Error(); err != nil {
-		return results.Sample{}, err
-	}
-	s := loadSample(&r)
+	s := loadSample(r)
 	delete(s.Metrics, results.RoundTripsPerSec)
 	delete(s.Metrics, results.Starved)
 	if secs := r.Window.Seconds(); secs > 0 {

@@ -42,29 +42,46 @@ type echoPlan struct {
 	ladder  []int
 	sizes   []int
 	wide    map[int]bool // C measured at every size; the others at the first size only
-	warmup  time.Duration
-	window  time.Duration
+	quick   bool
 	repeats int
 	perProc int // connections per load generator process
 }
 
 func planEcho(o *Options) echoPlan {
 	most := maxConns()
-	p := echoPlan{sizes: echoSizes, perProc: most, repeats: max(o.Repeats, 1)}
+	p := echoPlan{sizes: echoSizes, perProc: most, repeats: max(o.Repeats, 1), quick: o.Quick}
 	if o.Quick {
 		p.ladder, p.sizes = []int{1, 50}, echoSizes[:1]
-		p.warmup, p.window = 50*time.Millisecond, 150*time.Millisecond
 		return p
 	}
-	p.warmup, p.window = 100*time.Millisecond, 400*time.Millisecond
 	for _, c := range echoLadder {
 		if c < most {
 			p.ladder = append(p.ladder, c)
 		}
 	}
 	p.ladder = append(p.ladder, most)
-	p.wide = map[int]bool{1000: true, most: true}
+	p.wide = map[int]bool{100: true, 1000: true}
 	return p
+}
+
+// timing returns the warm-up, the window and the longest the window may be
+// stretched for unserved connections, at C connections. The warm-up grows
+// with C so every connection's first round trip is behind it; the window
+// stretch bounds what "starved" means.
+func (p echoPlan) timing(conns int) (warmup, window, stretch time.Duration) {
+	if p.quick {
+		return 50 * time.Millisecond, 150 * time.Millisecond, 150 * time.Millisecond
+	}
+	warmup = 50*time.Millisecond + time.Duration(conns)*10*time.Microsecond
+	switch {
+	case conns <= 1000:
+		window = 200 * time.Millisecond
+	case conns <= 5000:
+		window = 250 * time.Millisecond
+	default:
+		window = 400 * time.Millisecond
+	}
+	return warmup, window, 2 * time.Second
 }
 
 // maxConns is the largest C the descriptor limit allows one process.
@@ -94,15 +111,19 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	if most := maxConns(); p.ladder[len(p.ladder)-1] == most && !o.Quick {
 		o.note("echo: connection ladder ends at C=%d, the descriptor limit %d less %d for the process itself", most, noFileLimit(), fdSlack)
 	}
-	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v, window %v, %d repeats", p.warmup, p.window, p.repeats)
+	w0, d0, _ := p.timing(1)
+	wn, dn, stretch := p.timing(p.ladder[len(p.ladder)-1])
+	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v to %v and window %v to %v as C grows, %d repeats; the window stretches up to %v until every connection has been served once, and a connection still unserved then counts as starved",
+		w0, wn, d0, dn, p.repeats, stretch)
 	for _, impl := range availableImpls(o, "echo") {
 		var pts []netPoint
 		for _, pt := range p.points() {
 			conns, size := pt[0], pt[1]
+			warmup, window, stretch := p.timing(conns)
 			pts = append(pts, netPoint{
 				name:   fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
 				params: map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
-				cfg:    LoadConfig{Conns: conns, Size: size, Warmup: p.warmup, Duration: p.window},
+				cfg:    LoadConfig{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
 			})
 		}
 		measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
@@ -251,38 +272,8 @@ func echoSample(ctx context.Context, srv *server, cfg LoadConfig, perProc, repea
 			c.stop()
 		}
 	}()
-	for _, c := range procs {
-		if err := c.send(cmdRun); err != nil {
-			return results.Sample{}, err
-		}
-	}
-	if err := sleepCtx(ctx, cfg.Warmup); err != nil {
-		return results.Sample{}, err
-	}
-	edge0, err := readEdge(ctx, srv)
+	edge0, edge1, total, err := runWindow(ctx, srv, procs)
 	if err != nil {
-		return results.Sample{}, err
-	}
-	if err := sleepCtx(ctx, cfg.Duration); err != nil {
-		return results.Sample{}, err
-	}
-	edge1, err := readEdge(ctx, srv)
-	if err != nil {
-		return results.Sample{}, err
-	}
-	var total *LoadResult
-	for _, c := range procs {
-		var r LoadResult
-		if err := c.recvJSON(ctx, &r); err != nil {
-			return results.Sample{}, err
-		}
-		if total == nil {
-			total = &r
-		} else {
-			total.Merge(&r)
-		}
-	}
-	if err := total.Error(); err != nil {
 		return results.Sample{}, err
 	}
 	s := loadSample(total)
@@ -307,6 +298,49 @@ func startWarmServer(ctx context.Context, impl string) (*server, error) {
 		return nil, fmt.Errorf("server %s: warm-up: %w", impl, err)
 	}
 	return srv, nil
+}
+
+// runWindow starts the load processes' warm-up and window, reads the
+// server at the window's edges as the processes report them, and returns
+// the edges and the merged result. A wrong echo is an error.
+func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, total *LoadResult, err error) {
+	for _, c := range procs {
+		if err = c.send(cmdRun); err != nil {
+			return
+		}
+	}
+	for _, want := range []string{edgeStart, edgeEnd} {
+		for _, c := range procs {
+			var m edgeMsg
+			if err = c.recvJSON(ctx, &m); err != nil {
+				return
+			}
+			if m.Edge != want {
+				err = fmt.Errorf("%s: expected the window's %s, got %q", c.name, want, m.Edge)
+				return
+			}
+		}
+		e := &e0
+		if want == edgeEnd {
+			e = &e1
+		}
+		if *e, err = readEdge(ctx, srv); err != nil {
+			return
+		}
+	}
+	for _, c := range procs {
+		var r LoadResult
+		if err = c.recvJSON(ctx, &r); err != nil {
+			return
+		}
+		if total == nil {
+			total = &r
+		} else {
+			total.Merge(&r)
+		}
+	}
+	err = total.Error()
+	return
 }
 
 // edge is what the parent reads of the server at a window edge.

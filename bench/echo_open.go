@@ -27,11 +27,19 @@ func planOpen(o *Options) openPlan {
 	return openPlan{conns: 100, rates: []float64{5000, 20000}, size: 64}
 }
 
+// auxRepeats is the number of repeats of the workloads beside the
+// closed-loop echo (open loop, connect, idle memory): at most three, to keep
+// the main command within about five minutes; their figures vary less.
+func auxRepeats(o *Options) int {
+	return max(min(o.Repeats, 3), 1)
+}
+
 func openPoints(o *Options) int { return len(planOpen(o).rates) * implCount(o) }
 
 func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
 	p, e := planOpen(o), planEcho(o)
-	o.note("echo-open: open loop, %d connections, %d B messages at %v requests/s in all, latency from the intended send time", p.conns, p.size, p.rates)
+	warmup, window, _ := e.timing(p.conns)
+	o.note("echo-open: open loop, %d connections, %d B messages at %v requests/s in all, latency from the intended send time; %d repeats", p.conns, p.size, p.rates, auxRepeats(o))
 	for _, impl := range availableImpls(o, "echo-open") {
 		var pts []netPoint
 		for _, rate := range p.rates {
@@ -39,17 +47,17 @@ func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result))
 				name: fmt.Sprintf("EchoOpen/impl=%s/conns=%d/size=%d/rate=%.0f", impl, p.conns, p.size, rate),
 				params: map[string]string{"conns": strconv.Itoa(p.conns), "size": strconv.Itoa(p.size),
 					"rate": strconv.FormatFloat(rate, 'f', -1, 64), "mode": "open"},
-				cfg: LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: e.warmup, Duration: e.window},
+				cfg: LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: warmup, Duration: window},
 			})
 		}
 		measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
-			s, err := echoSample(ctx, srv, cfg, e.perProc, e.repeats)
+			s, err := echoSample(ctx, srv, cfg, e.perProc, auxRepeats(o))
 			if err == nil && s.Metrics[results.RoundTripsPerSec] < 0.9*cfg.Rate {
 				s.Metrics["behind"] = 1 // the server (or client) did not keep up with the offered rate
 			}
 			return s, err
 		}
-		if err := measurePoints(ctx, o, "echo-open", impl, pts, e.repeats, measure, emit); err != nil {
+		if err := measurePoints(ctx, o, "echo-open", impl, pts, auxRepeats(o), measure, emit); err != nil {
 			return err
 		}
 	}

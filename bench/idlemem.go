@@ -14,10 +14,6 @@ import (
 // accepted it and built its state), less the memory with none, per
 // connection. Kernel socket buffers are not in RSS: this is user space.
 
-// idleRepeats caps the repeats: the figure barely varies and each sample
-// starts a fresh server and opens C connections.
-const idleRepeats = 3
-
 func idleConns(o *Options) int {
 	if o.Quick {
 		return 100
@@ -29,7 +25,7 @@ func idlePoints(o *Options) int { return implCount(o) }
 
 func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
 	conns := idleConns(o)
-	repeats := min(max(o.Repeats, 1), idleRepeats)
+	repeats := auxRepeats(o)
 	o.note("idle-memory: server RSS with %d idle connections less its RSS with none, per connection, %d repeats on fresh servers", conns, repeats)
 	for _, impl := range availableImpls(o, "idle-memory") {
 		r := results.Result{
@@ -38,7 +34,7 @@ func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result))
 			Params: map[string]string{"conns": strconv.Itoa(conns)},
 		}
 		for rep := 0; rep < repeats; rep++ {
-			s, err := idleSample(ctx, impl, conns)
+			s, err := idleSample(ctx, impl, conns, repeats)
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -56,8 +52,9 @@ func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	return nil
 }
 
-// idleSample measures one fresh server of impl with conns idle connections.
-func idleSample(ctx context.Context, impl string, conns int) (results.Sample, error) {
+// idleSample measures one fresh server of impl with conns idle connections
+// (one of repeats such samples).
+func idleSample(ctx context.Context, impl string, conns, repeats int) (results.Sample, error) {
 	srv, err := startWarmServer(ctx, impl)
 	if err != nil {
 		return results.Sample{}, err
@@ -68,7 +65,7 @@ func idleSample(ctx context.Context, impl string, conns int) (results.Sample, er
 	if err != nil {
 		return results.Sample{}, err
 	}
-	cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: 64, Duration: time.Second, Spread: spreadNeeded(conns, idleRepeats)}
+	cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: 64, Duration: time.Second, Spread: spreadNeeded(conns, repeats)}
 	procs, err := loadProcs(ctx, cfg, maxConns())
 	if err != nil {
 		return results.Sample{}, err

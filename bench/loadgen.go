@@ -30,6 +30,12 @@ type LoadConfig struct {
 	// connections do not run out of ephemeral ports.
 	Spread     bool `json:"spread"`
 	SourceBase int  `json:"source_base"`
+	// MaxDuration, when longer than Duration, lets a closed-loop window
+	// run on past Duration until every live connection has completed a
+	// round trip in it, or MaxDuration has passed: so a connection counts
+	// as starved only when the server left it unserved that long, not
+	// because the window was shorter than the server's round-robin cycle.
+	MaxDuration time.Duration `json:"max_duration"`
 	// ConnectTimeout bounds the connect phase; connections not up by then
 	// count as never connected. Zero means 10 s.
 	ConnectTimeout time.Duration `json:"connect_timeout"`
@@ -147,7 +153,17 @@ type loadGen struct {
 	t0      time.Time
 	mono0   int64 // CLOCK_MONOTONIC ns at t0
 	win     int64 // window start, ns since t0
-	end     int64 // window end, ns since t0
+	end     int64 // window end, ns since t0; a closed loop may move it up to hardEnd
+	hardEnd int64
+	// inWin is set once the window has started; unserved then counts the
+	// live connections without a round trip in it.
+	inWin    bool
+	unserved int
+	winT0    int64
+	cpu0     int64
+	// onEdge, when set, is called as the window starts and ends (the
+	// suite's child tells its parent, which reads the server's CPU then).
+	onEdge  func(start bool)
 	hist    *hdrhistogram.Histogram
 	res     LoadResult
 	nextSrc int
@@ -308,6 +324,9 @@ func (g *loadGen) connected(i int) bool {
 // drop closes conns[i], marking it dead (or never connected) in the counts.
 func (g *loadGen) drop(i int, state uint8) {
 	c := &g.conns[i]
+	if g.inWin && c.done == 0 && (c.state == stIdle || c.state == stBusy) {
+		g.unserved--
+	}
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
@@ -390,6 +409,10 @@ func (g *loadGen) run() (*LoadResult, error) {
 	start := g.now()
 	g.win = start + int64(g.cfg.Warmup)
 	g.end = g.win + int64(g.cfg.Duration)
+	g.hardEnd = g.end
+	if !g.cfg.Cycle && g.cfg.Rate == 0 {
+		g.hardEnd = g.win + int64(max(g.cfg.MaxDuration, g.cfg.Duration))
+	}
 	var err error
 	switch {
 	case g.cfg.Cycle:
@@ -422,25 +445,47 @@ func (g *loadGen) run() (*LoadResult, error) {
 	return r, nil
 }
 
-// loadWindow marks the window's start and end: CPU is read at both edges.
-type loadWindow struct {
-	cpu0, t0 int64
-	started  bool
-}
-
-func (w *loadWindow) tick(g *loadGen, now int64) {
-	if !w.started && now >= g.win {
-		w.started, w.t0, w.cpu0 = true, now, selfCPU()
+// tick starts the window once its time has come, reading the CPU and
+// counting the connections yet to be served.
+func (g *loadGen) tick(now int64) {
+	if g.inWin || now < g.win {
+		return
+	}
+	g.inWin, g.winT0, g.cpu0 = true, now, selfCPU()
+	for i := range g.conns {
+		if c := &g.conns[i]; (c.state == stIdle || c.state == stBusy) && c.done == 0 {
+			g.unserved++
+		}
+	}
+	if g.onEdge != nil {
+		g.onEdge(true)
 	}
 }
 
-func (w *loadWindow) finish(g *loadGen) {
+// over reports whether the window has ended at now, extending a closed
+// loop's window while connections are unserved and hardEnd allows.
+func (g *loadGen) over(now int64) bool {
+	if now < g.end {
+		return false
+	}
+	if g.inWin && g.unserved > 0 && g.end < g.hardEnd {
+		g.end = min(g.hardEnd, now+int64(10*time.Millisecond))
+		return false
+	}
+	return true
+}
+
+// finish closes the window: its length and the generator's CPU in it.
+func (g *loadGen) finish() {
 	now := g.now()
-	if !w.started {
-		w.t0, w.cpu0 = now, selfCPU()
+	if !g.inWin {
+		g.winT0, g.cpu0 = now, selfCPU()
 	}
-	g.res.Window = time.Duration(now - w.t0)
-	g.res.ClientCPU = time.Duration(selfCPU() - w.cpu0)
+	g.res.Window = time.Duration(now - g.winT0)
+	g.res.ClientCPU = time.Duration(selfCPU() - g.cpu0)
+	if g.onEdge != nil {
+		g.onEdge(false)
+	}
 }
 
 // selfCPU is this process's user+system CPU in ns.
@@ -455,7 +500,6 @@ func selfCPU() int64 {
 // runClosed is the closed loop: every connection sends a message, waits for
 // the whole echo, and sends the next.
 func (g *loadGen) runClosed() error {
-	var w loadWindow
 	for i := range g.conns {
 		if g.conns[i].state == stIdle {
 			g.send(i, g.now())
@@ -463,12 +507,12 @@ func (g *loadGen) runClosed() error {
 	}
 	for {
 		now := g.now()
-		w.tick(g, now)
-		if now >= g.end {
+		g.tick(now)
+		if g.over(now) {
 			break
 		}
 		timeout := g.end - now
-		if !w.started {
+		if !g.inWin {
 			timeout = g.win - now
 		}
 		n, err := unix.EpollWait(g.epfd, g.events, msCeil(timeout))
@@ -490,7 +534,7 @@ func (g *loadGen) runClosed() error {
 			}
 		}
 	}
-	w.finish(g)
+	g.finish()
 	return nil
 }
 
@@ -555,6 +599,9 @@ func (g *loadGen) receive(i int) bool {
 	now := g.now()
 	c.state = stIdle
 	if now >= g.win && now < g.end {
+		if c.done == 0 && g.inWin {
+			g.unserved--
+		}
 		c.done++
 		g.res.RoundTrips++
 		_ = g.hist.RecordValue(now - c.start)
@@ -648,15 +695,14 @@ func (g *loadGen) runOpen(start int64) error {
 		return fmt.Errorf("load: epoll_ctl timerfd: %w", err)
 	}
 	interval := float64(time.Second) / g.cfg.Rate
-	var w loadWindow
 	var k int64 // requests issued so far
 	rr := 0
 	var tbuf [8]byte
 	armed := int64(-1)
 	for {
 		now := g.now()
-		w.tick(g, now)
-		if now >= g.end {
+		g.tick(now)
+		if g.over(now) {
 			break
 		}
 		// Issue every request due by now.
@@ -712,7 +758,7 @@ func (g *loadGen) runOpen(start int64) error {
 			}
 		}
 	}
-	w.finish(g)
+	g.finish()
 	return nil
 }
 
@@ -732,7 +778,6 @@ func (g *loadGen) nextLive(rr *int) (int, bool) {
 // makes one round trip, closes, and starts again; a cycle's latency runs
 // from the connect to the verified echo.
 func (g *loadGen) runCycle() error {
-	var w loadWindow
 	for i := range g.conns {
 		if err := g.dial(i); err != nil {
 			return fmt.Errorf("load: connect: %w", err)
@@ -741,12 +786,12 @@ func (g *loadGen) runCycle() error {
 	}
 	for {
 		now := g.now()
-		w.tick(g, now)
-		if now >= g.end {
+		g.tick(now)
+		if g.over(now) {
 			break
 		}
 		timeout := g.end - now
-		if !w.started {
+		if !g.inWin {
 			timeout = g.win - now
 		}
 		n, err := unix.EpollWait(g.epfd, g.events, msCeil(timeout))
@@ -794,6 +839,6 @@ func (g *loadGen) runCycle() error {
 			}
 		}
 	}
-	w.finish(g)
+	g.finish()
 	return nil
 }

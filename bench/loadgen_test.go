@@ -267,3 +267,46 @@ func TestLoadResultMerge(t *testing.T) {
 		t.Fatalf("merged %+v, want %d round trips over 5 conns", a, want)
 	}
 }
+
+// TestLoadWindowStretch checks that a closed-loop window stretches until a
+// slowly served connection gets its echo, so it is not counted starved.
+func TestLoadWindowStretch(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	addr := testServer(t, func(c net.Conn) {
+		mu.Lock()
+		n++
+		slow := n%2 == 0
+		mu.Unlock()
+		if slow {
+			time.Sleep(300 * time.Millisecond)
+		}
+		echoHandler(same)(c)
+	})
+	cfg := LoadConfig{Addr: addr, Conns: 6, Size: 64, Duration: 100 * time.Millisecond}
+	r, err := RunLoad(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Starved != 3 {
+		t.Fatalf("without a stretch: %d starved, want 3", r.Starved)
+	}
+	cfg.MaxDuration = time.Minute
+	var edges []bool
+	g, err := newLoadGen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	g.onEdge = func(start bool) { edges = append(edges, start) }
+	if err := g.connect(); err != nil {
+		t.Fatal(err)
+	}
+	r, err = g.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Starved != 0 || r.RoundTrips == 0 || len(edges) != 2 || !edges[0] || edges[1] {
+		t.Fatalf("with a stretch: %+v, edges %v", r, edges)
+	}
+}
