@@ -200,7 +200,7 @@ func (c *tcpConn) WriteSequence(bs [][]byte) {
 		return
 	}
 	if c.buffered() == 0 && c.writeErr == nil && len(bs) <= maxIovecs {
-		n, err := unix.Writev(c.fd, bs)
+		n, err := writev(c.fd, bs)
 		c.loop.countWrite()
 		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
 			c.writeErr = err

@@ -1,0 +1,8 @@
+//go:build !freebsd && !netbsd
+
+package core
+
+import "golang.org/x/sys/unix"
+
+// writev sends the slices in order with one writev syscall.
+func writev(fd int, bs [][]byte) (int, error) { return unix.Writev(fd, bs) }
