@@ -195,7 +195,23 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 	}
 	fig.Series = seriesOf(byImpl)
 	fig.Notes = append(fig.Notes, missingPoints(fig)...)
+	if xs := fig.xs(); len(xs) == 1 {
+		asBars(fig, xs[0])
+	}
 	return fig
+}
+
+// asBars turns a line figure whose points all share one x (a run with a
+// one-step ladder) into bars: lines of one point would stack into a
+// single vertical smear.
+func asBars(f *Figure, x float64) {
+	f.Categories = []string{f.atLabel(x)}
+	f.Bars, f.LogX = true, false
+	for i := range f.Series {
+		for j := range f.Series[i].Points {
+			f.Series[i].Points[j].X = 0
+		}
+	}
 }
 
 func matches(r *results.Result, filter map[string]string) bool {

@@ -341,6 +341,9 @@ func TestOpenLoopBehind(t *testing.T) {
 	if fig.XLabel != "offered load (requests per second)" {
 		t.Errorf("x label %q, want the offered rate", fig.XLabel)
 	}
+	if fig.Bars {
+		t.Error("a two-step ladder drawn as bars")
+	}
 	pts := fig.Series[0].Points
 	if len(pts) != 2 || pts[0].Behind || !pts[1].Behind {
 		t.Errorf("points %+v, want the 90k/s point marked behind", pts)
@@ -348,6 +351,23 @@ func TestOpenLoopBehind(t *testing.T) {
 	tb := figureTable(fig)
 	if !strings.HasSuffix(tb.Rows[1][1].Text, "§") || !strings.Contains(strings.Join(tb.Foot, " "), "offered rate was not reached") {
 		t.Errorf("table does not mark the point that fell behind: %+v %v", tb.Rows, tb.Foot)
+	}
+}
+
+func TestOnePointLadderAsBars(t *testing.T) {
+	f := &results.File{Version: 1, Results: []results.Result{
+		res("echo-open", "epoll", map[string]string{"rate": "2000"}, map[string][]float64{results.P99Ns: six(1e5)}),
+		res("echo-open", "gonet", map[string]string{"rate": "2000"}, map[string][]float64{results.P99Ns: six(2e5)}),
+	}}
+	fig := figByID(t, figures(f), "echo-open-p99")
+	if !fig.Bars || !reflect.DeepEqual(fig.Categories, []string{"2k/s offered"}) {
+		t.Fatalf("bars %v categories %q, want one bar group at 2k/s offered", fig.Bars, fig.Categories)
+	}
+	if got := medians(fig); !reflect.DeepEqual(got, map[string][][2]float64{"epoll": {{0, 1e5}}, "gonet": {{0, 2e5}}}) {
+		t.Errorf("bars = %v", got)
+	}
+	if hs := headlines([]*Figure{fig}); len(hs) != 1 || hs[0].Winner != "epoll" || hs[0].At != "2k/s offered" {
+		t.Errorf("headlines = %+v", hs)
 	}
 }
 

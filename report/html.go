@@ -80,7 +80,7 @@ func figureTable(f *Figure) table {
 		return latencyTable(f)
 	}
 	xl := f.XLabel
-	if f.Bars {
+	if xl == "" {
 		xl = "group"
 	}
 	t := table{Head: []string{xl}}
