@@ -6,7 +6,7 @@ import "sync"
 const defaultPoolSize = 10
 
 // workerPool runs blocking work off the loop (Twisted's reactor thread
-// pool: no worker at rest, at most max). Work queued before start waits;
+// pool: workers start on demand, at most max). Work queued before start waits;
 // stop lets queued work finish and joins the workers.
 type workerPool struct {
 	mu      sync.Mutex
@@ -15,7 +15,8 @@ type workerPool struct {
 	head    int
 	max     int
 	workers int
-	idle    int
+	idle    int // workers waiting for work
+	wakeups int // signals sent to idle workers, not yet taken
 	started bool
 	wg      sync.WaitGroup
 }
@@ -44,15 +45,16 @@ func (p *workerPool) submit(fn func()) {
 	p.mu.Unlock()
 }
 
-// wakeLocked hands queued work to an idle worker or a new one.
+// wakeLocked makes sure queued work has someone to run it: an idle worker
+// not yet woken, else a new worker while under the maximum.
 func (p *workerPool) wakeLocked() {
 	if !p.started {
 		return
 	}
-	for n := len(p.queue) - p.head; n > 0; n-- {
+	for n := len(p.queue) - p.head - p.wakeups; n > 0; n-- {
 		switch {
-		case p.idle > 0: // claim one waiter; it counts itself again if it waits again
-			p.idle--
+		case p.idle > p.wakeups:
+			p.wakeups++
 			p.cond.Signal()
 		case p.workers < p.max:
 			p.workers++
@@ -82,12 +84,13 @@ func (p *workerPool) start() {
 func (p *workerPool) stop() {
 	p.mu.Lock()
 	p.started = false
-	p.idle = 0 // every waiter wakes
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	p.wg.Wait()
 }
 
+// work runs queued jobs. A worker above the maximum (after a resize)
+// leaves instead, handing the queue on.
 func (p *workerPool) work() {
 	defer p.wg.Done()
 	p.mu.Lock()
@@ -96,9 +99,12 @@ func (p *workerPool) work() {
 		for p.head == len(p.queue) && p.started && p.workers <= p.max {
 			p.idle++
 			p.cond.Wait()
+			p.idle--
+			p.wakeups = max(p.wakeups-1, 0)
 		}
 		if p.head == len(p.queue) || p.workers > p.max {
 			p.workers--
+			p.wakeLocked()
 			return
 		}
 		fn := p.queue[p.head]

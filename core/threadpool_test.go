@@ -111,3 +111,25 @@ func TestSuggestThreadPoolSize(t *testing.T) {
 		}
 	})
 }
+
+// Jobs from many goroutines all run while the maximum changes under them.
+func TestThreadPoolStress(t *testing.T) {
+	var p workerPool
+	p.init(3)
+	p.start()
+	defer p.stop()
+	const producers, jobs = 4, 500
+	var wg sync.WaitGroup
+	wg.Add(producers * jobs)
+	for g := range producers {
+		go func() {
+			for i := range jobs {
+				p.submit(wg.Done)
+				if i%50 == 0 {
+					p.resize(1 + (g+i)%6)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
