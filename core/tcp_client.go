@@ -112,7 +112,7 @@ func (c *Connector) Connect() error {
 // begin opens the socket, starts the non-blocking connect and the timeout.
 func (c *Connector) begin() {
 	c.timer = nil
-	fd, err := unix.Socket(c.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := newSocket(c.family, unix.SOCK_STREAM)
 	if err != nil {
 		c.fail(fmt.Errorf("socket: %w", err))
 		return

@@ -66,7 +66,7 @@ func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	if err != nil {
 		return nil, &ListenError{Addr: addr, Err: err}
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := newSocket(family, unix.SOCK_STREAM)
 	if err != nil {
 		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("socket: %w", err)}
 	}
@@ -112,7 +112,7 @@ func (p *Port) Fileno() int { return p.fd }
 func (p *Port) DoRead() error {
 	accepted := 0
 	for accepted < p.numberAccepts && !p.closed {
-		fd, sa, err := unix.Accept4(p.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, sa, err := acceptNonblock(p.fd)
 		switch err {
 		case nil:
 		case unix.EAGAIN:
@@ -182,7 +182,7 @@ func (p *Port) shedWaiting(cause error) {
 		_ = unix.Close(p.reserve)
 		p.reserve = -1
 		for {
-			fd, _, err := unix.Accept4(p.fd, unix.SOCK_CLOEXEC)
+			fd, _, err := acceptNonblock(p.fd)
 			if err != nil {
 				break
 			}
