@@ -109,11 +109,11 @@ func TestConnectTCPNilProtocol(t *testing.T) {
 	})
 }
 
-// socketOn returns a socket bound to 127.0.0.1:0 (non-blocking if asked),
-// closed when the test ends.
-func socketOn(t *testing.T, flags int) int {
+// socketOn returns a non-blocking socket bound to 127.0.0.1:0, closed when
+// the test ends.
+func socketOn(t *testing.T) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|flags, 0)
+	fd, err := newSocket(unix.AF_INET, unix.SOCK_STREAM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func socketOn(t *testing.T, flags int) int {
 // reservedPort returns an address whose port is bound but not listening,
 // so a connection to it is refused.
 func reservedPort(t *testing.T) string {
-	return localAddr(socketOn(t, 0)).String()
+	return localAddr(socketOn(t)).String()
 }
 
 // A refused connection reaches ClientConnectionFailed with ECONNREFUSED
@@ -176,13 +176,13 @@ func TestConnectTCPRefused(t *testing.T) {
 // and never drained: new connection attempts stay unanswered.
 func blackhole(t *testing.T) string {
 	t.Helper()
-	fd := socketOn(t, 0)
+	fd := socketOn(t)
 	if err := unix.Listen(fd, 0); err != nil {
 		t.Fatal(err)
 	}
 	sa, _ := unix.Getsockname(fd)
 	for range 4 {
-		_ = unix.Connect(socketOn(t, unix.SOCK_NONBLOCK), sa)
+		_ = unix.Connect(socketOn(t), sa)
 	}
 	return localAddr(fd).String()
 }

@@ -376,11 +376,14 @@ func (p *pushWriter) StopProducing()   { p.stopped++ }
 func TestTCPHighWaterMarkBoundary(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer unix.Close(fds[1])
+		if err := unix.SetNonblock(fds[0], true); err != nil {
+			t.Fatal(err)
+		}
 		fill := make([]byte, 64<<10)
 		for {
 			if _, err := unix.Write(fds[0], fill); err != nil {

@@ -1,4 +1,4 @@
-//go:build freebsd || netbsd
+//go:build !(darwin || linux || openbsd)
 
 package core
 
