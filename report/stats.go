@@ -15,11 +15,10 @@ const confidence = 0.95
 // interval of the median when there are enough repeats for one (6, as
 // benchstat), else the sample's range.
 type Summary struct {
-	N        int
-	Median   float64
-	Lo, Hi   float64
-	Range    bool // Lo..Hi is min..max, not a confidence interval
-	Min, Max float64
+	N      int
+	Median float64
+	Lo, Hi float64
+	Range  bool // Lo..Hi is min..max, not a confidence interval
 }
 
 // summarize computes the Summary of xs (which it does not modify).
@@ -32,7 +31,7 @@ func summarize(xs []float64) Summary {
 	sum := benchmath.AssumeNothing.Summary(s, confidence)
 	lo, _ := stats.Min(vals)
 	hi, _ := stats.Max(vals)
-	out := Summary{N: len(vals), Median: sum.Center, Lo: sum.Lo, Hi: sum.Hi, Min: lo, Max: hi}
+	out := Summary{N: len(vals), Median: sum.Center, Lo: sum.Lo, Hi: sum.Hi}
 	if math.IsInf(sum.Lo, 0) || math.IsInf(sum.Hi, 0) {
 		out.Lo, out.Hi, out.Range = lo, hi, true
 	}
