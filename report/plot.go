@@ -183,6 +183,7 @@ func addLines(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
 // glyphThumb draws a series' glyph in the legend.
 type glyphThumb struct{ g draw.GlyphStyle }
 
+// Thumbnail implements plot.Thumbnailer.
 func (t glyphThumb) Thumbnail(c *draw.Canvas) { c.DrawGlyph(t.g, c.Center()) }
 
 func addBars(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
@@ -270,6 +271,7 @@ func (b *bars) DataRange() (xmin, xmax, ymin, ymax float64) {
 // barThumb is a filled square in the legend.
 type barThumb struct{ c color.Color }
 
+// Thumbnail implements plot.Thumbnailer.
 func (t barThumb) Thumbnail(c *draw.Canvas) {
 	r := c.Rectangle
 	mid := (r.Min.X + r.Max.X) / 2
