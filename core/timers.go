@@ -38,7 +38,8 @@ type DelayedCall struct {
 	fn    func()
 	at    int64  // nanoseconds since the scheduler's epoch
 	seq   uint64 // breaks ties between equal times: first scheduled runs first
-	index int    // position in the heap while pending
+	index int    // position in its heap while pending
+	long  bool   // in the heap of long delays
 	state dcState
 	q     *timerQueue
 }
@@ -51,7 +52,7 @@ func (dc *DelayedCall) Cancel() error {
 		return err
 	}
 	dc.state = dcCancelled
-	dc.q.remove(dc.index)
+	dc.q.cancel(dc)
 	return nil
 }
 
@@ -129,15 +130,22 @@ func (a *timerEntry) less(b *timerEntry) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
-// heapArity is the heap's fan-out: a wide, shallow heap moves fewer
-// entries per sift, and each moved entry costs a write to its DelayedCall.
+// heapArity is the heaps' fan-out: 4 keeps them shallow while one node's
+// children share a cache line or two.
 const heapArity = 4
 
-// timerQueue is a heapArity-ary min-heap of pending calls ordered by (time,
-// sequence), shared by the Loop and the Clock. Each DelayedCall knows its
-// index, so cancel and reschedule are O(log n) and eager.
+// longDelay splits pending calls in two heaps by the delay they were
+// scheduled with. Servers keep many long timeouts and churn through short
+// delays; with their own heap the short ones sift through a small, cached
+// heap instead of one the size of all the timeouts.
+const longDelay = time.Second
+
+// timerQueue holds the pending calls of a Loop or a Clock in two min-heaps
+// ordered by (time, sequence): short delays and long ones. The earliest
+// call is the smaller of the two roots. Each DelayedCall knows its heap
+// and index, so cancel and reschedule are O(log n) and eager.
 type timerQueue struct {
-	heap  []timerEntry
+	heaps [2]timerHeap
 	seq   uint64
 	epoch time.Time
 	now   func() int64 // nanoseconds since epoch
@@ -145,91 +153,131 @@ type timerQueue struct {
 
 // schedule adds a call due delay from now (a negative delay counts as 0).
 func (q *timerQueue) schedule(delay time.Duration, fn func()) *DelayedCall {
-	dc := &DelayedCall{fn: fn, at: addSat(q.now(), max(delay, 0)), q: q}
-	dc.seq = q.seq
-	q.seq++
-	dc.index = len(q.heap)
-	q.heap = append(q.heap, timerEntry{dc.at, dc.seq, dc})
-	q.up(dc.index)
+	now := q.now()
+	dc := &DelayedCall{fn: fn, at: addSat(now, max(delay, 0)), q: q}
+	q.push(dc, now)
 	return dc
 }
+
+// push gives dc the next sequence number and files it by its delay.
+func (q *timerQueue) push(dc *DelayedCall, now int64) {
+	dc.seq = q.seq
+	q.seq++
+	dc.long = dc.at-now >= int64(longDelay)
+	q.heapOf(dc).push(dc)
+}
+
+func (q *timerQueue) heapOf(dc *DelayedCall) *timerHeap {
+	if dc.long {
+		return &q.heaps[1]
+	}
+	return &q.heaps[0]
+}
+
+func (q *timerQueue) cancel(dc *DelayedCall) { q.heapOf(dc).remove(dc.index) }
 
 // move gives a pending call a new time and a new sequence number, as if it
 // had just been scheduled.
 func (q *timerQueue) move(dc *DelayedCall, at int64) {
-	dc.at, dc.seq = at, q.seq
-	q.seq++
-	e := &q.heap[dc.index]
-	e.at, e.seq = dc.at, dc.seq
-	if !q.down(dc.index) {
-		q.up(dc.index)
+	q.heapOf(dc).remove(dc.index)
+	dc.at = at
+	q.push(dc, q.now())
+}
+
+// first returns the heap whose root is the earliest call, or nil.
+func (q *timerQueue) first() *timerHeap {
+	short, long := &q.heaps[0], &q.heaps[1]
+	switch {
+	case len(*long) == 0:
+		if len(*short) == 0 {
+			return nil
+		}
+		return short
+	case len(*short) == 0 || (*long)[0].less(&(*short)[0]):
+		return long
 	}
+	return short
 }
 
 // popDue removes and returns the earliest call if it is due at now and was
 // scheduled before sequence number limit; nil otherwise.
 func (q *timerQueue) popDue(now int64, limit uint64) *DelayedCall {
-	if len(q.heap) == 0 {
+	h := q.first()
+	if h == nil {
 		return nil
 	}
-	e := &q.heap[0]
+	e := &(*h)[0]
 	if e.at > now || e.seq >= limit {
 		return nil
 	}
 	dc := e.dc
-	q.remove(0)
+	h.remove(0)
 	dc.state = dcCalled
 	return dc
 }
 
 // next returns the earliest pending call's time, or false when none.
 func (q *timerQueue) next() (int64, bool) {
-	if len(q.heap) == 0 {
+	h := q.first()
+	if h == nil {
 		return 0, false
 	}
-	return q.heap[0].at, true
+	return (*h)[0].at, true
 }
 
 func (q *timerQueue) list() []*DelayedCall {
-	out := make([]*DelayedCall, len(q.heap))
-	for i := range q.heap {
-		out[i] = q.heap[i].dc
+	out := make([]*DelayedCall, 0, len(q.heaps[0])+len(q.heaps[1]))
+	for _, h := range q.heaps {
+		for i := range h {
+			out = append(out, h[i].dc)
+		}
 	}
 	return out
 }
 
-func (q *timerQueue) remove(i int) {
-	last := len(q.heap) - 1
+// timerHeap is a heapArity-ary min-heap that keeps each DelayedCall's
+// index up to date.
+type timerHeap []timerEntry
+
+func (h *timerHeap) push(dc *DelayedCall) {
+	dc.index = len(*h)
+	*h = append(*h, timerEntry{dc.at, dc.seq, dc})
+	h.up(dc.index)
+}
+
+func (h *timerHeap) remove(i int) {
+	s := *h
+	last := len(s) - 1
 	if i != last {
-		q.heap[i] = q.heap[last]
-		q.heap[i].dc.index = i
+		s[i] = s[last]
+		s[i].dc.index = i
 	}
-	q.heap[last] = timerEntry{}
-	q.heap = q.heap[:last]
-	if i < last && !q.down(i) {
-		q.up(i)
+	s[last] = timerEntry{}
+	*h = s[:last]
+	if i < last && !h.down(i) {
+		h.up(i)
 	}
 }
 
-func (q *timerQueue) up(i int) {
-	e := q.heap[i]
+func (h timerHeap) up(i int) {
+	e := h[i]
 	for i > 0 {
 		p := (i - 1) / heapArity
-		if !e.less(&q.heap[p]) {
+		if !e.less(&h[p]) {
 			break
 		}
-		q.heap[i] = q.heap[p]
-		q.heap[i].dc.index = i
+		h[i] = h[p]
+		h[i].dc.index = i
 		i = p
 	}
-	q.heap[i] = e
+	h[i] = e
 	e.dc.index = i
 }
 
 // down sifts entry i towards the leaves and reports whether it moved.
-func (q *timerQueue) down(i int) bool {
-	e := q.heap[i]
-	start, n := i, len(q.heap)
+func (h timerHeap) down(i int) bool {
+	e := h[i]
+	start, n := i, len(h)
 	for {
 		c := heapArity*i + 1
 		if c >= n || c < 0 {
@@ -237,18 +285,18 @@ func (q *timerQueue) down(i int) bool {
 		}
 		best := c
 		for j := c + 1; j < c+heapArity && j < n; j++ {
-			if q.heap[j].less(&q.heap[best]) {
+			if h[j].less(&h[best]) {
 				best = j
 			}
 		}
-		if !q.heap[best].less(&e) {
+		if !h[best].less(&e) {
 			break
 		}
-		q.heap[i] = q.heap[best]
-		q.heap[i].dc.index = i
+		h[i] = h[best]
+		h[i].dc.index = i
 		i = best
 	}
-	q.heap[i] = e
+	h[i] = e
 	e.dc.index = i
 	return i > start
 }

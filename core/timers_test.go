@@ -301,8 +301,8 @@ func TestDelayedCallString(t *testing.T) {
 	}
 }
 
-// The heap against a sorted model: random schedules, cancels, resets and
-// delays fire in (time, order of scheduling) order.
+// The heaps against a sorted model: random schedules, cancels, resets and
+// delays, short and long, fire in (time, order of scheduling) order.
 func TestTimerHeapModel(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	c := NewClock(time.Unix(0, 0))
@@ -319,7 +319,7 @@ func TestTimerHeapModel(t *testing.T) {
 		case op < 5:
 			it := &item{id: step, seq: seq}
 			seq++
-			it.dc = c.CallLater(time.Duration(rng.Intn(100))*time.Millisecond, func() { fired = append(fired, it.id) })
+			it.dc = c.CallLater(time.Duration(rng.Intn(3000))*time.Millisecond, func() { fired = append(fired, it.id) })
 			live = append(live, it)
 		case op < 7 && len(live) > 0:
 			i := rng.Intn(len(live))
@@ -329,16 +329,16 @@ func TestTimerHeapModel(t *testing.T) {
 			live = slices.Delete(live, i, i+1)
 		case op < 8 && len(live) > 0:
 			it := live[rng.Intn(len(live))]
-			_ = it.dc.Reset(time.Duration(rng.Intn(100)) * time.Millisecond)
+			_ = it.dc.Reset(time.Duration(rng.Intn(3000)) * time.Millisecond)
 			it.seq = seq
 			seq++
 		case op < 9 && len(live) > 0:
 			it := live[rng.Intn(len(live))]
-			_ = it.dc.Delay(time.Duration(rng.Intn(100)-50) * time.Millisecond)
+			_ = it.dc.Delay(time.Duration(rng.Intn(3000)-1500) * time.Millisecond)
 			it.seq = seq
 			seq++
 		default:
-			now := c.Now().Add(time.Duration(rng.Intn(60)) * time.Millisecond)
+			now := c.Now().Add(time.Duration(rng.Intn(1500)) * time.Millisecond)
 			var due []*item
 			live = slices.DeleteFunc(live, func(it *item) bool {
 				if it.dc.Time().After(now) {
