@@ -82,6 +82,7 @@ const (
 	flagRunning                    // inside one of its own callbacks
 	flagSuppress                   // drop the next firing (cancelled without canceller)
 	flagFirst                      // first holds a queued pair
+	flagCancelling                 // inside its canceller
 )
 
 // chunkPairs is the size of the overflow chunks of the callback queue.
@@ -429,7 +430,13 @@ func (d *Deferred) Cancel() {
 		d = d.waiting
 	}
 	if c := d.canceller; c != nil {
-		if f := callCanceller(c, d); f != nil && d.flags&flagCalled == 0 {
+		if d.flags&flagCancelling != 0 {
+			return // Cancel from inside the canceller
+		}
+		d.flags |= flagCancelling
+		f := callCanceller(c, d)
+		d.flags &^= flagCancelling
+		if f != nil && d.flags&flagCalled == 0 {
 			d.start(f)
 			return
 		}

@@ -826,3 +826,15 @@ func TestDeferredAddTimeoutCancellerOutcomes(t *testing.T) {
 		t.Fatalf("result %v", result(t, d))
 	}
 }
+
+// Spec A26 (API misuse): a canceller that calls Cancel again does not
+// recurse; d still fails with ErrCancelled once.
+func TestDeferredCancelFromCanceller(t *testing.T) {
+	calls := 0
+	d := NewDeferred(func(d *Deferred) { calls++; d.Cancel() })
+	d.Cancel()
+	if calls != 1 || !errors.Is(failureOf(t, d), ErrCancelled) {
+		t.Fatalf("calls %d", calls)
+	}
+	handled(d)
+}
