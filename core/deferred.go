@@ -78,11 +78,11 @@ type callbackPair struct {
 
 // Deferred state flags.
 const (
-	flagCalled   uint8 = 1 << iota // has a result
-	flagRunning                    // inside one of its own callbacks
-	flagSuppress                   // drop the next firing (cancelled without canceller)
-	flagFirst                      // first holds a queued pair
-	flagCancelling                 // inside its canceller
+	flagCalled     uint8 = 1 << iota // has a result
+	flagRunning                      // inside one of its own callbacks
+	flagSuppress                     // drop the next firing (cancelled without canceller)
+	flagFirst                        // first holds a queued pair
+	flagCancelling                   // inside its canceller
 )
 
 // chunkPairs is the size of the overflow chunks of the callback queue.
