@@ -57,23 +57,30 @@ type CallbackFunc = func(result any) (any, error)
 // the chain back to the callback path.
 type ErrbackFunc = func(f *Failure) (any, error)
 
-// pairKind says what a queued callback pair does.
-type pairKind uint8
+// pairOp says what a queued callback pair does: a kind in the low byte
+// and, for kindList, the input's position above it. Four fields keep the
+// pair a value the compiler copies field by field, without a bulk barrier.
+type pairOp uint64
 
 const (
-	kindCallbacks pairKind = iota // run cb or eb
-	kindBoth                      // run cb on either path
-	kindResume                    // hand the result to target, which waits on us
-	kindChain                     // fire target with the result (Chain)
-	kindList                      // record the result in target's DeferredList
+	kindCallbacks pairOp = iota // run cb or eb
+	kindBoth                    // run cb on either path
+	kindResume                  // hand the result to target, which waits on us
+	kindChain                   // fire target with the result (Chain)
+	kindList                    // record the result in target's DeferredList
 )
+
+func (o pairOp) kind() pairOp { return o & 0xff }
+
+func (o pairOp) index() int { return int(o >> 8) }
+
+func listOp(i int) pairOp { return kindList | pairOp(i)<<8 }
 
 type callbackPair struct {
 	cb     CallbackFunc
 	eb     ErrbackFunc
 	target *Deferred
-	kind   pairKind
-	index  int32 // input position, for kindList
+	op     pairOp
 }
 
 // Deferred state flags.
@@ -344,14 +351,14 @@ func (d *Deferred) AddErrback(eb func(*Failure) (any, error)) *Deferred {
 // AddBoth appends fn as both callback and errback; on the error path fn
 // gets the *Failure as its argument.
 func (d *Deferred) AddBoth(fn func(any) (any, error)) *Deferred {
-	return d.add(callbackPair{cb: fn, kind: kindBoth})
+	return d.add(callbackPair{cb: fn, op: kindBoth})
 }
 
 // Chain feeds d's result into other: other fires with it when d reaches
 // this point of its chain, and d goes on with nil. If other was already
 // fired, d goes on with the *AlreadyCalledError instead. It returns d.
 func (d *Deferred) Chain(other *Deferred) *Deferred {
-	return d.add(callbackPair{target: other, kind: kindChain})
+	return d.add(callbackPair{target: other, op: kindChain})
 }
 
 func (d *Deferred) push(p callbackPair) {
@@ -513,7 +520,7 @@ func (d *Deferred) runGuarded() (next *Deferred, panicked bool) {
 	}()
 	for d.n > 0 {
 		p := d.take()
-		if p.kind > kindBoth {
+		if p.op > kindBoth {
 			if next := d.handOver(p); next != nil {
 				return next, false
 			}
@@ -522,7 +529,7 @@ func (d *Deferred) runGuarded() (next *Deferred, panicked bool) {
 		var res any
 		var err error
 		d.flags |= flagRunning
-		if f, failed := d.result.(*Failure); !failed || p.kind == kindBoth {
+		if f, failed := d.result.(*Failure); !failed || p.op == kindBoth {
 			if p.cb == nil {
 				d.flags &^= flagRunning
 				continue
@@ -559,14 +566,14 @@ func (d *Deferred) runGuarded() (next *Deferred, panicked bool) {
 func (d *Deferred) handOver(p callbackPair) *Deferred {
 	t := p.target
 	res := d.result
-	switch p.kind {
+	switch p.op.kind() {
 	case kindResume:
 		t.result, d.result = res, nil
 		t.waiting = nil
 		return t
 	case kindList:
 		var fire any
-		if d.result, fire = t.extra.list.record(int(p.index), res, t.Called()); fire == nil || t.accept(fire) != nil {
+		if d.result, fire = t.extra.list.record(p.op.index(), res, t.Called()); fire == nil || t.accept(fire) != nil {
 			return nil
 		}
 		return t
@@ -597,7 +604,7 @@ func (d *Deferred) await(inner *Deferred) bool {
 	}
 	d.result = nil
 	d.waiting = inner
-	inner.push(callbackPair{target: d, kind: kindResume})
+	inner.push(callbackPair{target: d, op: kindResume})
 	return true
 }
 

@@ -1,9 +1,6 @@
 package core
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // ListOptions changes when a DeferredList fires and what it does to its
 // inputs' failures.
@@ -63,12 +60,8 @@ type listState struct {
 // opts say. The inputs' chains go on with their own results (nil for
 // failures when opts.ConsumeErrors). With no inputs it fires at once with an
 // empty list, except with FireOnOneCallback, where it never fires (as in
-// Twisted). Cancelling it before it fires cancels every input. More than
-// math.MaxInt32 inputs is refused with a failed Deferred.
+// Twisted). Cancelling it before it fires cancels every input.
 func NewDeferredList(ds []*Deferred, opts ListOptions) *Deferred {
-	if len(ds) > math.MaxInt32 {
-		return Fail(fmt.Errorf("DeferredList of %d Deferreds: at most %d", len(ds), math.MaxInt32))
-	}
 	l := &listState{inputs: append([]*Deferred(nil), ds...), results: make([]ListResult, len(ds)), opts: opts}
 	d := NewDeferred(l.cancel)
 	if d.extra == nil {
@@ -79,7 +72,7 @@ func NewDeferredList(ds []*Deferred, opts ListOptions) *Deferred {
 		d.Callback(l.results)
 	}
 	for i, in := range l.inputs {
-		in.add(callbackPair{target: d, kind: kindList, index: int32(i)})
+		in.add(callbackPair{target: d, op: listOp(i)})
 	}
 	return d
 }
