@@ -503,11 +503,12 @@ func (d *Deferred) runCallbacks() {
 // it returns. A panicking callback becomes the Failure result and the run
 // goes on; one recover per run, not per callback, keeps callbacks cheap.
 func (d *Deferred) runQueue() *Deferred {
-	for {
+	for d.n > 0 {
 		if next, panicked := d.runGuarded(); !panicked {
 			return next
 		}
 	}
+	return nil
 }
 
 func (d *Deferred) runGuarded() (next *Deferred, panicked bool) {
