@@ -174,11 +174,16 @@ func jsonLine(v any) (string, error) {
 
 // child is a running child process seen from the parent.
 type child struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	lines chan string
-	errb  *tailBuffer
-	name  string
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	lines  chan string
+	exited chan struct{} // closed once the child has exited and been reaped
+	errb   *tailBuffer
+	name   string
+	// grace is how long stop waits, after closing stdin, for the child to
+	// exit by itself before killing it: a load generator closes its
+	// connections with resets on the way out, leaving no TIME_WAIT.
+	grace time.Duration
 }
 
 // startChild re-executes this binary in role with extra environment.
@@ -202,7 +207,7 @@ func startCmd(cmd *exec.Cmd, name string) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &child{cmd: cmd, in: in, lines: make(chan string, 4), errb: &tailBuffer{}, name: name}
+	c := &child{cmd: cmd, in: in, lines: make(chan string, 4), exited: make(chan struct{}), errb: &tailBuffer{}, name: name}
 	cmd.Stderr = c.errb
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -214,6 +219,8 @@ func startCmd(cmd *exec.Cmd, name string) (*child, error) {
 			c.lines <- s.Text()
 		}
 		close(c.lines)
+		_ = cmd.Wait()
+		close(c.exited)
 	}()
 	return c, nil
 }
@@ -234,7 +241,7 @@ func (c *child) recv(ctx context.Context) (string, error) {
 	select {
 	case l, ok := <-c.lines:
 		if !ok {
-			_ = c.cmd.Wait()
+			<-c.exited
 			return "", fmt.Errorf("%s exited: %v%s", c.name, c.cmd.ProcessState, c.stderr())
 		}
 		return l, nil
@@ -264,13 +271,23 @@ func (c *child) stderr() string {
 	return ""
 }
 
-// stop kills the child and reaps it.
+// stop closes the child's stdin, gives it its grace period to exit, then
+// kills it, and reaps it.
 func (c *child) stop() {
 	_ = c.in.Close()
-	if c.cmd.ProcessState == nil {
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
+	go func() {
+		for range c.lines { // unblock the reader, so it can reap the child
+		}
+	}()
+	t := time.NewTimer(c.grace)
+	defer t.Stop()
+	select {
+	case <-c.exited:
+		return
+	case <-t.C:
 	}
+	_ = c.cmd.Process.Kill()
+	<-c.exited
 }
 
 // tailBuffer keeps the last 2 KiB written to it: a child's stderr, for

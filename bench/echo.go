@@ -115,7 +115,7 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	wn, dn, stretch := p.timing(p.ladder[len(p.ladder)-1])
 	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v to %v and window %v to %v as C grows, %d repeats; the window stretches up to %v until every connection has been served once, and a connection still unserved then counts as starved",
 		w0, wn, d0, dn, p.repeats, stretch)
-	for _, impl := range availableImpls(o, "echo") {
+	points := func(impl string) []netPoint {
 		var pts []netPoint
 		for _, pt := range p.points() {
 			conns, size := pt[0], pt[1]
@@ -126,14 +126,12 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 				cfg:    LoadConfig{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
 			})
 		}
-		measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
-			return echoSample(ctx, srv, cfg, p.perProc, p.repeats)
-		}
-		if err := measurePoints(ctx, o, "echo", impl, pts, p.repeats, measure, emit); err != nil {
-			return err
-		}
+		return pts
 	}
-	return nil
+	measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+		return echoSample(ctx, srv, cfg, p.perProc, p.repeats)
+	}
+	return measurePoints(ctx, o, "echo", availableImpls(o, "echo"), points, p.repeats, measure, emit)
 }
 
 // netPoint is one measured point of a network workload; cfg lacks the
@@ -144,54 +142,75 @@ type netPoint struct {
 	cfg    LoadConfig
 }
 
-// measurePoints measures pts on one server process of impl, in order, with
-// repeats samples each; a server that fails is restarted for the next
-// point and the failure noted.
-func measurePoints(ctx context.Context, o *Options, workload, impl string, pts []netPoint, repeats int,
+// measurePoints measures the points that points(impl) lists, the same
+// number for every impl, with one server process per impl kept for the
+// whole workload. Repeats interleave the implementations, so a slow spell
+// of the machine hits all of them alike. A server that fails is noted,
+// and restarted for its next point.
+func measurePoints(ctx context.Context, o *Options, workload string, impls []string, points func(impl string) []netPoint, repeats int,
 	measure func(context.Context, *server, LoadConfig) (results.Sample, error), emit func(results.Result)) error {
-	var srv *server
+	servers := map[string]*server{}
 	defer func() {
-		if srv != nil {
+		for _, srv := range servers {
 			srv.stop()
 		}
 	}()
-	for _, pt := range pts {
-		r := results.Result{Name: pt.name, Workload: workload, Impl: impl, Params: pt.params}
-		var failure string
-		for rep := 0; rep < repeats && failure == ""; rep++ {
-			if srv == nil {
-				var err error
-				if srv, err = startWarmServer(ctx, impl); err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					failure = err.Error()
-					break
+	pts := map[string][]netPoint{}
+	n := 0
+	for _, impl := range impls {
+		pts[impl] = points(impl)
+		n = len(pts[impl])
+	}
+	for i := 0; i < n; i++ {
+		res := make([]results.Result, len(impls))
+		failed := make([]string, len(impls))
+		for j, impl := range impls {
+			pt := pts[impl][i]
+			res[j] = results.Result{Name: pt.name, Workload: workload, Impl: impl, Params: pt.params}
+		}
+		for rep := 0; rep < repeats; rep++ {
+			for j, impl := range impls {
+				if failed[j] != "" {
+					continue
 				}
+				srv := servers[impl]
+				if srv == nil {
+					var err error
+					if srv, err = startWarmServer(ctx, impl); err != nil {
+						if ctx.Err() != nil {
+							return ctx.Err()
+						}
+						failed[j] = err.Error()
+						continue
+					}
+					servers[impl] = srv
+				}
+				cfg := pts[impl][i].cfg
+				cfg.Addr = srv.addr
+				s, err := measure(ctx, srv, cfg)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if err != nil {
+					failed[j] = err.Error()
+					srv.stop()
+					delete(servers, impl)
+					continue
+				}
+				res[j].Samples = append(res[j].Samples, s)
 			}
-			cfg := pt.cfg
-			cfg.Addr = srv.addr
-			s, err := measure(ctx, srv, cfg)
-			if ctx.Err() != nil {
-				return ctx.Err()
+		}
+		for j, r := range res {
+			if failed[j] != "" {
+				o.note("%s %s: %s", workload, r.Name, failed[j])
 			}
-			if err != nil {
-				failure = err.Error()
-				srv.stop()
-				srv = nil
-				break
+			if n := boundSamples(r.Samples); n > 0 {
+				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
 			}
-			r.Samples = append(r.Samples, s)
-		}
-		if failure != "" {
-			o.note("%s %s: %s", workload, r.Name, failure)
-		}
-		if n := boundSamples(r.Samples); n > 0 {
-			o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
-		}
-		o.progress(r.Name)
-		if len(r.Samples) > 0 {
-			emit(r)
+			o.progress(r.Name)
+			if len(r.Samples) > 0 {
+				emit(r)
+			}
 		}
 	}
 	return nil
@@ -228,6 +247,7 @@ func loadProcs(ctx context.Context, cfg LoadConfig, perProc int) ([]*child, erro
 		if err != nil {
 			return fail(err)
 		}
+		ch.grace = 5 * time.Second
 		procs = append(procs, ch)
 		b, err := jsonLine(c)
 		if err != nil {

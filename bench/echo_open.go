@@ -20,6 +20,10 @@ type openPlan struct {
 	size  int
 }
 
+// behind is 1 when a sample completed under 90% of the offered rate: the
+// server (or the client) did not keep up, and the latency shows the queue.
+const behind = "behind"
+
 func planOpen(o *Options) openPlan {
 	if o.Quick {
 		return openPlan{conns: 10, rates: []float64{2000}, size: 64}
@@ -40,7 +44,7 @@ func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	p, e := planOpen(o), planEcho(o)
 	warmup, window, _ := e.timing(p.conns)
 	o.note("echo-open: open loop, %d connections, %d B messages at %v requests/s in all, latency from the intended send time; %d repeats", p.conns, p.size, p.rates, auxRepeats(o))
-	for _, impl := range availableImpls(o, "echo-open") {
+	points := func(impl string) []netPoint {
 		var pts []netPoint
 		for _, rate := range p.rates {
 			pts = append(pts, netPoint{
@@ -50,18 +54,19 @@ func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result))
 				cfg: LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: warmup, Duration: window},
 			})
 		}
-		measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
-			s, err := echoSample(ctx, srv, cfg, e.perProc, auxRepeats(o))
-			if err == nil && s.Metrics[results.RoundTripsPerSec] < 0.9*cfg.Rate {
-				s.Metrics["behind"] = 1 // the server (or client) did not keep up with the offered rate
-			}
-			return s, err
-		}
-		if err := measurePoints(ctx, o, "echo-open", impl, pts, auxRepeats(o), measure, emit); err != nil {
-			return err
-		}
+		return pts
 	}
-	return nil
+	measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+		s, err := echoSample(ctx, srv, cfg, e.perProc, auxRepeats(o))
+		if err == nil {
+			s.Metrics[behind] = 0
+			if s.Metrics[results.RoundTripsPerSec] < 0.9*cfg.Rate {
+				s.Metrics[behind] = 1
+			}
+		}
+		return s, err
+	}
+	return measurePoints(ctx, o, "echo-open", availableImpls(o, "echo-open"), points, auxRepeats(o), measure, emit)
 }
 
 func init() {

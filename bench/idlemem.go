@@ -27,23 +27,35 @@ func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	conns := idleConns(o)
 	repeats := auxRepeats(o)
 	o.note("idle-memory: server RSS with %d idle connections less its RSS with none, per connection, %d repeats on fresh servers", conns, repeats)
-	for _, impl := range availableImpls(o, "idle-memory") {
-		r := results.Result{
+	impls := availableImpls(o, "idle-memory")
+	res := make([]results.Result, len(impls))
+	failed := make([]bool, len(impls))
+	for j, impl := range impls {
+		res[j] = results.Result{
 			Name:     fmt.Sprintf("IdleMemory/impl=%s/conns=%d", impl, conns),
 			Workload: "idle-memory", Impl: impl,
 			Params: map[string]string{"conns": strconv.Itoa(conns)},
 		}
-		for rep := 0; rep < repeats; rep++ {
+	}
+	// Repeats interleave the implementations, as the other workloads do.
+	for rep := 0; rep < repeats; rep++ {
+		for j, impl := range impls {
+			if failed[j] {
+				continue
+			}
 			s, err := idleSample(ctx, impl, conns, repeats)
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			if err != nil {
-				o.note("idle-memory %s: %v", r.Name, err)
-				break
+				o.note("idle-memory %s: %v", res[j].Name, err)
+				failed[j] = true
+				continue
 			}
-			r.Samples = append(r.Samples, s)
+			res[j].Samples = append(res[j].Samples, s)
 		}
+	}
+	for _, r := range res {
 		o.progress(r.Name)
 		if len(r.Samples) > 0 {
 			emit(r)

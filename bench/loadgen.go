@@ -257,9 +257,13 @@ func resolve(addr string) (unix.Sockaddr, int, error) {
 
 func (g *loadGen) now() int64 { return int64(time.Since(g.t0)) }
 
+// close closes every connection with a reset (SO_LINGER 0), so the
+// measurement leaves no TIME_WAIT behind to slow the next one's connects,
+// then the generator's own descriptors.
 func (g *loadGen) close() {
 	for i := range g.conns {
 		if g.conns[i].fd >= 0 {
+			_ = unix.SetsockoptLinger(g.conns[i].fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 			unix.Close(g.conns[i].fd)
 			g.conns[i].fd = -1
 		}
