@@ -175,12 +175,8 @@ func (l *Loop) setMask(fd int, mask reactors.Events) error {
 		l.fds = append(l.fds, make([]fdEntry, max(fd+1, 2*len(l.fds))-len(l.fds))...)
 	}
 	l.fds[fd].mask = mask
-	switch {
-	case old == 0:
+	if old == 0 {
 		l.fds[fd].since = l.counter.Waits
-		l.nfds++
-	case mask == 0:
-		l.nfds--
 	}
 	return nil
 }

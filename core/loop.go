@@ -52,7 +52,6 @@ type Loop struct {
 	spare []func()
 
 	fds     []fdEntry // indexed by descriptor number
-	nfds    int       // descriptors with a non-empty mask
 	events  []reactors.Event
 	inPass  bool
 	counter Counters
