@@ -94,8 +94,9 @@ func Open(name string) (*Loop, error) {
 	return l, nil
 }
 
-// Close stops the thread pool and closes the Poller. Call it once the loop
-// is done; a later Run or Iterate fails. Repeat calls return nil.
+// Close stops the thread pool (waiting for the work it runs) and closes
+// the Poller. Call it once the loop is done; a later Run or Iterate fails.
+// Repeat calls return nil.
 func (l *Loop) Close() error {
 	if l.closed {
 		return nil
