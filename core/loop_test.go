@@ -290,6 +290,7 @@ func TestIterate(t *testing.T) {
 		if err := l.Iterate(0); err == nil {
 			t.Error("Iterate after Close succeeded")
 		}
+		l.CallFromThread(func() {}) // queues; there is no one to wake
 		if err := l.Run(); err == nil {
 			t.Error("Run after Close succeeded")
 		}
