@@ -33,12 +33,13 @@ func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Resul
 	o.note("connect: %d connectors, each connecting, making one 64 B round trip and closing, repeated; source addresses spread over 127.1.0.0/16; %d repeats", conns, auxRepeats(o))
 	points := func(impl string) []netPoint {
 		return []netPoint{{
-			name:   fmt.Sprintf("Connect/impl=%s/conns=%d", impl, conns),
-			params: map[string]string{"conns": strconv.Itoa(conns), "size": "64"},
-			cfg:    LoadConfig{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: warmup, Duration: window},
+			name:    fmt.Sprintf("Connect/impl=%s/conns=%d", impl, conns),
+			params:  map[string]string{"conns": strconv.Itoa(conns), "size": "64"},
+			cfg:     LoadConfig{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: warmup, Duration: window},
+			repeats: auxRepeats(o),
 		}}
 	}
-	return measurePoints(ctx, o, "connect", availableImpls(o, "connect"), points, auxRepeats(o), connectSample, emit)
+	return measurePoints(ctx, o, "connect", availableImpls(o, "connect"), points, connectSample, emit)
 }
 
 // connectSample runs one repeat of the connect cycle against srv.

@@ -60,8 +60,18 @@ func planEcho(o *Options) echoPlan {
 		}
 	}
 	p.ladder = append(p.ladder, most)
-	p.wide = map[int]bool{100: true, 1000: true}
+	p.wide = map[int]bool{1000: true}
 	return p
+}
+
+// repeatsAt is the number of repeats at C connections: all of them up to
+// 1000, half (at least three) beyond, where each sample costs seconds of
+// connecting and closing; it keeps the main command near five minutes.
+func (p echoPlan) repeatsAt(conns int) int {
+	if conns <= 1000 || p.repeats <= 3 {
+		return p.repeats
+	}
+	return max((p.repeats+1)/2, 3)
 }
 
 // timing returns the warm-up, the window and the longest the window may be
@@ -81,7 +91,7 @@ func (p echoPlan) timing(conns int) (warmup, window, stretch time.Duration) {
 	default:
 		window = 400 * time.Millisecond
 	}
-	return warmup, window, 2 * time.Second
+	return warmup, window, time.Second
 }
 
 // maxConns is the largest C the descriptor limit allows one process.
@@ -115,15 +125,19 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	wn, dn, stretch := p.timing(p.ladder[len(p.ladder)-1])
 	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v to %v and window %v to %v as C grows, %d repeats; the window stretches up to %v until every connection has been served once, and a connection still unserved then counts as starved",
 		w0, wn, d0, dn, p.repeats, stretch)
+	if last := p.ladder[len(p.ladder)-1]; p.repeatsAt(last) < p.repeats {
+		o.note("echo: %d repeats at C > 1000, where each sample spends seconds connecting and closing", p.repeatsAt(last))
+	}
 	points := func(impl string) []netPoint {
 		var pts []netPoint
 		for _, pt := range p.points() {
 			conns, size := pt[0], pt[1]
 			warmup, window, stretch := p.timing(conns)
 			pts = append(pts, netPoint{
-				name:   fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
-				params: map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
-				cfg:    LoadConfig{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
+				name:    fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
+				params:  map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
+				cfg:     LoadConfig{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
+				repeats: p.repeatsAt(conns),
 			})
 		}
 		return pts
@@ -131,15 +145,16 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
 		return echoSample(ctx, srv, cfg, p.perProc, p.repeats)
 	}
-	return measurePoints(ctx, o, "echo", availableImpls(o, "echo"), points, p.repeats, measure, emit)
+	return measurePoints(ctx, o, "echo", availableImpls(o, "echo"), points, measure, emit)
 }
 
 // netPoint is one measured point of a network workload; cfg lacks the
 // server's address, which measurePoints fills in.
 type netPoint struct {
-	name   string
-	params map[string]string
-	cfg    LoadConfig
+	name    string
+	params  map[string]string
+	cfg     LoadConfig
+	repeats int
 }
 
 // measurePoints measures the points that points(impl) lists, the same
@@ -147,7 +162,7 @@ type netPoint struct {
 // whole workload. Repeats interleave the implementations, so a slow spell
 // of the machine hits all of them alike. A server that fails is noted,
 // and restarted for its next point.
-func measurePoints(ctx context.Context, o *Options, workload string, impls []string, points func(impl string) []netPoint, repeats int,
+func measurePoints(ctx context.Context, o *Options, workload string, impls []string, points func(impl string) []netPoint,
 	measure func(context.Context, *server, LoadConfig) (results.Sample, error), emit func(results.Result)) error {
 	servers := map[string]*server{}
 	defer func() {
@@ -168,7 +183,7 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 			pt := pts[impl][i]
 			res[j] = results.Result{Name: pt.name, Workload: workload, Impl: impl, Params: pt.params}
 		}
-		for rep := 0; rep < repeats; rep++ {
+		for rep := 0; rep < pts[impls[0]][i].repeats; rep++ {
 			for j, impl := range impls {
 				if failed[j] != "" {
 					continue

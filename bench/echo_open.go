@@ -51,7 +51,8 @@ func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result))
 				name: fmt.Sprintf("EchoOpen/impl=%s/conns=%d/size=%d/rate=%.0f", impl, p.conns, p.size, rate),
 				params: map[string]string{"conns": strconv.Itoa(p.conns), "size": strconv.Itoa(p.size),
 					"rate": strconv.FormatFloat(rate, 'f', -1, 64), "mode": "open"},
-				cfg: LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: warmup, Duration: window},
+				cfg:     LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: warmup, Duration: window},
+				repeats: auxRepeats(o),
 			})
 		}
 		return pts
@@ -66,7 +67,7 @@ func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result))
 		}
 		return s, err
 	}
-	return measurePoints(ctx, o, "echo-open", availableImpls(o, "echo-open"), points, auxRepeats(o), measure, emit)
+	return measurePoints(ctx, o, "echo-open", availableImpls(o, "echo-open"), points, measure, emit)
 }
 
 func init() {
