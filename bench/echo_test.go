@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -128,5 +129,51 @@ func TestPlanEchoClamps(t *testing.T) {
 	}
 	if n := len(p.points()); n != len(want)+1 || p.repeatsAt(1000) != 6 || p.repeatsAt(2900) != 3 {
 		t.Fatalf("%d points", n)
+	}
+}
+
+// BenchmarkEcho is the closed-loop echo in go test form: each iteration is
+// one 200 ms window of 64 B round trips against a server in a child
+// process; ns/op is wall time per round trip, beside rt/s, p99-ns and the
+// server's CPU per round trip.
+//
+//	go test ./bench -run X -bench Echo -benchtime 6x -args -reactor=epoll
+func BenchmarkEcho(b *testing.B) {
+	impls := map[string]string{}
+	var order []string
+	for _, r := range benchReactors() {
+		impls[r], order = "reactor="+r, append(order, r)
+	}
+	for _, p := range []string{"gonet", "netpoll"} {
+		impls[p], order = "peer="+p, append(order, p)
+	}
+	for _, impl := range order {
+		for _, conns := range []int{1, 100, 1000} {
+			b.Run(fmt.Sprintf("%s/conns=%d", impls[impl], conns), func(b *testing.B) {
+				ctx := context.Background()
+				srv, err := startWarmServer(ctx, impl)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer srv.stop()
+				cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: 64, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
+				sums := map[string]float64{}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					s, err := echoSample(ctx, srv, cfg, maxConns(), b.N)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, k := range []string{results.RoundTripsPerSec, results.P99Ns, results.ServerCPUNsPerRT} {
+						sums[k] += s.Metrics[k]
+					}
+				}
+				n := float64(b.N)
+				b.ReportMetric(1e9/(sums[results.RoundTripsPerSec]/n), "ns/op")
+				for k, v := range sums {
+					b.ReportMetric(v/n, k)
+				}
+			})
+		}
 	}
 }
