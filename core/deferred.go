@@ -401,10 +401,16 @@ func (d *Deferred) take() callbackPair {
 		if d.qhead == nil {
 			d.qtail = nil
 		}
-		*c = chunk{}
-		chunkPool.Put(c)
+		c.release()
 	}
 	return p
+}
+
+// release clears the used slots and returns c to the pool.
+func (c *chunk) release() {
+	clear(c.p[:c.w])
+	c.next, c.r, c.w = nil, 0, 0
+	chunkPool.Put(c)
 }
 
 // Pause stops the chain: callbacks queue up until as many Unpause calls.
@@ -615,8 +621,7 @@ func (d *Deferred) await(inner *Deferred) bool {
 func (d *Deferred) finish() {
 	if c := d.qhead; c != nil && d.n == 0 {
 		d.qhead, d.qtail = nil, nil
-		*c = chunk{}
-		chunkPool.Put(c)
+		c.release()
 	}
 	f, failed := d.result.(*Failure)
 	if !failed || d.waiting != nil {
