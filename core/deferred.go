@@ -525,7 +525,7 @@ func (d *Deferred) runGuarded() (next *Deferred, panicked bool) {
 			next, panicked = nil, true
 		}
 	}()
-	for d.n > 0 {
+	for d.n > 0 && d.paused == 0 { // a callback may Pause its own Deferred
 		p := d.take()
 		if p.op > kindBoth {
 			if next := d.handOver(p); next != nil {

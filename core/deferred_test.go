@@ -876,3 +876,20 @@ func TestDeferredCancelFromCanceller(t *testing.T) {
 	}
 	handled(d)
 }
+
+// Spec A15: a callback that pauses its own Deferred holds the callbacks
+// after it until Unpause.
+func TestDeferredPauseFromCallback(t *testing.T) {
+	d := NewDeferred(nil)
+	var order []string
+	d.AddCallback(func(v any) (any, error) { d.Pause(); order = append(order, "pause"); return v, nil })
+	d.AddCallback(func(v any) (any, error) { order = append(order, "after"); return v, nil })
+	d.Callback(nil)
+	if strings.Join(order, ",") != "pause" {
+		t.Fatalf("ran %v while paused", order)
+	}
+	d.Unpause()
+	if strings.Join(order, ",") != "pause,after" {
+		t.Fatalf("order %v", order)
+	}
+}
