@@ -194,9 +194,10 @@ func (c *tcpConn) Write(b []byte) {
 }
 
 // WriteSequence writes the slices in order, as one Write of their
-// concatenation: one writev syscall when nothing is queued.
+// concatenation: one writev syscall when nothing is queued, none when
+// the slices are all empty.
 func (c *tcpConn) WriteSequence(bs [][]byte) {
-	if c.lost || c.writeShut || c.aborted {
+	if c.lost || c.writeShut || c.aborted || !hasBytes(bs) {
 		return
 	}
 	if c.buffered() == 0 && c.writeErr == nil && len(bs) <= maxIovecs {
@@ -230,6 +231,16 @@ func (c *tcpConn) WriteSequence(bs [][]byte) {
 	} else {
 		c.wantPull()
 	}
+}
+
+// hasBytes reports whether any of the slices is non-empty.
+func hasBytes(bs [][]byte) bool {
+	for _, b := range bs {
+		if len(b) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // wantPull asks for a DoWrite after a write that went out whole, so that

@@ -639,3 +639,84 @@ func TestTCPEchoBoundedForPeerThatNeverReads(t *testing.T) {
 		}
 	})
 }
+
+// Every read and write syscall of the transport is counted: an echo round
+// trip through our own client and server writes twice (one writev from
+// the client, one write back) and reads at least twice.
+func TestTCPCountsReadsAndWrites(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		_, addr := listen(t, l, EchoFactory)
+		var before, after Counters
+		var got []byte
+		f := &testClientFactory{
+			build: func() Protocol {
+				p := &testProto{}
+				p.made = func(tr Transport) {
+					before = l.Counters()
+					tr.WriteSequence([][]byte{nil, {}}) // nothing to send: no syscall
+					tr.WriteSequence([][]byte{[]byte("pi"), []byte("ng")})
+				}
+				p.data = func(b []byte) {
+					if got = append(got, b...); len(got) == 4 {
+						after = l.Counters()
+						p.t.LoseConnection()
+					}
+				}
+				return p
+			},
+			failed: func(_ *Connector, err error) { t.Errorf("ClientConnectionFailed(%v)", err); stopLoop(l) },
+			lost:   func(*Connector, error) { stopLoop(l) },
+		}
+		if _, err := l.ConnectTCP(addr, f, 0); err != nil {
+			t.Fatal(err)
+		}
+		runTestLoop(t, l)
+		if string(got) != "ping" {
+			t.Fatalf("echoed %q, want %q", got, "ping")
+		}
+		if w := after.Writes - before.Writes; w != 2 {
+			t.Errorf("%d writes counted for one round trip, want 2", w)
+		}
+		if r := after.Reads - before.Reads; r < 2 {
+			t.Errorf("%d reads counted for one round trip, want at least 2", r)
+		}
+	})
+}
+
+// Reads and writes that find the socket not ready (EAGAIN) are syscalls
+// too, and counted.
+func TestTCPCountsEAGAIN(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fds[1])
+		if err := unix.SetNonblock(fds[0], true); err != nil {
+			t.Fatal(err)
+		}
+		fill := make([]byte, 64<<10)
+		for {
+			if _, err := unix.Write(fds[0], fill); err != nil {
+				break
+			}
+		}
+		c := newTCPConn(l, fds[0], &net.TCPAddr{})
+		c.start(&testProto{data: func([]byte) { t.Error("DataReceived with nothing sent") }})
+		defer c.ConnectionLost(ErrConnectionDone)
+		before := l.Counters()
+		_ = c.DoRead()
+		c.Write([]byte("x"))
+		_ = c.DoWrite()
+		c.WriteSequence([][]byte{[]byte("y")})
+		d := l.Counters()
+		if r, w := d.Reads-before.Reads, d.Writes-before.Writes; r != 1 || w != 2 {
+			t.Errorf("counted %d reads and %d writes, want 1 and 2 (WriteSequence on a full buffer only queues)", r, w)
+		}
+		if c.buffered() != 2 {
+			t.Errorf("%d bytes buffered, want 2", c.buffered())
+		}
+	})
+}
