@@ -55,6 +55,7 @@ type Loop struct {
 	events  []reactors.Event
 	inPass  bool
 	counter Counters
+	rbuf    *[readBufferSize]byte // see tcpReadBuffer
 
 	lifecycle
 	pool    workerPool

@@ -1,11 +1,6 @@
 package core
 
-import (
-	"runtime"
-	"sync"
-	"time"
-	"weak"
-)
+import "time"
 
 // TCP is the reactor's TCP API (Twisted's IReactorTCP).
 type TCP interface {
@@ -19,21 +14,13 @@ type TCP interface {
 
 var _ TCP = (*Loop)(nil)
 
-// readBuffers holds each loop's read buffer, shared by all its
-// connections (reads happen one at a time on the loop goroutine, and
-// DataReceived may not keep the bytes). An entry goes with its loop.
-var readBuffers sync.Map // weak.Pointer[Loop] -> *[readBufferSize]byte
-
-// tcpReadBuffer returns the loop's shared read buffer. Connections fetch it
-// once, when they start.
+// tcpReadBuffer returns the loop's read buffer, shared by all its
+// connections: reads happen one at a time on the loop goroutine, and
+// DataReceived may not keep the bytes. It is made on first use, so a loop
+// without connections holds none. Connections fetch it when they start.
 func (l *Loop) tcpReadBuffer() *[readBufferSize]byte {
-	key := weak.Make(l)
-	if b, ok := readBuffers.Load(key); ok {
-		return b.(*[readBufferSize]byte)
+	if l.rbuf == nil {
+		l.rbuf = new([readBufferSize]byte)
 	}
-	b, loaded := readBuffers.LoadOrStore(key, new([readBufferSize]byte))
-	if !loaded {
-		runtime.AddCleanup(l, func(k weak.Pointer[Loop]) { readBuffers.Delete(k) }, key)
-	}
-	return b.(*[readBufferSize]byte)
+	return l.rbuf
 }

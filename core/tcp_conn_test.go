@@ -720,3 +720,43 @@ func TestTCPCountsEAGAIN(t *testing.T) {
 		}
 	})
 }
+
+// A loop makes its read buffer with its first connection and lends it to
+// every later one; another loop has its own.
+func TestTCPReadBufferPerLoop(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		if l.rbuf != nil {
+			t.Fatal("a loop without connections holds a read buffer")
+		}
+		var conns []*tcpConn
+		_, addr := listen(t, l, one(func() Protocol {
+			p := &testProto{made: func(tr Transport) { conns = append(conns, tr.(*tcpConn)) }}
+			p.data = func(b []byte) { p.t.Write(b) }
+			return p
+		}))
+		serveWhile(t, l, func() {
+			for range 2 {
+				c := dial(t, addr)
+				if c == nil {
+					return
+				}
+				defer c.Close()
+				if _, err := c.Write([]byte("x")); err != nil {
+					t.Error(err)
+				}
+				var b [1]byte
+				if _, err := io.ReadFull(c, b[:]); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		if len(conns) != 2 || l.rbuf == nil || conns[0].rbuf != l.rbuf || conns[1].rbuf != l.rbuf {
+			t.Fatalf("%d connections do not share the loop's read buffer", len(conns))
+		}
+		other := newTestLoop(t, name)
+		if other.tcpReadBuffer() == l.rbuf {
+			t.Error("two loops share one read buffer")
+		}
+	})
+}
