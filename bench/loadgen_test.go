@@ -3,6 +3,7 @@ package bench
 import (
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -309,4 +310,31 @@ func TestLoadWindowStretch(t *testing.T) {
 	if r.Starved != 0 || r.RoundTrips == 0 || len(edges) != 2 || !edges[0] || edges[1] {
 		t.Fatalf("with a stretch: %+v, edges %v", r, edges)
 	}
+}
+
+// TestLoadGenDoesNotAllocatePerRoundTrip counts heap allocations over a
+// closed-loop run (the in-process echo server's included): they must not
+// grow with the round trips.
+func TestLoadGenDoesNotAllocatePerRoundTrip(t *testing.T) {
+	addr := testServer(t, echoHandler(same))
+	g, err := newLoadGen(quickLoad(addr, 10, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	if err := g.connect(); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r, err := g.run()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := after.Mallocs - before.Mallocs
+	if r.RoundTrips < 100 || allocs > uint64(r.RoundTrips)/100 {
+		t.Fatalf("%d allocations over %d round trips", allocs, r.RoundTrips)
+	}
+	t.Logf("%d allocations over %d round trips", allocs, r.RoundTrips)
 }
