@@ -1,6 +1,9 @@
 package core
 
-import "errors"
+import (
+	"errors"
+	"sync/atomic"
+)
 
 // Errors of the thread helpers.
 var (
@@ -63,8 +66,12 @@ func CallMultipleInThread(r ThreadCaller, fns ...func()) {
 // returns a *Deferred, what that Deferred fires with (an error as its
 // *Failure). Call it from another goroutine, such as a pool thread: on the
 // reactor goroutine it returns ErrBlockingCallInIOThread at once instead of
-// deadlocking (Twisted hangs). If the reactor shuts down before the result
-// is in, it returns ErrReactorStopped instead of waiting forever.
+// deadlocking (Twisted hangs). Called before Run, it waits for the loop to
+// start. If the reactor shuts down before the result is in, or has already
+// stopped for good (see Loop.Done), it returns ErrReactorStopped instead of
+// waiting forever; f then never runs unless it had started. A Reactor
+// without a Done method cannot tell that it stopped, and a call made after
+// its last pass waits forever, as in Twisted.
 func BlockingCallFromThread(r Reactor, f func() (any, error)) (any, error) {
 	if f == nil {
 		return nil, ErrNilFunc
@@ -77,7 +84,14 @@ func BlockingCallFromThread(r Reactor, f func() (any, error)) (any, error) {
 		err error
 	}
 	ch := make(chan outcome, 1)
+	// The loop claims the call by moving state from queued to started; a
+	// caller giving up claims it for abandoned, so f runs only if wanted.
+	const queued, started, abandoned = 0, 1, 2
+	var state atomic.Int32
 	r.CallFromThread(func() {
+		if !state.CompareAndSwap(queued, started) {
+			return
+		}
 		sent := false
 		deliver := func(v any, err error) {
 			if !sent {
@@ -101,6 +115,21 @@ func BlockingCallFromThread(r Reactor, f func() (any, error)) (any, error) {
 			return nil, nil
 		})
 	})
-	o := <-ch
-	return o.v, o.err
+	var done <-chan struct{} // nil, never ready, for a Reactor without Done
+	if d, ok := r.(interface{ Done() <-chan struct{} }); ok {
+		done = d.Done()
+	}
+	select {
+	case o := <-ch:
+		return o.v, o.err
+	case <-done:
+	}
+	if !state.CompareAndSwap(queued, abandoned) {
+		select {
+		case o := <-ch:
+			return o.v, o.err
+		default:
+		}
+	}
+	return nil, ErrReactorStopped
 }

@@ -2,7 +2,9 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -192,5 +194,147 @@ func TestDeferredAddTimeoutOnLoop(t *testing.T) {
 		if !errors.Is(err, ErrTimeout) {
 			t.Fatalf("err %v", err)
 		}
+	})
+}
+
+// within runs fn on a new goroutine and fails the test if it has not
+// returned after a generous watchdog delay.
+func within(t *testing.T, what string, fn func()) {
+	t.Helper()
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		fn()
+	}()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("watchdog: %s still running after 30s", what)
+	}
+}
+
+// DESIGN: once the reactor stopped for good (after Stop, or closed),
+// BlockingCallFromThread returns ErrReactorStopped without running f,
+// where Twisted would wait forever.
+func TestBlockingCallFromThreadAfterStop(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		l.CallWhenRunning(func() { _ = l.Stop() })
+		runTestLoop(t, l)
+		closed := newTestLoop(t, name)
+		_ = closed.Close()
+		for what, r := range map[string]*Loop{"stopped": l, "closed": closed} {
+			select {
+			case <-r.Done():
+			default:
+				t.Errorf("%s: Done not closed", what)
+			}
+			ran := false
+			var err error
+			within(t, "BlockingCallFromThread on a "+what+" loop", func() {
+				_, err = BlockingCallFromThread(r, func() (any, error) { ran = true; return nil, nil })
+			})
+			if !errors.Is(err, ErrReactorStopped) || ran {
+				t.Errorf("%s: err %v, f ran %v; want ErrReactorStopped and f not run", what, err, ran)
+			}
+			_ = r.Iterate(0) // a later pass must not run the abandoned call
+			if ran {
+				t.Errorf("%s: an abandoned call ran", what)
+			}
+		}
+	})
+}
+
+// As in Twisted, a call made before Run waits for the loop to start; so
+// does one made after a Crash, since Run may start again.
+func TestBlockingCallFromThreadBeforeRun(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		for _, crashed := range []bool{false, true} {
+			l := newTestLoop(t, name)
+			if crashed {
+				l.CallWhenRunning(l.Crash)
+				runTestLoop(t, l)
+			}
+			got := make(chan any, 1)
+			go func() {
+				v, err := BlockingCallFromThread(l, func() (any, error) { _ = l.Stop(); return "ran", nil })
+				if err != nil {
+					v = err
+				}
+				got <- v
+			}()
+			for queued := false; !queued; {
+				l.qmu.Lock()
+				queued = len(l.queue) > 0
+				l.qmu.Unlock()
+				if !queued {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			runTestLoop(t, l)
+			within(t, "BlockingCallFromThread", func() {
+				if v := <-got; v != "ran" {
+					t.Errorf("crashed before %v: got %v, want ran", crashed, v)
+				}
+			})
+		}
+	})
+}
+
+// DESIGN: goroutines and pool threads calling in while the reactor stops
+// all return, with results until the shutdown and ErrReactorStopped after;
+// none hangs, and the pool can be joined.
+func TestBlockingCallFromThreadWhileStopping(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		const callers = 8
+		var calls atomic.Int64
+		errs := make(chan error, callers+1)
+		hammer := func() {
+			for i := 0; ; i++ {
+				f := func() (any, error) { return i, nil }
+				if i%2 == 1 {
+					f = func() (any, error) {
+						d := NewDeferred(nil)
+						l.CallLater(0, func() { _ = d.Callback(i) })
+						return d, nil
+					}
+				}
+				v, err := BlockingCallFromThread(l, f)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if v != i {
+					errs <- fmt.Errorf("call %d returned %v", i, v)
+					return
+				}
+				if calls.Add(1) == 200 {
+					l.CallFromThread(func() { _ = l.Stop() })
+				}
+			}
+		}
+		l.CallWhenRunning(func() {
+			for range callers / 2 {
+				go hammer()
+				l.CallInThread(hammer)
+			}
+			l.CallInThread(func() {
+				_, err := BlockingCallFromThread(l, func() (any, error) { return NewDeferred(nil), nil })
+				errs <- err
+			})
+		})
+		var runErr error
+		within(t, "Run", func() { runErr = l.Run() })
+		if runErr != nil {
+			t.Fatal(runErr)
+		}
+		within(t, "the callers", func() {
+			for range callers + 1 {
+				if err := <-errs; !errors.Is(err, ErrReactorStopped) {
+					t.Errorf("a caller ended with %v, want ErrReactorStopped", err)
+				}
+			}
+		})
 	})
 }

@@ -63,7 +63,7 @@ func (l *Loop) initLifecycle() {
 	l.sysEvents = map[string]*sysEvent{}
 	l.addStartTrigger()
 	l.addBuiltin(After, Startup, l.pool.start)
-	l.addBuiltin(During, Shutdown, l.Crash)
+	l.addBuiltin(During, Shutdown, l.endRun)
 	l.addBuiltin(During, Shutdown, l.disconnectAll)
 	l.addBuiltin(During, Shutdown, l.pool.stop)
 }
@@ -97,6 +97,9 @@ func (l *Loop) Run() error {
 	defer func() {
 		l.inRun = false
 		l.uninstallSignals()
+		if l.stopped {
+			l.markDone()
+		}
 	}()
 	l.fireSystemEvent(Startup)
 	for l.started {
@@ -125,6 +128,15 @@ func (l *Loop) Crash() {
 	l.started, l.running = false, false
 	if wasRunning {
 		l.addStartTrigger()
+	}
+}
+
+// endRun is the built-in "during shutdown" trigger: Run returns after
+// this pass, and after Stop no pass of Run follows.
+func (l *Loop) endRun() {
+	l.Crash()
+	if l.stopped {
+		l.markDone()
 	}
 }
 

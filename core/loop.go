@@ -62,6 +62,9 @@ type Loop struct {
 	signals signalHandler
 	loopID  atomic.Uint64 // goroutine id of the loop, see IsInIOThread
 	closed  bool
+
+	done     chan struct{} // see Done
+	doneOnce sync.Once
 }
 
 // NewLoop makes a reactor over p, which it owns from now on (Close closes
@@ -70,7 +73,7 @@ func NewLoop(p reactors.Poller) *Loop {
 	if p == nil {
 		panic("core: NewLoop with a nil Poller")
 	}
-	l := &Loop{poller: p, backend: fmt.Sprintf("%T", p), epoch: time.Now()}
+	l := &Loop{poller: p, backend: fmt.Sprintf("%T", p), epoch: time.Now(), done: make(chan struct{})}
 	l.timers = timerQueue{epoch: l.epoch, now: l.nanotime}
 	l.events = make([]reactors.Event, minEvents)
 	l.pool.init(defaultPoolSize)
@@ -103,9 +106,18 @@ func (l *Loop) Close() error {
 		return nil
 	}
 	l.closed = true
+	l.markDone() // first, so pool work waiting on the loop gives up
 	l.pool.stop()
 	return l.poller.Close()
 }
+
+// Done is closed once Run will run no more calls queued by CallFromThread:
+// when the shutdown after Stop reaches its "during" phase (its last pass),
+// when Run returns after Stop, or at Close. A Crash alone does not close
+// it, since Run may start again. Safe from any goroutine.
+func (l *Loop) Done() <-chan struct{} { return l.done }
+
+func (l *Loop) markDone() { l.doneOnce.Do(func() { close(l.done) }) }
 
 // Poller returns the backend under the loop.
 func (l *Loop) Poller() reactors.Poller { return l.poller }
