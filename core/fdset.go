@@ -66,31 +66,24 @@ func (l *Loop) AddWriter(w WriteDescriptor) error {
 }
 
 // RemoveReader stops reading r; a descriptor not registered is a no-op.
-// Remove a descriptor before its Fileno turns -1: after that, finding it
-// takes a scan of the table.
+// The loop finds r by its Fileno, which must not change while r is
+// registered. Remove a descriptor before its Fileno turns -1: after that,
+// finding it takes a scan of the table.
 func (l *Loop) RemoveReader(r ReadDescriptor) {
 	if r == nil {
 		return
 	}
-	fd := r.Fileno()
-	if fd < 0 || fd >= len(l.fds) || l.fds[fd].r != r {
-		fd = l.scan(r)
-	}
-	if fd >= 0 {
+	if fd := l.slotOf(r); fd >= 0 && l.fds[fd].r == r {
 		l.dropReader(fd)
 	}
 }
 
-// RemoveWriter stops watching w for writability.
+// RemoveWriter stops watching w for writability, as RemoveReader.
 func (l *Loop) RemoveWriter(w WriteDescriptor) {
 	if w == nil {
 		return
 	}
-	fd := w.Fileno()
-	if fd < 0 || fd >= len(l.fds) || l.fds[fd].w != w {
-		fd = l.scan(w)
-	}
-	if fd >= 0 {
+	if fd := l.slotOf(w); fd >= 0 && l.fds[fd].w == w {
 		l.dropWriter(fd)
 	}
 }
@@ -194,8 +187,19 @@ func (l *Loop) dropWriter(fd int) {
 	_ = l.setMask(fd, l.fds[fd].mask&^reactors.Writable)
 }
 
-// scan finds d in the table when its Fileno no longer leads to it.
-func (l *Loop) scan(d Descriptor) int {
+// slotOf is where d may be registered: its Fileno, or, once that is -1,
+// the slot a scan of the table finds it in; -1 when there is none. As in
+// Twisted only a gone descriptor is scanned for, so removing one that is
+// not registered stays cheap: every connection does so at shutdown, after
+// RemoveAll.
+func (l *Loop) slotOf(d Descriptor) int {
+	fd := d.Fileno()
+	if fd >= 0 {
+		if fd >= len(l.fds) {
+			return -1
+		}
+		return fd
+	}
 	for fd := range l.fds {
 		e := &l.fds[fd]
 		if (e.r != nil && Descriptor(e.r) == d) || (e.w != nil && Descriptor(e.w) == d) {

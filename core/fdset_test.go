@@ -180,6 +180,32 @@ func TestAddIdempotent(t *testing.T) {
 	})
 }
 
+// A descriptor whose Fileno turned -1 before its removal is still found
+// and removed, as a reader and as a writer.
+func TestRemoveGoneDescriptor(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, name string) {
+		l := newTestLoop(t, name)
+		a, _ := socketPair(t)
+		c, _ := socketPair(t)
+		d, other := &testDesc{fd: a}, &testDesc{fd: c}
+		for _, err := range []error{l.AddReader(other), l.AddReader(d), l.AddWriter(d)} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.fd = -1
+		l.RemoveReader(d)
+		if len(l.GetReaders()) != 1 || len(l.GetWriters()) != 1 {
+			t.Fatalf("after RemoveReader: %d readers, %d writers; want 1 and 1", len(l.GetReaders()), len(l.GetWriters()))
+		}
+		l.RemoveWriter(d)
+		l.RemoveWriter(d)
+		if r := l.GetReaders(); len(r) != 1 || r[0] != other || len(l.GetWriters()) != 0 {
+			t.Fatalf("after RemoveWriter: readers %v, %d writers; want only the other reader", r, len(l.GetWriters()))
+		}
+	})
+}
+
 // valueDesc is a non-comparable descriptor type.
 type valueDesc struct{ _ []int }
 

@@ -29,7 +29,8 @@ type ThreadCaller interface {
 
 // Descriptor is something with a file descriptor that the reactor watches.
 type Descriptor interface {
-	// Fileno returns the descriptor, or -1 once it is gone.
+	// Fileno returns the descriptor, or -1 once it is gone. It does not
+	// change to another number while the reactor watches it.
 	Fileno() int
 	// ConnectionLost is called once when the reactor drops the descriptor,
 	// with the reason.

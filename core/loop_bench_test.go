@@ -157,3 +157,25 @@ func BenchmarkCallFromThread(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRemoveUnregistered removes a descriptor that is not registered
+// (as connections do at shutdown, after RemoveAll) from a loop watching
+// 1024 socket pairs: a lookup by number, not a scan of the table.
+func BenchmarkRemoveUnregistered(b *testing.B) {
+	l := newTestLoop(b, "default")
+	var idle *echoDesc
+	for i := range 1024 {
+		fd, peer := socketPair(b)
+		if err := l.AddReader(&echoDesc{l: l, fd: fd, peer: peer}); err != nil {
+			b.Fatalf("AddReader #%d: %v", i, err)
+		}
+		idle = &echoDesc{l: l, fd: peer}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.RemoveReader(idle)
+	}
+	if len(l.GetReaders()) != 1024 {
+		b.Fatal("removing an unregistered descriptor changed the set")
+	}
+}
