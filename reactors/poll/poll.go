@@ -21,11 +21,15 @@ func init() {
 }
 
 type poller struct {
-	fds    []unix.PollFd // fds[0] is the self-pipe's read end
-	index  []int32       // descriptor -> position in fds plus one; 0 = not watched
-	wakew  int           // self-pipe's write end
-	limit  int           // the open-file limit: no descriptor reaches it
-	waker  backend.Waker
+	// fds ends with the self-pipe's read end. The kernel queues a wait
+	// entry on every descriptor it scans before the first ready one, so
+	// the never-ready pipe goes last rather than first.
+	fds    []unix.PollFd
+	index  []int32 // descriptor -> position in fds plus one; 0 = not watched
+	waker  int     // self-pipe's read end
+	wakew  int     // self-pipe's write end
+	limit  int     // the open-file limit: no descriptor reaches it
+	wakes  backend.Waker
 	signal func() error
 }
 
@@ -37,6 +41,7 @@ func New() (reactors.Poller, error) {
 	}
 	p := &poller{
 		fds:   append(make([]unix.PollFd, 0, 64), unix.PollFd{Fd: int32(r), Events: unix.POLLIN}),
+		waker: r,
 		wakew: w,
 		limit: backend.FileLimit(),
 	}
@@ -45,13 +50,13 @@ func New() (reactors.Poller, error) {
 }
 
 func (p *poller) Set(fd int, ev reactors.Events) error {
-	if p.waker.Closed() {
+	if p.wakes.Closed() {
 		return reactors.ErrClosed
 	}
 	if err := backend.Check(fd, ev); err != nil {
 		return err
 	}
-	if fd == int(p.fds[0].Fd) || fd == p.wakew {
+	if fd == p.waker || fd == p.wakew {
 		return fmt.Errorf("poll: descriptor %d is the poller's own self-pipe", fd)
 	}
 	if fd >= p.limit {
@@ -72,11 +77,13 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 		if pos == 0 {
 			return nil
 		}
-		// Move the last entry into the hole so the array stays dense.
-		last := len(p.fds) - 1
-		p.fds[pos-1] = p.fds[last]
+		// Move the last watched entry into the hole so the array stays
+		// dense, and the self-pipe after it.
+		pipe := len(p.fds) - 1
+		p.fds[pos-1] = p.fds[pipe-1]
 		p.index[p.fds[pos-1].Fd] = int32(pos)
-		p.fds = p.fds[:last]
+		p.fds[pipe-1] = p.fds[pipe]
+		p.fds = p.fds[:pipe]
 		p.index[fd] = 0
 		return nil
 	}
@@ -88,9 +95,11 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 		events |= unix.POLLOUT
 	}
 	if pos == 0 {
-		p.fds = append(p.fds, unix.PollFd{Fd: int32(fd)})
+		pipe := len(p.fds) - 1
+		p.fds = append(p.fds, p.fds[pipe])
+		p.fds[pipe] = unix.PollFd{Fd: int32(fd)}
 		p.index = backend.Grow(p.index, fd)
-		pos = len(p.fds)
+		pos = pipe + 1
 		p.index[fd] = int32(pos)
 	}
 	p.fds[pos-1].Events = events
@@ -98,7 +107,7 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 }
 
 func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) {
-	if p.waker.Closed() {
+	if p.wakes.Closed() {
 		return 0, reactors.ErrClosed
 	}
 	if len(dst) == 0 {
@@ -111,16 +120,16 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("poll: %w", err)
 	}
-	k := 0
+	k, pipe := 0, len(p.fds)-1
 	for i := 0; n > 0 && i < len(p.fds) && k < len(dst); i++ {
 		re := p.fds[i].Revents
 		if re == 0 {
 			continue
 		}
 		n--
-		if i == 0 {
-			backend.Drain(int(p.fds[0].Fd))
-			p.waker.Done()
+		if i == pipe {
+			backend.Drain(p.waker)
+			p.wakes.Done()
 			continue
 		}
 		var ev reactors.Events
@@ -147,11 +156,11 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	return k, nil
 }
 
-func (p *poller) Wake() error { return p.waker.Wake(p.signal) }
+func (p *poller) Wake() error { return p.wakes.Wake(p.signal) }
 
 func (p *poller) Close() error {
-	return p.waker.Close(func() error {
-		err1 := unix.Close(int(p.fds[0].Fd))
+	return p.wakes.Close(func() error {
+		err1 := unix.Close(p.waker)
 		err2 := unix.Close(p.wakew)
 		p.fds, p.index = nil, nil
 		if err1 != nil {
