@@ -35,7 +35,7 @@ type Counters struct {
 }
 
 // Loop is the reactor: one event loop over a reactors.Poller. It
-// implements Reactor. Apart from CallFromThread, CallInThread,
+// implements Reactor. Apart from CallFromThread, CallInThread, Done,
 // SuggestThreadPoolSize, IsInIOThread and Close, its methods must be called
 // on the loop's goroutine (the one in Run, or the one calling Iterate).
 type Loop struct {
