@@ -237,6 +237,7 @@ func (l *Loop) pass(wait time.Duration, inRun bool) error {
 	if t, ok := l.Timeout(); ok && (wait < 0 || t < wait) {
 		wait = t
 	}
+	l.yieldToPool()
 	n, err := l.poller.Wait(l.events, wait)
 	l.counter.Waits++
 	if err != nil {
@@ -250,6 +251,18 @@ func (l *Loop) pass(wait time.Duration, inRun bool) error {
 		l.events = make([]reactors.Event, 2*n)
 	}
 	return nil
+}
+
+// yieldToPool lets a pool worker woken since the last Wait run before this
+// one. Wait is a system call that keeps the loop's P (Go's scheduler slot):
+// with one P the worker would sit runnable until sysmon takes the P back,
+// 20 µs or more later, and with more Ps it would wait for another thread to
+// wake up and steal it.
+func (l *Loop) yieldToPool() {
+	if l.pool.handed.Load() {
+		l.pool.handed.Store(false)
+		runtime.Gosched()
+	}
 }
 
 // runThreadCalls runs what CallFromThread queued before this pass began.

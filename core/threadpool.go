@@ -1,6 +1,9 @@
 package core
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // defaultPoolSize is the reactor pool's default maximum, as in Twisted.
 const defaultPoolSize = 10
@@ -19,6 +22,10 @@ type workerPool struct {
 	wakeups int // signals sent to idle workers, not yet taken
 	started bool
 	wg      sync.WaitGroup
+
+	// handed is set when a worker was woken or started; the loop yields
+	// once before its next Wait (see Loop.yieldToPool).
+	handed atomic.Bool
 }
 
 func (p *workerPool) init(max int) {
@@ -56,10 +63,12 @@ func (p *workerPool) wakeLocked() {
 		case p.idle > p.wakeups:
 			p.wakeups++
 			p.cond.Signal()
+			p.handed.Store(true)
 		case p.workers < p.max:
 			p.workers++
 			p.wg.Add(1)
 			go p.work()
+			p.handed.Store(true)
 		default:
 			return
 		}
