@@ -186,6 +186,26 @@ func TestTwistedShapesMatchOurs(t *testing.T) {
 	}
 }
 
+// TestTwistedDeferredShapes runs the script's deferred workload, which only
+// people run (the suite does not): core's BenchmarkDeferred shapes under its
+// names, the long chain also per callback.
+func TestTwistedDeferredShapes(t *testing.T) {
+	_, err := testenv.Python3Twisted()
+	testenv.Require(t, "python3 with Twisted", testenv.TwistedHint, err)
+	got, err := twistedShapes(context.Background(), "deferred", 1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"shape=create-callback-fire", "shape=chain-10", "shape=errback", "shape=list-1000", "shape=chain-1e5"} {
+		if s := got[key]; len(s) != 1 || s[0].Metrics[results.NsPerOp] <= 0 {
+			t.Errorf("%s: %v", key, s)
+		}
+	}
+	if s := got["shape=chain-1e5"]; len(s) == 1 && s[0].Metrics["ns/callback"] <= 0 {
+		t.Errorf("chain-1e5 has no ns/callback: %v", s[0].Metrics)
+	}
+}
+
 func TestParseBenchLines(t *testing.T) {
 	out := "goos: linux\nBenchmarkTimers/pending=0/op=fire\t100\t12.5 ns/op\t1 allocs/op\n" +
 		"BenchmarkTimers/pending=0/op=fire 200 11 ns/op\nBenchmarkOther/x 1 2 ns/op\nPASS\n"

@@ -15,8 +15,8 @@ func benchRecover(*Failure) (any, error) { return nil, nil }
 
 var errBench = errors.New("bench")
 
-// BenchmarkDeferred times the shapes that bench/peers/twisted_shapes.py
-// times in Twisted, under the same names.
+// BenchmarkDeferred times the shapes that bench/peers/twisted_inproc.py
+// times in Twisted with its deferred workload, under the same names.
 func BenchmarkDeferred(b *testing.B) {
 	b.Run("shape=create-callback-fire", func(b *testing.B) {
 		b.ReportAllocs()
@@ -79,7 +79,8 @@ func BenchmarkDeferred(b *testing.B) {
 }
 
 // BenchmarkDeferToThread times sequential round trips: from the loop to a
-// pool goroutine and back, one Deferred each.
+// pool goroutine and back, one Deferred each. Twisted's counterpart is
+// shape=defer-to-thread of bench/peers/twisted_inproc.py callbacks.
 func BenchmarkDeferToThread(b *testing.B) {
 	for _, name := range reactors.Names() {
 		b.Run("backend="+name, func(b *testing.B) {

@@ -1,11 +1,19 @@
 """The in-process shapes of the benchmark suite, timed in Twisted.
 
-Usage: python3 twisted_inproc.py [--count N] [--quick] callbacks|timers|cross-thread
+Usage: python3 twisted_inproc.py [--count N] [--quick] callbacks|timers|cross-thread|deferred
 
 Prints one Go benchmark line per shape and repeat, named as the suite names
 its own (BenchmarkTimers/pending=1000/op=fire ...), so the two sit side by
 side. Each shape grows its operation count until one timed run lasts the
 target time, as Go's testing package does.
+
+The suite runs callbacks, timers and cross-thread. deferred is run by hand:
+the shapes of core's BenchmarkDeferred under its names, for benchstat
+beside `go test ./core -bench Deferred/`. It ends with chain-1e6, one
+Deferred with a million callbacks, which also prints ns/callback: flat if
+running a chain is linear. Twisted pops each callback off the front of a
+list, so it is quadratic there and one run lasts over a minute; --quick times
+chain-1e5 instead and says so in the name.
 """
 import argparse
 import sys
@@ -85,6 +93,15 @@ def errback():
     d.errback(ShapeError("errback shape"))
 
 
+def long_chain(length):
+    def op():
+        d = defer.Deferred()
+        for _ in range(length):
+            d.addCallback(identity)
+        d.callback(None)
+    return op
+
+
 def defer_to_thread(n):
     """n sequential round trips: work on the pool, result back on the reactor."""
     done = [0]
@@ -110,6 +127,15 @@ def callbacks(quick):
         yield "shape=defer-to-thread", defer_to_thread
     finally:
         reactor.getThreadPool().stop()
+
+
+def deferred(quick):
+    yield "shape=create-callback-fire", timed(create_callback_fire)
+    yield "shape=chain-10", timed(chain_10)
+    yield "shape=errback", timed(errback)
+    yield "shape=list-1000", timed(list_1000)
+    length, name = (100_000, "chain-1e5") if quick else (1_000_000, "chain-1e6")
+    yield "shape=" + name, timed(long_chain(length)), length
 
 
 def noop():
@@ -180,6 +206,7 @@ WORKLOADS = {
     "callbacks": ("Callbacks", callbacks),
     "timers": ("Timers", timers),
     "cross-thread": ("CrossThread", cross_thread),
+    "deferred": ("Deferred", deferred),
 }
 
 
@@ -193,10 +220,13 @@ def main():
         ap.error("--count must be at least 1")
     target = 0.005 if args.quick else 0.03
     prefix, shapes = WORKLOADS[args.workload]
-    for key, run in shapes(args.quick):
+    for key, run, *callbacks in shapes(args.quick):
         for _ in range(args.count):
             n, ns = grow(run, target)
-            print("Benchmark%s/%s\t%d\t%.1f ns/op" % (prefix, key, n, ns), flush=True)
+            line = "Benchmark%s/%s\t%d\t%.1f ns/op" % (prefix, key, n, ns)
+            if callbacks:
+                line += "\t%.1f ns/callback" % (ns / callbacks[0])
+            print(line, flush=True)
     return 0
 
 
