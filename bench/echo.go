@@ -65,10 +65,11 @@ func planEcho(o *Options) echoPlan {
 }
 
 // repeatsAt is the number of repeats at C connections: all of them up to
-// 1000, half (at least three) beyond, where each sample costs seconds of
-// connecting and closing; it keeps the main command near five minutes.
+// 1000 and at the largest C (the headline points), half (at least three)
+// between, where each sample spends seconds connecting and closing; it
+// keeps the main command near five minutes.
 func (p echoPlan) repeatsAt(conns int) int {
-	if conns <= 1000 || p.repeats <= 3 {
+	if conns <= 1000 || conns == p.ladder[len(p.ladder)-1] || p.repeats <= 3 {
 		return p.repeats
 	}
 	return max((p.repeats+1)/2, 3)
@@ -82,14 +83,14 @@ func (p echoPlan) timing(conns int) (warmup, window, stretch time.Duration) {
 	if p.quick {
 		return 50 * time.Millisecond, 150 * time.Millisecond, 150 * time.Millisecond
 	}
-	warmup = 50*time.Millisecond + time.Duration(conns)*10*time.Microsecond
+	warmup = 50*time.Millisecond + time.Duration(conns)*5*time.Microsecond
 	switch {
 	case conns <= 1000:
 		window = 200 * time.Millisecond
 	case conns <= 5000:
 		window = 250 * time.Millisecond
 	default:
-		window = 400 * time.Millisecond
+		window = 300 * time.Millisecond
 	}
 	return warmup, window, time.Second
 }
@@ -125,8 +126,10 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	wn, dn, stretch := p.timing(p.ladder[len(p.ladder)-1])
 	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v to %v and window %v to %v as C grows, %d repeats; the window stretches up to %v until every connection has been served once, and a connection still unserved then counts as starved",
 		w0, wn, d0, dn, p.repeats, stretch)
-	if last := p.ladder[len(p.ladder)-1]; p.repeatsAt(last) < p.repeats {
-		o.note("echo: %d repeats at C > 1000, where each sample spends seconds connecting and closing", p.repeatsAt(last))
+	for _, c := range p.ladder {
+		if r := p.repeatsAt(c); r < p.repeats {
+			o.note("echo: %d repeats at C=%d, where each sample spends seconds connecting and closing", r, c)
+		}
 	}
 	points := func(impl string) []netPoint {
 		var pts []netPoint

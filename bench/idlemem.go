@@ -18,7 +18,7 @@ func idleConns(o *Options) int {
 	if o.Quick {
 		return 100
 	}
-	return min(5000, maxConns())
+	return min(2000, maxConns())
 }
 
 func idlePoints(o *Options) int { return implCount(o) }
