@@ -412,3 +412,17 @@ func TestLatencyFigure(t *testing.T) {
 		t.Errorf("p99 row = %+v", tb.Rows[2])
 	}
 }
+
+func TestRankLossLast(t *testing.T) {
+	f := &Figure{Lower: true, Series: []Series{
+		{Impl: "twisted-select", Points: []Point{{X: 1, Y: Summary{N: 6, Median: 1}, Lost: 8985}}},
+		{Impl: "epoll", Points: []Point{{X: 1, Y: Summary{N: 6, Median: 10}}}},
+	}}
+	r := f.rank(1)
+	if len(r) != 2 || r[0].Impl != "epoll" {
+		t.Errorf("rank = %+v, want epoll first: the faster point lost connections", r)
+	}
+	if m := mark(r[1].P); m != " ‡" {
+		t.Errorf("mark of a lossy point = %q", m)
+	}
+}

@@ -106,10 +106,7 @@ func figureTable(f *Figure) table {
 				continue
 			}
 			c := cell{Text: f.YUnit.format(p.Y.Median) + mark(p)}
-			if p.Lost > 0 {
-				c.Text += " ‡"
-				lost = true
-			}
+			lost = lost || p.Lost > 0
 			if p.Behind {
 				c.Text += " §"
 				c.Class = "bound"
@@ -298,7 +295,7 @@ h1 { margin-bottom: .1em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc;
 table { border-collapse: collapse; margin: .6em 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; vertical-align: top; white-space: nowrap; }
 .scroll { overflow-x: auto; }
-table.wins td, table.wins th { text-align: left; } table.wins tr.tie td { color: #555; }
+table.wins td, table.wins th { text-align: left; white-space: normal; } table.wins tr.tie td { color: #555; }
 th { background: #f3f3f3; } td.x, th:first-child { text-align: left; font-weight: 600; }
 td small { display: block; color: #666; white-space: nowrap; }
 td.bound { background: #fdf2e6; } td.none { color: #aaa; text-align: center; }
@@ -332,7 +329,7 @@ nav a { margin-right: .8em; }
 <tr><th>figure</th><th>at</th><th>best</th><th>runner-up (times the best)</th><th>best vs reference</th></tr>
 {{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>{{if .Few}}ranges overlap (few runs){{else}}tie{{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
-<p class="foot">Medians over the runs. <em>tie</em>: the runner-up's 95% confidence interval overlaps the best's. † marks a client-bound point (the load generator, not the server, was the limit).</p>
+<p class="foot">Medians over the runs. <em>tie</em>: the runner-up's 95% confidence interval overlaps the best's. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none.</p>
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>

@@ -123,8 +123,8 @@ func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs
 	if cur.Env.CPUModel != "" {
 		sub = append(sub, fmt.Sprintf("%s, %d cores", cur.Env.CPUModel, cur.Env.Cores))
 	}
-	if cur.Env.Commit != "" {
-		sub = append(sub, "commit "+cur.Env.Commit)
+	if c := cur.Env.Commit; c != "" {
+		sub = append(sub, "commit "+c[:min(len(c), 12)])
 	}
 	if cur.Env.Quick {
 		p.Warnings = append(p.Warnings, "this is a -quick run (short windows, few repeats): use it to check that everything runs, not to compare.")

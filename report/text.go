@@ -14,7 +14,10 @@ type ranked struct {
 }
 
 // rank orders the implementations (raw floors excluded: they are the
-// yardstick, not contenders) at x from best to worst.
+// yardstick, not contenders) at x from best to worst. A point whose server
+// lost connections ranks after every point that did not, whatever its
+// value: its latency and throughput describe only the connections it
+// chose to serve.
 func (f *Figure) rank(x float64) []ranked {
 	var out []ranked
 	for _, s := range f.Series {
@@ -26,6 +29,9 @@ func (f *Figure) rank(x float64) []ranked {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
+		if li, lj := out[i].P.Lost > 0, out[j].P.Lost > 0; li != lj {
+			return lj
+		}
 		if f.Lower {
 			return out[i].P.Y.Median < out[j].P.Y.Median
 		}
@@ -208,12 +214,16 @@ func lead(hs []Headline) string {
 	return text + "."
 }
 
-// mark flags a client-bound point.
+// mark flags a client-bound point (†) and one that lost connections (‡).
 func mark(p Point) string {
+	m := ""
 	if p.ClientBound {
-		return " †"
+		m += " †"
 	}
-	return ""
+	if p.Lost > 0 {
+		m += " ‡"
+	}
+	return m
 }
 
 // losses lists every fairness failure in words, worst first.
@@ -242,10 +252,16 @@ func losses(figs []*Figure) []string {
 						kinds = append(kinds, commas(int64(k.n))+" "+k.what)
 					}
 				}
-				t := fmt.Sprintf("%s served %s and lost %s at C=%s (%s B messages; %s; median of %d runs, worst run lost %s).",
-					displayName(s.Impl), commas(int64(math.Max(p.X-p.Y.Median, 0))), commas(int64(p.Y.Median)),
-					commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
-				ls = append(ls, loss{t, p.Y.Median})
+				var t string
+				if p.Y.Median == 0 {
+					t = fmt.Sprintf("%s served all %s connections at C=%s in the median of %d runs (%s B messages), but its worst run lost %s.",
+						displayName(s.Impl), commas(int64(p.X)), commas(int64(p.X)), p.Y.N, size, commas(int64(p.WorstLost)))
+				} else {
+					t = fmt.Sprintf("%s served %s and lost %s at C=%s (%s B messages; %s; median of %d runs, worst run lost %s).",
+						displayName(s.Impl), commas(int64(math.Max(p.X-p.Y.Median, 0))), commas(int64(p.Y.Median)),
+						commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
+				}
+				ls = append(ls, loss{t, p.Y.Median + p.WorstLost/1e6})
 			}
 		}
 	}
