@@ -38,6 +38,9 @@ type Figure struct {
 	Ref   string
 	Notes []string // omitted points, missing data
 	Text  string   // why the curves look as they do, from the data
+	// Lossy lists, for a fairness figure, every point where any run lost
+	// a connection, including those whose median run lost none.
+	Lossy []ranked
 	// Latency holds, for a latency distribution figure, each
 	// implementation's quantiles (see quantiles) from its histogram.
 	Latency map[string][]float64
@@ -401,13 +404,15 @@ func barFigure(ix index, sp barSpec) *Figure {
 }
 
 // fairnessFigure counts the connections an echo server did not serve
-// (starved, dropped, never connected) against C, per implementation. It
-// shows the median run and keeps the worst run for the table, so a loss
-// is never averaged away.
+// (starved, dropped, never connected) against C, per implementation: the
+// median run on a log axis, so 45 lost shows beside 18,887 lost. Lossy
+// keeps every point where any run lost a connection, for the table and
+// the summary, so a loss is never averaged away. No figure when nothing
+// was lost.
 func fairnessFigure(ix index, size string) *Figure {
 	fig := &Figure{ID: "fairness-" + size, Title: "Connections not served, " + size + " B messages", Short: "Lost connections, " + size + " B",
 		XLabel: "connections (C)", YLabel: "connections lost (median run)", XUnit: unitCount, YUnit: unitCount,
-		LogX: true, Lower: true}
+		LogX: true, LogY: true, Lower: true}
 	byImpl := map[string][]Point{}
 	for _, r := range ix["echo"] {
 		if r.Params["size"] != size {
@@ -431,12 +436,36 @@ func fairnessFigure(ix index, size string) *Figure {
 		for _, l := range lost {
 			worst = math.Max(worst, l)
 		}
-		byImpl[r.Impl] = append(byImpl[r.Impl], Point{X: c, Y: summarize(lost),
-			Starved: summarize(starved).Median, Dropped: summarize(dropped).Median,
-			NeverConnected: summarize(never).Median, WorstLost: worst})
+		p := Point{X: c, Y: summarize(lost), Starved: summarize(starved).Median, Dropped: summarize(dropped).Median,
+			NeverConnected: summarize(never).Median, WorstLost: worst}
+		p.Lost = p.Y.Median
+		if worst > 0 {
+			fig.Lossy = append(fig.Lossy, ranked{r.Impl, p})
+		}
+		if p.Y.Median > 0 {
+			byImpl[r.Impl] = append(byImpl[r.Impl], p)
+		}
 	}
-	if len(byImpl) == 0 {
+	if len(fig.Lossy) == 0 {
 		return nil
+	}
+	sort.SliceStable(fig.Lossy, func(i, j int) bool {
+		ri, _ := implRank(fig.Lossy[i].Impl)
+		rj, _ := implRank(fig.Lossy[j].Impl)
+		if ri != rj {
+			return ri < rj
+		}
+		return fig.Lossy[i].P.X < fig.Lossy[j].P.X
+	})
+	if len(byImpl) == 0 {
+		// Only worst runs lost anything: draw the median runs' zeros on a
+		// linear axis rather than an empty log one.
+		fig.LogY = false
+		for _, l := range fig.Lossy {
+			byImpl[l.Impl] = append(byImpl[l.Impl], l.P)
+		}
+	} else {
+		fig.Notes = append(fig.Notes, "Only points where the median run lost connections are drawn (a log axis has no zero); an implementation missing from the plot lost none in its median run. The table lists every point where any run lost one.")
 	}
 	fig.Series = seriesOf(byImpl)
 	return fig

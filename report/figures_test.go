@@ -210,6 +210,12 @@ func TestFairnessFigure(t *testing.T) {
 			t.Errorf("text %q lacks %q", f.Text, w)
 		}
 	}
+	if !f.LogY || f.series("epoll") != nil || f.series("gonet") != nil {
+		t.Errorf("fairness: logY %v, lossless series drawn: %v", f.LogY, ids([]*Figure{f}))
+	}
+	if figs := figures(&results.File{Results: echoFile().Results[:6]}); len(figs) != 3 {
+		t.Errorf("figures without any loss = %v, want no fairness figure", ids(figs))
+	}
 	tb := figureTable(f)
 	if len(tb.Rows) != 1 || tb.Rows[0][0].Text != "Twisted select" || tb.Rows[0][2].Text != "1,015" {
 		t.Errorf("fairness table rows = %+v, want the one losing point", tb.Rows)
@@ -424,5 +430,19 @@ func TestRankLossLast(t *testing.T) {
 	}
 	if m := mark(r[1].P); m != " ‡" {
 		t.Errorf("mark of a lossy point = %q", m)
+	}
+}
+
+func TestFairnessWorstRunOnly(t *testing.T) {
+	f := &results.File{Results: []results.Result{
+		res("echo", "node", map[string]string{"conns": "1000", "size": "64"}, map[string][]float64{results.Starved: {0, 0, 0, 0, 0, 221}}),
+	}}
+	fig := figByID(t, figures(f), "fairness-64")
+	if fig.LogY || len(fig.Series) != 1 || len(fig.Lossy) != 1 {
+		t.Fatalf("logY %v, %d series, %d lossy; want the zero median drawn on a linear axis", fig.LogY, len(fig.Series), len(fig.Lossy))
+	}
+	want := "Node.js served all 1,000 connections at C=1,000 in the median of 6 runs (64 B messages), but its worst run lost 221."
+	if ls := losses([]*Figure{fig}); len(ls) != 1 || ls[0] != want {
+		t.Errorf("losses = %q, want %q", ls, want)
 	}
 }

@@ -234,35 +234,9 @@ func losses(figs []*Figure) []string {
 	}
 	var ls []loss
 	for _, f := range figs {
-		if !strings.HasPrefix(f.ID, "fairness-") {
-			continue
-		}
 		size := strings.TrimPrefix(f.ID, "fairness-")
-		for _, s := range f.Series {
-			for _, p := range s.Points {
-				if p.Y.Median == 0 && p.WorstLost == 0 {
-					continue
-				}
-				var kinds []string
-				for _, k := range []struct {
-					n    float64
-					what string
-				}{{p.Starved, "starved"}, {p.Dropped, "dropped"}, {p.NeverConnected, "never connected"}} {
-					if k.n > 0 {
-						kinds = append(kinds, commas(int64(k.n))+" "+k.what)
-					}
-				}
-				var t string
-				if p.Y.Median == 0 {
-					t = fmt.Sprintf("%s served all %s connections at C=%s in the median of %d runs (%s B messages), but its worst run lost %s.",
-						displayName(s.Impl), commas(int64(p.X)), commas(int64(p.X)), p.Y.N, size, commas(int64(p.WorstLost)))
-				} else {
-					t = fmt.Sprintf("%s served %s and lost %s at C=%s (%s B messages; %s; median of %d runs, worst run lost %s).",
-						displayName(s.Impl), commas(int64(math.Max(p.X-p.Y.Median, 0))), commas(int64(p.Y.Median)),
-						commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
-				}
-				ls = append(ls, loss{t, p.Y.Median + p.WorstLost/1e6})
-			}
+		for _, l := range f.Lossy {
+			ls = append(ls, loss{lossText(l, size), l.P.Y.Median + l.P.WorstLost/1e6})
 		}
 	}
 	sort.SliceStable(ls, func(i, j int) bool { return ls[i].lost > ls[j].lost })
@@ -271,6 +245,27 @@ func losses(figs []*Figure) []string {
 		out[i] = l.text
 	}
 	return out
+}
+
+// lossText says in words how many connections l's server lost and how.
+func lossText(l ranked, size string) string {
+	p := l.P
+	if p.Y.Median == 0 {
+		return fmt.Sprintf("%s served all %s connections at C=%s in the median of %d runs (%s B messages), but its worst run lost %s.",
+			displayName(l.Impl), commas(int64(p.X)), commas(int64(p.X)), p.Y.N, size, commas(int64(p.WorstLost)))
+	}
+	var kinds []string
+	for _, k := range []struct {
+		n    float64
+		what string
+	}{{p.Starved, "starved"}, {p.Dropped, "dropped"}, {p.NeverConnected, "never connected"}} {
+		if k.n > 0 {
+			kinds = append(kinds, commas(int64(k.n))+" "+k.what)
+		}
+	}
+	return fmt.Sprintf("%s served %s and lost %s at C=%s (%s B messages; %s; median of %d runs, worst run lost %s).",
+		displayName(l.Impl), commas(int64(math.Max(p.X-p.Y.Median, 0))), commas(int64(p.Y.Median)),
+		commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
 }
 
 // explain writes the paragraph under a figure from its data.
