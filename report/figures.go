@@ -38,6 +38,9 @@ type Figure struct {
 	Ref   string
 	Notes []string // omitted points, missing data
 	Text  string   // why the curves look as they do, from the data
+	// XRange, when set, is the x axis' extent, for a figure that draws
+	// only some of the points its reader compares against the others.
+	XRange [2]float64
 	// Lossy lists, for a fairness figure, every point where any run lost
 	// a connection, including those whose median run lost none.
 	Lossy []ranked
@@ -414,6 +417,7 @@ func fairnessFigure(ix index, size string) *Figure {
 		XLabel: "connections (C)", YLabel: "connections lost (median run)", XUnit: unitCount, YUnit: unitCount,
 		LogX: true, LogY: true, Lower: true}
 	byImpl := map[string][]Point{}
+	var ladder []float64
 	for _, r := range ix["echo"] {
 		if r.Params["size"] != size {
 			continue
@@ -422,6 +426,7 @@ func fairnessFigure(ix index, size string) *Figure {
 		if !ok || c <= 0 {
 			continue
 		}
+		ladder = append(ladder, c)
 		var starved, dropped, never []float64
 		for _, s := range r.Samples {
 			starved = append(starved, s.Metrics[results.Starved])
@@ -466,6 +471,22 @@ func fairnessFigure(ix index, size string) *Figure {
 		}
 	} else {
 		fig.Notes = append(fig.Notes, "Only points where the median run lost connections are drawn (a log axis has no zero); an implementation missing from the plot lost none in its median run. The table lists every point where any run lost one.")
+		// Start the x axis one ladder step before the first loss, so the
+		// figure shows where losses begin.
+		sort.Float64s(ladder)
+		first := math.Inf(1)
+		for _, pts := range byImpl {
+			for _, p := range pts {
+				first = math.Min(first, p.X)
+			}
+		}
+		lo := ladder[0]
+		for _, c := range ladder {
+			if c < first {
+				lo = c
+			}
+		}
+		fig.XRange = [2]float64{lo, ladder[len(ladder)-1]}
 	}
 	fig.Series = seriesOf(byImpl)
 	return fig

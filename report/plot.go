@@ -86,6 +86,9 @@ func buildPlot(fig *Figure) (*plot.Plot, plot.Legend, error) {
 	} else if err := addLines(p, &legend, fig); err != nil {
 		return nil, legend, err
 	}
+	if r := fig.XRange; r[0] < r[1] {
+		p.X.Min, p.X.Max = math.Min(p.X.Min, r[0]), math.Max(p.X.Max, r[1])
+	}
 	if fig.LogX {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = logTicks{fig.XUnit}
@@ -302,7 +305,7 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	if labeled < 3 {
-		ticks = t.ticks(min, max, lo, hi, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9})
+		ticks = t.ticks(min, max, lo, hi, []float64{1, 2, 3, 5, 7})
 	}
 	return ticks
 }
