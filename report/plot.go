@@ -131,6 +131,7 @@ func lineStyle(impl string) draw.LineStyle {
 }
 
 func addLines(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
+	var lossy, boundPts plotter.XYs
 	for _, s := range fig.Series {
 		st := styleOf(s.Impl)
 		xys := make(plotter.XYs, len(s.Points))
@@ -143,6 +144,12 @@ func addLines(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
 		step := max(1, (len(s.Points)+11)/12)
 		for i, pt := range s.Points {
 			xys[i] = plotter.XY{X: pt.X, Y: pt.Y.Median}
+			if pt.Lost > 0 && fig.Lossy == nil {
+				lossy = append(lossy, xys[i])
+			}
+			if pt.ClientBound {
+				boundPts = append(boundPts, xys[i])
+			}
 			if i%step == 0 || i == len(s.Points)-1 || pt.ClientBound {
 				marks = append(marks, xys[i])
 				bound = append(bound, pt.ClientBound)
@@ -179,6 +186,21 @@ func addLines(p *plot.Plot, legend *plot.Legend, fig *Figure) error {
 		}
 		p.Add(line, sc)
 		legend.Add(displayName(s.Impl), line, glyphThumb{draw.GlyphStyle{Color: st.Color, Radius: vg.Points(2.6), Shape: st.Glyph}})
+	}
+	// The marks of the tables' † and ‡, explained in the legend.
+	ring := draw.GlyphStyle{Color: color.Gray{Y: 90}, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
+	if len(boundPts) > 0 {
+		legend.Add("† client-bound", glyphThumb{ring})
+	}
+	if len(lossy) > 0 {
+		cross := draw.GlyphStyle{Color: color.RGBA{R: 200, A: 255}, Radius: vg.Points(6), Shape: draw.CrossGlyph{}}
+		sc, err := plotter.NewScatter(lossy)
+		if err != nil {
+			return fmt.Errorf("report: figure %s: %w", fig.ID, err)
+		}
+		sc.GlyphStyle = cross
+		p.Add(sc)
+		legend.Add("‡ lost connections", glyphThumb{cross})
 	}
 	return nil
 }
