@@ -279,7 +279,7 @@ const pageHTML = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 <style>
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a1a1a; max-width: 1100px; margin: 0 auto; padding: 1em 1.5em 4em; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a1a1a; max-width: 1280px; margin: 0 auto; padding: 1em 1.5em 4em; }
 h1 { margin-bottom: .1em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.8em; }
 .sub { color: #555; margin-top: 0; }
 .warn { background: #fff3cd; border: 2px solid #e0a800; padding: .6em 1em; border-radius: 4px; margin: 1em 0; }
