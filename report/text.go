@@ -271,10 +271,10 @@ func lossText(l ranked, size string) string {
 // explain writes the paragraph under a figure from its data.
 func explain(f *Figure) string {
 	switch {
-	case strings.HasPrefix(f.ID, "dispatch-"):
-		return explainDispatch(f)
 	case f.ID == "dispatch-setup":
 		return rankingText(f) + " The time to create the descriptors and register them before the timed dispatch, kept apart from the cost per event. epoll pays one epoll_ctl per descriptor up front; poll and select only fill an array, and pay on every wait instead."
+	case strings.HasPrefix(f.ID, "dispatch-"):
+		return explainDispatch(f)
 	case strings.HasPrefix(f.ID, "echo-syscalls-"):
 		return rankingText(f) + " System calls the server made per round trip (its own count of waits, reads, writes and interest changes; for the peers, where measured). Below 3 means one wait served several connections; epoll's interest changes (epoll_ctl) show here when a server toggles write interest."
 	case strings.HasPrefix(f.ID, "echo-cpu-"):
@@ -375,7 +375,23 @@ func explainDispatch(f *Figure) string {
 	if len(parts) > 0 {
 		text = strings.Join(parts, "; ") + ". "
 	}
-	return text + "select and poll hand the kernel every watched descriptor on each wait, so their cost per event grows with N; epoll keeps the interest set in the kernel and returns only the ready descriptors, so it stays flat. Dashed lines are each backend's raw floor, the same system calls in a bare loop: the gap to them is the reactor's own cost. With more descriptors active, one wait returns more events and the scan is shared among them."
+	why := "select and poll hand the kernel every watched descriptor on each wait, so their cost per event grows with N; epoll keeps the interest set in the kernel and returns only the ready descriptors, "
+	if ep := f.series("epoll"); ep != nil && len(ep.Points) > 1 {
+		first, last := ep.Points[0], ep.Points[len(ep.Points)-1]
+		g := last.Y.Median / first.Y.Median
+		r, ok := f.ratio(ep, last)
+		switch {
+		case g < 1.5:
+			why += "so it stays flat. "
+		case ok && r < 1.3:
+			why += fmt.Sprintf("so it should stay flat: its %s growth here shows in its raw floor too, so it is the kernel's and the caches', not the reactor's. ", fmtRatio(g))
+		default:
+			why += fmt.Sprintf("so it should stay flat, yet it grows %s here: the reactor's own cost grows with N (see its ratio to the raw floor in the table). ", fmtRatio(g))
+		}
+	} else {
+		why += "so it stays flat. "
+	}
+	return text + why + "Dashed lines are each backend's raw floor, the same system calls in a bare loop: the gap to them is the reactor's own cost. With more descriptors active, one wait returns more events and the scan is shared among them."
 }
 
 func explainMicro(f *Figure) string {
