@@ -24,7 +24,7 @@ type poller struct {
 	epfd   int
 	wakefd int               // eventfd, registered for EPOLLIN
 	mask   []reactors.Events // interest per descriptor, as told to the kernel
-	evs    []unix.EpollEvent // kernel result buffer, one slot more than dst
+	evs    []unix.EpollEvent // kernel result buffer, at least as long as dst
 	waker  backend.Waker
 	signal func() error
 }
@@ -117,10 +117,14 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	if len(dst) == 0 {
 		return 0, fmt.Errorf("epoll: Wait needs room for at least one event")
 	}
-	if len(p.evs) <= len(dst) {
-		p.evs = make([]unix.EpollEvent, len(dst)+1)
+	if len(p.evs) < len(dst) {
+		p.evs = make([]unix.EpollEvent, len(dst))
 	}
-	n, err := unix.EpollWait(p.epfd, p.evs[:len(dst)+1], backend.Millis(timeout))
+	// No more than dst holds: the kernel moves each level-triggered
+	// descriptor it returns to the back of its ready list, so one taken
+	// but not reported would wait a whole round, and with as many ready
+	// as a multiple of what is taken, the same ones would wait forever.
+	n, err := unix.EpollWait(p.epfd, p.evs[:len(dst)], backend.Millis(timeout))
 	if err == unix.EINTR {
 		return 0, nil
 	}
@@ -129,9 +133,6 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	}
 	k := 0
 	for _, e := range p.evs[:n] {
-		if k == len(dst) {
-			break // the rest are still ready at the next Wait
-		}
 		fd := int(e.Fd)
 		if fd == p.wakefd {
 			backend.Drain(fd)

@@ -109,15 +109,19 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	if len(dst) == 0 {
 		return 0, fmt.Errorf("kqueue: Wait needs room for at least one event")
 	}
-	if len(p.evs) <= len(dst) {
-		p.evs = make([]unix.Kevent_t, len(dst)+1)
+	if len(p.evs) < len(dst) {
+		p.evs = make([]unix.Kevent_t, len(dst))
 	}
 	var ts *unix.Timespec
 	if timeout >= 0 {
 		p.ts = unix.NsecToTimespec(backend.Round(timeout).Nanoseconds())
 		ts = &p.ts
 	}
-	n, err := unix.Kevent(p.kq, nil, p.evs[:len(dst)+1], ts)
+	// No more than dst holds: the kernel moves each level-triggered event
+	// it returns to the back of its queue, so one taken but not reported
+	// would wait a whole round, and with as many ready as a multiple of
+	// what is taken, the same ones would wait forever.
+	n, err := unix.Kevent(p.kq, nil, p.evs[:len(dst)], ts)
 	if err == unix.EINTR {
 		return 0, nil
 	}
@@ -153,9 +157,6 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 		if k > 0 && dst[k-1].Fd == fd {
 			dst[k-1].Events |= ev
 			continue
-		}
-		if k == len(dst) {
-			break // the rest are still ready at the next Wait
 		}
 		dst[k] = reactors.Event{Fd: fd, Events: ev}
 		k++

@@ -31,6 +31,10 @@ type poller struct {
 	limit  int     // the open-file limit: no descriptor reaches it
 	wakes  backend.Waker
 	signal func() error
+	// next is where the scan of fds starts: past the last descriptor
+	// reported when more were ready than dst held, so that the ones
+	// further on are not starved by early ones that stay ready.
+	next int
 }
 
 // New opens a poll poller.
@@ -120,18 +124,32 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("poll: %w", err)
 	}
-	k, pipe := 0, len(p.fds)-1
-	for i := 0; n > 0 && i < len(p.fds) && k < len(dst); i++ {
-		re := p.fds[i].Revents
+	pipe := len(p.fds) - 1
+	// The self-pipe first, so that a wake-up is drained even when dst
+	// fills before the scan would reach the end of the array.
+	if n > 0 && p.fds[pipe].Revents != 0 {
+		n--
+		backend.Drain(p.waker)
+		p.wakes.Done()
+	}
+	if p.next >= pipe { // past the end since descriptors were dropped
+		p.next = 0
+	}
+	k, i := 0, p.next
+	for seen := 0; n > 0 && seen < pipe; seen++ {
+		if k == len(dst) {
+			p.next = i // the rest are still ready: start there next time
+			break
+		}
+		pfd := &p.fds[i]
+		if i++; i == pipe {
+			i = 0
+		}
+		re := pfd.Revents
 		if re == 0 {
 			continue
 		}
 		n--
-		if i == pipe {
-			backend.Drain(p.waker)
-			p.wakes.Done()
-			continue
-		}
 		var ev reactors.Events
 		if re&unix.POLLIN != 0 {
 			ev |= reactors.Readable
@@ -150,7 +168,7 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 		if re&unix.POLLNVAL != 0 {
 			ev |= reactors.Hangup | reactors.Error | reactors.Readable | reactors.Writable
 		}
-		dst[k] = reactors.Event{Fd: int(p.fds[i].Fd), Events: ev}
+		dst[k] = reactors.Event{Fd: int(pfd.Fd), Events: ev}
 		k++
 	}
 	return k, nil

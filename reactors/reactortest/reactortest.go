@@ -37,6 +37,8 @@ func Run(t *testing.T, open func() (reactors.Poller, error)) {
 		{"SetZeroStopsEvents", testSetZero},
 		{"SwitchInterest", testSwitchInterest},
 		{"ManyDescriptors", testManyDescriptors},
+		{"FairWhenDstIsSmall", testFairSmallDst},
+		{"WakeWhenDstIsSmall", testWakeSmallDst},
 		{"WaitZeroReturnsAtOnce", testWaitZero},
 		{"TimedWaitNotEarly", testTimedWait},
 		{"SubMillisecondRoundsUp", testSubMillisecond},
@@ -334,6 +336,118 @@ func testManyDescriptors(t *testing.T, open func() (reactors.Poller, error)) {
 	}
 	if n, err := p.Wait(dst, 0); n != 0 || err != nil {
 		t.Fatalf("after unregistering all: Wait = %d, %v", n, err)
+	}
+}
+
+// fairPairs ready descriptors are reported fairDst at a time by the
+// fairness tests: more are ready than one Wait can report.
+const fairPairs, fairDst = 64, 8
+
+// fairRounds is how many Waits must cover every ready descriptor: one pass
+// over them, plus one for a pass that starts mid-way.
+const fairRounds = (fairPairs+fairDst-1)/fairDst + 1
+
+// fairLaps passes over the ready descriptors must report each of them
+// fairLaps times, however the passes wrap around.
+const fairLaps = 2
+
+// readyPairs watches the read ends of fairPairs socketpairs, each holding a
+// byte that is never read, so all stay ready; it returns those descriptors.
+func readyPairs(t *testing.T, p reactors.Poller) map[int]bool {
+	t.Helper()
+	fds := map[int]bool{}
+	for _, s := range Socketpairs(t, fairPairs) {
+		write(t, s.B)
+		set(t, p, s.A, reactors.Readable)
+		fds[s.A] = true
+	}
+	return fds
+}
+
+// waitSmall runs one Wait(0) into a dst of fairDst and returns what it
+// reported, checking that it reported only watched descriptors. An empty
+// result is an interrupted Wait, which the caller retries.
+func waitSmall(t *testing.T, p reactors.Poller, fds map[int]bool) []reactors.Event {
+	t.Helper()
+	var dst [fairDst]reactors.Event
+	n, err := p.Wait(dst[:], 0)
+	if err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	for _, e := range dst[:n] {
+		checkEvent(t, e)
+		if !fds[e.Fd] || e.Events&reactors.Readable == 0 {
+			t.Fatalf("Wait reported fd %d %v; want one of the ready descriptors, readable", e.Fd, e.Events)
+		}
+	}
+	return dst[:n]
+}
+
+// waitRounds runs Waits until rounds of them reported something (a Wait
+// interrupted by a signal reports nothing and does not count), and returns
+// how often each descriptor was reported.
+func waitRounds(t *testing.T, p reactors.Poller, fds map[int]bool, rounds int) map[int]int {
+	t.Helper()
+	seen := map[int]int{}
+	deadline := time.Now().Add(watchdog)
+	for done := 0; done < rounds; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ready descriptors, yet only %d of %d Waits reported any within %v", len(fds), done, rounds, watchdog)
+		}
+		evs := waitSmall(t, p, fds)
+		if len(evs) > 0 {
+			done++
+		}
+		for _, e := range evs {
+			seen[e.Fd]++
+		}
+	}
+	return seen
+}
+
+// testFairSmallDst: when more descriptors are ready than dst holds, the
+// next Wait goes on where the last one stopped, so no ready descriptor
+// waits while others are reported again and again.
+func testFairSmallDst(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	fds := readyPairs(t, p)
+	rounds := fairLaps*(fairRounds-1) + 1
+	seen := waitRounds(t, p, fds, rounds)
+	var starved []int
+	for fd := range fds {
+		if seen[fd] < fairLaps {
+			starved = append(starved, fd)
+		}
+	}
+	if len(starved) > 0 {
+		t.Fatalf("%d ready descriptors, %d per Wait: after %d Waits, %d were reported fewer than %d times (%v); reported: %v",
+			fairPairs, fairDst, rounds, len(starved), fairLaps, starved, seen)
+	}
+}
+
+// testWakeSmallDst: a Wake is consumed even while every Wait fills dst with
+// ready descriptors, and wakes keep coalescing.
+func testWakeSmallDst(t *testing.T, open func() (reactors.Poller, error)) {
+	p := mustOpen(t, open)
+	fds := readyPairs(t, p)
+	for range 3 {
+		for range 10 {
+			if err := p.Wake(); err != nil {
+				t.Fatalf("Wake: %v", err)
+			}
+		}
+		waitRounds(t, p, fds, fairRounds)
+	}
+	// Were a wake-up still pending, a Wait with nothing watched would end
+	// at once instead of running to its timeout.
+	for fd := range fds {
+		set(t, p, fd, 0)
+	}
+	const d = 20 * time.Millisecond
+	start := time.Now()
+	bounded(t, p, "Wait after wakes among full Waits", func() { quiet(t, p, anyFd, d) })
+	if el := time.Since(start); el < d {
+		t.Fatalf("Wait(%v) returned after %v: a Wake made while every Wait filled dst was never consumed", d, el)
 	}
 }
 

@@ -30,6 +30,8 @@ const (
 	// integer type differs between systems.
 	wordBits = int(unsafe.Sizeof(unix.FdSet{}.Bits[0]) * 8)
 	wordMask = ^uint64(0) >> (64 - wordBits)
+	// setWords is how many elements FdSet.Bits has.
+	setWords = setBits / wordBits
 	// growable: Linux takes bitmaps of any size, so a slice of FdSets,
 	// contiguous in memory, is one bitmap as long as the process limit.
 	growable = runtime.GOOS == "linux"
@@ -57,6 +59,10 @@ type poller struct {
 	wakeW      int
 	tv         unix.Timeval
 	signal     func() error
+	// next is the descriptor the scan of the result starts at: past the
+	// last one reported when more were ready than dst held, so that
+	// higher descriptors are not starved by lower ones that stay ready.
+	next int
 }
 
 // New opens a select poller.
@@ -171,32 +177,53 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("select: %w", err)
 	}
+	// The self-pipe first, so that a wake-up is drained even when dst
+	// fills before the scan would reach it.
+	if r := &p.rout[p.wakeR/setBits]; n > 0 && r.IsSet(p.wakeR%setBits) {
+		r.Clear(p.wakeR % setBits)
+		n--
+		backend.Drain(p.wakeR)
+		p.waker.Done()
+	}
+	if p.next > p.maxfd {
+		p.next = 0
+	}
+	// Scan word by word from the word holding next, wrapping around, and
+	// finish with the bits of that word below next.
+	words := sets * setWords
+	first, low := p.next/wordBits, p.next%wordBits
 	k := 0
-	for set := 0; set < sets && n > 0; set++ {
-		rs, ws := &p.rout[set], &p.wout[set]
-		for w := range rs.Bits {
-			r, wr := uint64(rs.Bits[w])&wordMask, uint64(ws.Bits[w])&wordMask
-			n -= bits.OnesCount64(r) + bits.OnesCount64(wr)
-			for u := r | wr; u != 0; u &= u - 1 {
-				tz := bits.TrailingZeros64(u)
-				b := uint64(1) << tz
-				fd := set*setBits + w*wordBits + tz
-				if fd == p.wakeR {
-					backend.Drain(fd)
-					p.waker.Done()
-					continue
-				}
-				var ev reactors.Events
-				if r&b != 0 {
-					ev |= reactors.Readable
-				}
-				if wr&b != 0 {
-					ev |= reactors.Writable
-				}
-				dst[k] = reactors.Event{Fd: fd, Events: ev}
-				if k++; k == len(dst) {
-					return k, nil // the rest are still ready at the next Wait
-				}
+	for step := 0; step <= words && n > 0; step++ {
+		g := first + step
+		mask := wordMask &^ (1<<low - 1)
+		switch {
+		case step == words:
+			g, mask = first, 1<<low-1
+		case g >= words:
+			g -= words
+			mask = wordMask
+		case step > 0:
+			mask = wordMask
+		}
+		set, w := g/setWords, g%setWords
+		r := uint64(p.rout[set].Bits[w]) & mask
+		wr := uint64(p.wout[set].Bits[w]) & mask
+		n -= bits.OnesCount64(r) + bits.OnesCount64(wr)
+		for u := r | wr; u != 0; u &= u - 1 {
+			tz := bits.TrailingZeros64(u)
+			b := uint64(1) << tz
+			fd := g*wordBits + tz
+			var ev reactors.Events
+			if r&b != 0 {
+				ev |= reactors.Readable
+			}
+			if wr&b != 0 {
+				ev |= reactors.Writable
+			}
+			dst[k] = reactors.Event{Fd: fd, Events: ev}
+			if k++; k == len(dst) {
+				p.next = fd + 1 // the rest are still ready: start there next time
+				return k, nil
 			}
 		}
 	}
