@@ -22,26 +22,29 @@ func Load(dir string) (*results.File, error) {
 	return decode(name, data)
 }
 
-// decode parses data, which was read from name.
+// decode parses data, which was read from name. The happy path parses
+// once; the version is looked at alone only to explain a failure, so that
+// a file of another version gets a version error, not a type error.
 func decode(name string, data []byte) (*results.File, error) {
+	f := new(results.File)
+	err := json.Unmarshal(data, f)
+	if err == nil && f.Version == results.FormatVersion {
+		return f, nil
+	}
 	var head struct {
 		Version *int `json:"version"`
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, jsonError(name, data, err)
+	if herr := json.Unmarshal(data, &head); herr != nil {
+		return nil, jsonError(name, data, herr)
 	}
-	if head.Version == nil {
+	switch {
+	case head.Version == nil:
 		return nil, fmt.Errorf("%s: no \"version\" field; not a reactorbench results file", name)
-	}
-	if *head.Version != results.FormatVersion {
+	case *head.Version != results.FormatVersion:
 		return nil, fmt.Errorf("%s: results format version %d, but this report reads version %d; render it with the reactorbench that wrote it",
 			name, *head.Version, results.FormatVersion)
 	}
-	f := new(results.File)
-	if err := json.Unmarshal(data, f); err != nil {
-		return nil, jsonError(name, data, err)
-	}
-	return f, nil
+	return nil, jsonError(name, data, err)
 }
 
 // jsonError turns encoding/json's byte offsets into file:line:col.

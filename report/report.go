@@ -26,15 +26,20 @@ var expectedWorkloads = []string{"dispatch", "echo", "echo-open", "connect", "id
 // baselineDir is empty) and writes outDir/index.html and each figure as
 // outDir/ID.png and outDir/ID.svg.
 func Generate(inDir, baselineDir, outDir string) error {
+	// The two files are tens of megabytes of histograms: read them at once.
+	var base *results.File
+	var baseErr error
+	var wg sync.WaitGroup
+	if baselineDir != "" {
+		wg.Go(func() { base, baseErr = Load(baselineDir) })
+	}
 	cur, err := Load(inDir)
+	wg.Wait()
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	var base *results.File
-	if baselineDir != "" {
-		if base, err = Load(baselineDir); err != nil {
-			return fmt.Errorf("report: baseline: %w", err)
-		}
+	if baseErr != nil {
+		return fmt.Errorf("report: baseline: %w", baseErr)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
