@@ -30,7 +30,9 @@ type CompareRow struct {
 }
 
 // neutral metrics describe the method, not the implementation's speed.
-var neutral = map[string]bool{results.ClientBound: true, results.ClientCPUPercent: true, behind: true}
+// A busier server is not a worse one: utilization is a condition of the
+// measurement, not a result.
+var neutral = map[string]bool{results.ClientBound: true, results.ClientCPUPercent: true, "server-cpu-%": true, behind: true}
 
 // higherBetter metrics improve when they grow; all others are costs.
 var higherBetter = map[string]bool{results.RoundTripsPerSec: true, results.ConnsPerSec: true}
