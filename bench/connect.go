@@ -60,6 +60,8 @@ func connectSample(ctx context.Context, srv *server, cfg LoadConfig) (results.Sa
 		s.Metrics[results.ConnsPerSec] = float64(r.Cycles) / secs
 	}
 	serverMetrics(s.Metrics, serverCPUNsPerConn, srv, e0, e1, r.Window, float64(r.Cycles))
+	procs[0].stop()
+	settle(srv)
 	return s, nil
 }
 

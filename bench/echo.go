@@ -65,11 +65,10 @@ func planEcho(o *Options) echoPlan {
 }
 
 // repeatsAt is the number of repeats at C connections: all of them up to
-// 1000 and at the largest C (the headline points), half (at least three)
-// between, where each sample spends seconds connecting and closing; it
-// keeps the main command near five minutes.
+// 1000, half (at least three) beyond, where each sample spends seconds
+// connecting and closing; it keeps the main command near five minutes.
 func (p echoPlan) repeatsAt(conns int) int {
-	if conns <= 1000 || conns == p.ladder[len(p.ladder)-1] || p.repeats <= 3 {
+	if conns <= 1000 || p.repeats <= 3 {
 		return p.repeats
 	}
 	return max((p.repeats+1)/2, 3)
@@ -316,7 +315,10 @@ func echoSample(ctx context.Context, srv *server, cfg LoadConfig, perProc, repea
 	}
 	s := loadSample(total)
 	serverMetrics(s.Metrics, results.ServerCPUNsPerRT, srv, edge0, edge1, total.Window, float64(total.RoundTrips))
-	drain(srv)
+	for _, c := range procs {
+		c.stop() // the load generators reset their connections on the way out
+	}
+	settle(srv)
 	return s, nil
 }
 
@@ -456,24 +458,26 @@ func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edg
 	}
 }
 
-// drain waits (up to 5 s) until the server has closed the connections of
-// the last sample, so the next one starts on a quiet server.
-func drain(srv *server) {
-	dir := fmt.Sprintf("/proc/%d/fd", srv.pid)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		f, err := os.Open(dir)
-		if err != nil {
+// settle waits until the server has gone quiet, its CPU time still over
+// 100 ms, so that closing the last sample's connections (Twisted's poll
+// reactor needs seconds of CPU for 20,000) does not spill into the next
+// sample, this server's or another's on the same CPU. It gives up after
+// settleLimit.
+func settle(srv *server) {
+	deadline := time.Now().Add(settleLimit)
+	last, err := srv.cpu()
+	for err == nil && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		var now time.Duration
+		if now, err = srv.cpu(); err == nil && now-last < 2*time.Millisecond {
 			return
 		}
-		names, _ := f.Readdirnames(-1)
-		f.Close()
-		if len(names) < 64 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+		last = now
 	}
 }
+
+// settleLimit bounds settle.
+const settleLimit = 30 * time.Second
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

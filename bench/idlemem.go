@@ -72,7 +72,7 @@ func idleSample(ctx context.Context, impl string, conns, repeats int) (results.S
 		return results.Sample{}, err
 	}
 	defer srv.stop()
-	drain(srv)
+	settle(srv)
 	base, err := procStatus(srv.pid, "VmRSS")
 	if err != nil {
 		return results.Sample{}, err
