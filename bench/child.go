@@ -4,18 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The suite runs every server and load generator in a process of its own by
@@ -59,32 +54,6 @@ func MaybeChild() {
 	os.Exit(0)
 }
 
-// pin binds every thread of this process to cpu (threads started later
-// inherit it) and sizes the Go scheduler to that one CPU. On a machine with
-// one CPU it does nothing.
-func pin(cpu int) error {
-	if runtime.NumCPU() < 2 {
-		return nil
-	}
-	var set unix.CPUSet
-	set.Set(cpu)
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return err
-	}
-	for _, t := range tasks {
-		tid, err := strconv.Atoi(t.Name())
-		if err != nil {
-			continue
-		}
-		if err := unix.SchedSetaffinity(tid, &set); err != nil && !errors.Is(err, unix.ESRCH) {
-			return fmt.Errorf("pin to cpu %d: %w", cpu, err)
-		}
-	}
-	runtime.GOMAXPROCS(1)
-	return nil
-}
-
 // edgeMsg is a load child's word that its window starts or ends.
 type edgeMsg struct {
 	Edge string `json:"edge"`
@@ -102,68 +71,6 @@ type loadReady struct {
 	Failed    int    `json:"failed"`
 	Answered  int    `json:"answered"`
 	Err       string `json:"err,omitempty"`
-}
-
-// loadChild reads a LoadConfig, connects, says so, then runs on "run" or
-// pings and holds the connections on "ping" until stdin closes.
-func loadChild(in io.Reader, out io.Writer) error {
-	if err := pin(loadGenCPU); err != nil {
-		return err
-	}
-	r := bufio.NewReader(in)
-	line, err := r.ReadBytes('\n')
-	if err != nil {
-		return fmt.Errorf("reading configuration: %w", err)
-	}
-	var cfg LoadConfig
-	if err := json.Unmarshal(line, &cfg); err != nil {
-		return fmt.Errorf("bad configuration: %w", err)
-	}
-	g, err := newLoadGen(cfg)
-	if err != nil {
-		return err
-	}
-	defer g.close()
-	enc := json.NewEncoder(out)
-	if err := g.connect(); err != nil {
-		return err
-	}
-	failed := g.neverConnected()
-	if err := enc.Encode(loadReady{Connected: cfg.Conns - failed, Failed: failed}); err != nil {
-		return err
-	}
-	cmd, err := r.ReadString('\n')
-	if err != nil {
-		return nil // the parent gave up
-	}
-	switch strings.TrimSpace(cmd) {
-	case cmdRun:
-		g.onEdge = func(start bool) {
-			e := edgeMsg{Edge: edgeEnd}
-			if start {
-				e.Edge = edgeStart
-			}
-			_ = enc.Encode(e)
-		}
-		res, err := g.run()
-		if err != nil {
-			return err
-		}
-		return enc.Encode(res)
-	case cmdPing:
-		n, err := g.pingAll(replyTimout / 4)
-		rep := loadReady{Connected: cfg.Conns - failed, Failed: failed, Answered: n}
-		if err != nil {
-			rep.Err = err.Error()
-		}
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, r) // hold the connections until the parent closes stdin
-		return nil
-	default:
-		return fmt.Errorf("unknown command %q", cmd)
-	}
 }
 
 // jsonLine encodes v as one line of JSON (without the newline).

@@ -117,14 +117,12 @@ func TestPlanEchoClamps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
-	limit := func(n uint64) {
-		lower := old
-		lower.Cur = n
+	limit := func(lower unix.Rlimit) {
 		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lower); err != nil {
 			t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
 		}
 	}
-	limit(3000)
+	limit(unix.Rlimit{Cur: 3000, Max: old.Max})
 	p := planEcho(&Options{Repeats: 6})
 	want := []int{1, 10, 100, 1000, 3000 - fdSlack}
 	if fmt.Sprint(p.ladder) != fmt.Sprint(want) || p.wide[2900] || !p.wide[1000] || p.wide[100] {
@@ -133,7 +131,7 @@ func TestPlanEchoClamps(t *testing.T) {
 	if n := len(p.points()); n != len(want)+1 || p.repeatsAt(1000) != 6 || p.repeatsAt(2900) != 3 {
 		t.Fatalf("%d points", n)
 	}
-	limit(6000)
+	limit(unix.Rlimit{Cur: 6000, Max: old.Max})
 	p = planEcho(&Options{Repeats: 6})
 	if fmt.Sprint(p.ladder) != "[1 10 100 1000 5000 5900]" || p.repeatsAt(5000) != 3 || p.repeatsAt(5900) != 3 {
 		t.Fatalf("ladder %v, repeats at 5000 %d, at 5900 %d", p.ladder, p.repeatsAt(5000), p.repeatsAt(5900))

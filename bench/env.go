@@ -42,7 +42,7 @@ func noFileLimit() uint64 {
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &r) != nil {
 		return 0
 	}
-	return r.Cur
+	return uint64(r.Cur) // signed on FreeBSD
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo.
@@ -74,12 +74,4 @@ func gitCommit() string {
 		c += "+dirty"
 	}
 	return c
-}
-
-// pinningNote describes where the suite's processes run.
-func pinningNote() string {
-	if runtime.NumCPU() < 2 {
-		return "not pinned (one CPU)"
-	}
-	return "server cpu 0, load generator cpu 1"
 }

@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cloudwego/netpoll"
-
 	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/core"
 	"github.com/reactorbench/reactorbench/internal/testenv"
@@ -30,15 +28,15 @@ const echoReadSize = 64 << 10
 // peerInfo is a server the suite compares the reactor backends against.
 type peerInfo struct {
 	name, doc string
-	// runtime returns the interpreter the peer needs, or an error when it is
-	// missing; nil for peers built into this binary.
+	// runtime returns the interpreter the peer needs, or an error saying
+	// why the peer cannot run here; nil for peers that always can.
 	runtime func() (string, error)
 	hint    string
 }
 
 var peerList = []peerInfo{
 	{name: "gonet", doc: "Go net, a goroutine per connection"},
-	{name: "netpoll", doc: "cloudwego/netpoll event loop"},
+	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing},
 	{name: "node", doc: "Node.js net module", runtime: testenv.Node, hint: testenv.NodeHint},
 	{name: "twisted-select", doc: "Twisted, select reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
 	{name: "twisted-poll", doc: "Twisted, poll reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
@@ -101,8 +99,10 @@ func peerMissing(name string) (reason, hint string, ok bool) {
 		switch p.hint {
 		case testenv.NodeHint:
 			return "node is not installed", p.hint, false
-		default:
+		case testenv.TwistedHint:
 			return "python3 cannot import twisted", p.hint, false
+		default:
+			return err.Error(), p.hint, false
 		}
 	}
 	return "", "", true
@@ -251,44 +251,6 @@ func serveGoNet(in io.Reader, out io.Writer) error {
 			}
 		}()
 	}
-}
-
-// serveNetpoll is cloudwego/netpoll's event loop; the handler copies the
-// bytes it read into the write buffer, as the other servers do.
-func serveNetpoll(in io.Reader, out io.Writer) error {
-	ln, err := netpoll.CreateListener("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	evl, err := netpoll.NewEventLoop(func(_ context.Context, c netpoll.Connection) error {
-		r, w := c.Reader(), c.Writer()
-		b, err := r.Next(r.Len())
-		if err != nil {
-			return err
-		}
-		dst, err := w.Malloc(len(b))
-		if err != nil {
-			return err
-		}
-		copy(dst, b)
-		if err := r.Release(); err != nil {
-			return err
-		}
-		return w.Flush()
-	})
-	if err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintf(out, "%s%s\n", addrPrefix, ln.Addr()); err != nil {
-		return err
-	}
-	go func() {
-		_, _ = io.Copy(io.Discard, in)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = evl.Shutdown(ctx)
-	}()
-	return evl.Serve(ln)
 }
 
 // server is a running server child seen from the parent.
