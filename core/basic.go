@@ -108,6 +108,62 @@ func (w *closeWatch) AbortConnection() {
 // transport.
 func (w *closeWatch) Disconnecting() bool { return w.closing || disconnecting(w.Transport) }
 
+// receiver is what LineReceiver, LineOnlyReceiver, NetstringReceiver and
+// IntNStringReceiver share: the watched transport, the unparsed bytes, and
+// whether the connection is gone.
+type receiver struct {
+	watch closeWatch
+	in    inbuf
+	ended bool // ConnectionLost was called
+}
+
+// made sets *transport to t, watched, then tells handler if it is a
+// ConnectionMadeHandler (in that order: the handler may use the transport).
+func (c *receiver) made(handler any, transport *Transport, t Transport) {
+	*transport = c.watch.wrap(t)
+	if h, ok := handler.(ConnectionMadeHandler); ok {
+		h.ConnectionMade()
+	}
+}
+
+// lost drops the buffer and tells handler if it is a ConnectionLostHandler,
+// on the first call only.
+func (c *receiver) lost(handler any, reason error) {
+	if c.ended {
+		return
+	}
+	c.ended = true
+	c.in.discard()
+	if h, ok := handler.(ConnectionLostHandler); ok {
+		h.ConnectionLost(reason)
+	}
+}
+
+// orDefault is n, or def when n is not positive (a zero field's default).
+func orDefault(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
+// lineDelimiter is d, or "\r\n" when d is empty.
+func lineDelimiter(d []byte) []byte {
+	if len(d) == 0 {
+		return defaultDelimiter
+	}
+	return d
+}
+
+// lineTooLong gives line to h's LineLengthExceeded, or without one closes t.
+func lineTooLong(h LineHandler, t Transport, line []byte) {
+	if x, ok := h.(LineLengthExceededHandler); ok {
+		x.LineLengthExceeded(line)
+	} else if t != nil {
+		t.LoseConnection()
+	}
+}
+
 // framer is the message parser inside a receiver, driven by inbuf.
 type framer interface {
 	// halt reports whether parsing must stop now (paused, or the transport
@@ -286,55 +342,29 @@ type LineReceiver struct {
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
-	watch     closeWatch
 
-	in     inbuf
+	receiver
 	out    []byte // SendLine's scratch: line and delimiter, one Write
 	raw    bool
 	paused bool
-	lost   bool
 }
 
 // NewLineReceiver returns a LineReceiver with Twisted's defaults that calls h.
 func NewLineReceiver(h LineHandler) *LineReceiver { return &LineReceiver{Handler: h} }
 
-func (r *LineReceiver) delimiter() []byte {
-	if len(r.Delimiter) == 0 {
-		return defaultDelimiter
-	}
-	return r.Delimiter
-}
+func (r *LineReceiver) delimiter() []byte { return lineDelimiter(r.Delimiter) }
 
-func (r *LineReceiver) maxLength() int {
-	if r.MaxLength <= 0 {
-		return DefaultMaxLineLength
-	}
-	return r.MaxLength
-}
+func (r *LineReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxLineLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *LineReceiver) ConnectionMade(t Transport) {
-	r.Transport = r.watch.wrap(t)
-	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
-		h.ConnectionMade()
-	}
-}
+func (r *LineReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into lines (or raw data) for the handler. Called
 // from inside a handler, it only appends data after what is buffered.
 func (r *LineReceiver) DataReceived(data []byte) { r.in.feed(r, data) }
 
 // ConnectionLost drops the buffer and tells the handler, once.
-func (r *LineReceiver) ConnectionLost(reason error) {
-	if r.lost {
-		return
-	}
-	r.lost = true
-	r.in.discard()
-	if h, ok := r.Handler.(ConnectionLostHandler); ok {
-		h.ConnectionLost(reason)
-	}
-}
+func (r *LineReceiver) ConnectionLost(reason error) { r.lost(r.Handler, reason) }
 
 // SendLine writes line and the delimiter in one Write. It does nothing
 // before ConnectionMade.
@@ -423,7 +453,7 @@ func (r *LineReceiver) step(in *inbuf) bool {
 		if len(b) < limit {
 			return false
 		}
-		r.lineLengthExceeded(in.takeAll())
+		lineTooLong(r.Handler, r.Transport, in.takeAll())
 		return true
 	}
 	in.pos += i + len(delim)
@@ -436,14 +466,6 @@ func (r *LineReceiver) need(partial, rest []byte) int {
 }
 
 func (r *LineReceiver) limit() int { return r.maxLength() + len(r.delimiter()) }
-
-func (r *LineReceiver) lineLengthExceeded(line []byte) {
-	if h, ok := r.Handler.(LineLengthExceededHandler); ok {
-		h.LineLengthExceeded(line)
-	} else if r.Transport != nil {
-		r.Transport.LoseConnection()
-	}
-}
 
 // LineOnlyReceiver splits a byte stream into lines for its Handler, with no
 // raw mode and no pausing (Twisted's LineOnlyReceiver). Zero fields mean
@@ -466,54 +488,28 @@ type LineOnlyReceiver struct {
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
-	watch     closeWatch
 
-	in   inbuf
-	seq  [2][]byte // SendLine's WriteSequence argument, kept to not allocate
-	lost bool
+	receiver
+	seq [2][]byte // SendLine's WriteSequence argument, kept to not allocate
 }
 
 // NewLineOnlyReceiver returns a LineOnlyReceiver with Twisted's defaults
 // that calls h.
 func NewLineOnlyReceiver(h LineHandler) *LineOnlyReceiver { return &LineOnlyReceiver{Handler: h} }
 
-func (r *LineOnlyReceiver) delimiter() []byte {
-	if len(r.Delimiter) == 0 {
-		return defaultDelimiter
-	}
-	return r.Delimiter
-}
+func (r *LineOnlyReceiver) delimiter() []byte { return lineDelimiter(r.Delimiter) }
 
-func (r *LineOnlyReceiver) maxLength() int {
-	if r.MaxLength <= 0 {
-		return DefaultMaxLineLength
-	}
-	return r.MaxLength
-}
+func (r *LineOnlyReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxLineLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *LineOnlyReceiver) ConnectionMade(t Transport) {
-	r.Transport = r.watch.wrap(t)
-	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
-		h.ConnectionMade()
-	}
-}
+func (r *LineOnlyReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into lines for the handler. Called from inside a
 // handler, it only appends data after what is buffered.
 func (r *LineOnlyReceiver) DataReceived(data []byte) { r.in.feed(r, data) }
 
 // ConnectionLost drops the buffer and tells the handler, once.
-func (r *LineOnlyReceiver) ConnectionLost(reason error) {
-	if r.lost {
-		return
-	}
-	r.lost = true
-	r.in.discard()
-	if h, ok := r.Handler.(ConnectionLostHandler); ok {
-		h.ConnectionLost(reason)
-	}
-}
+func (r *LineOnlyReceiver) ConnectionLost(reason error) { r.lost(r.Handler, reason) }
 
 // SendLine writes line and the delimiter with one WriteSequence. It does
 // nothing before ConnectionMade.
@@ -540,12 +536,12 @@ func (r *LineOnlyReceiver) step(in *inbuf) bool {
 			return false
 		}
 		in.discard()
-		r.lineLengthExceeded(b)
+		lineTooLong(r.Handler, r.Transport, b)
 		return true
 	}
 	if i > maxLen {
 		in.discard()
-		r.lineLengthExceeded(b[:i])
+		lineTooLong(r.Handler, r.Transport, b[:i])
 		return true
 	}
 	in.pos += i + len(delim)
@@ -558,14 +554,6 @@ func (r *LineOnlyReceiver) need(partial, rest []byte) int {
 }
 
 func (r *LineOnlyReceiver) limit() int { return r.maxLength() + len(r.delimiter()) }
-
-func (r *LineOnlyReceiver) lineLengthExceeded(line []byte) {
-	if h, ok := r.Handler.(LineLengthExceededHandler); ok {
-		h.LineLengthExceeded(line)
-	} else if r.Transport != nil {
-		r.Transport.LoseConnection()
-	}
-}
 
 // partialSuffix is the length of the longest proper prefix of delim that b
 // ends with: the start of a delimiter whose end has not arrived.

@@ -39,14 +39,12 @@ type IntNStringReceiver struct {
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
-	watch     closeWatch
 
-	prefix int // bytes of length prefix; 0 means 4
-	in     inbuf
+	receiver
+	prefix int    // bytes of length prefix; 0 means 4
 	out    []byte // SendString's scratch, one Write
 	skip   uint64 // bytes of an over-long string still to skip
 	paused bool
-	lost   bool
 }
 
 // NewInt32StringReceiver returns a receiver of strings with a 4-byte prefix.
@@ -72,36 +70,17 @@ func (r *IntNStringReceiver) PrefixLength() int {
 	return r.prefix
 }
 
-func (r *IntNStringReceiver) maxLength() int {
-	if r.MaxLength <= 0 {
-		return DefaultMaxStringLength
-	}
-	return r.MaxLength
-}
+func (r *IntNStringReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxStringLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *IntNStringReceiver) ConnectionMade(t Transport) {
-	r.Transport = r.watch.wrap(t)
-	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
-		h.ConnectionMade()
-	}
-}
+func (r *IntNStringReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into strings for the handler. Called from inside
 // a handler, it only appends data after what is buffered.
 func (r *IntNStringReceiver) DataReceived(data []byte) { r.in.feed(r, data) }
 
 // ConnectionLost drops the buffer and tells the handler, once.
-func (r *IntNStringReceiver) ConnectionLost(reason error) {
-	if r.lost {
-		return
-	}
-	r.lost = true
-	r.in.discard()
-	if h, ok := r.Handler.(ConnectionLostHandler); ok {
-		h.ConnectionLost(reason)
-	}
-}
+func (r *IntNStringReceiver) ConnectionLost(reason error) { r.lost(r.Handler, reason) }
 
 // SendString writes the prefix and s in one Write. It fails with
 // ErrStringTooLong when len(s) >= 2^(8*PrefixLength()), and does nothing

@@ -29,15 +29,13 @@ type NetstringReceiver struct {
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
 	Transport Transport
-	watch     closeWatch
 
-	in        inbuf
+	receiver
 	out       []byte // SendString's scratch, one Write
 	length    int    // the length read so far, or of the payload expected
 	digits    int    // digits of length read
 	inPayload bool   // the colon was read: payload and comma follow
 	broken    bool
-	lost      bool
 }
 
 // NewNetstringReceiver returns a NetstringReceiver with Twisted's defaults
@@ -46,36 +44,17 @@ func NewNetstringReceiver(h StringHandler) *NetstringReceiver {
 	return &NetstringReceiver{Handler: h}
 }
 
-func (r *NetstringReceiver) maxLength() int {
-	if r.MaxLength <= 0 {
-		return DefaultMaxStringLength
-	}
-	return r.MaxLength
-}
+func (r *NetstringReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxStringLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *NetstringReceiver) ConnectionMade(t Transport) {
-	r.Transport = r.watch.wrap(t)
-	if h, ok := r.Handler.(ConnectionMadeHandler); ok {
-		h.ConnectionMade()
-	}
-}
+func (r *NetstringReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into strings for the handler. Called from inside
 // a handler, it only appends data after what is buffered.
 func (r *NetstringReceiver) DataReceived(data []byte) { r.in.feed(r, data) }
 
 // ConnectionLost drops the buffer and tells the handler, once.
-func (r *NetstringReceiver) ConnectionLost(reason error) {
-	if r.lost {
-		return
-	}
-	r.lost = true
-	r.in.discard()
-	if h, ok := r.Handler.(ConnectionLostHandler); ok {
-		h.ConnectionLost(reason)
-	}
-}
+func (r *NetstringReceiver) ConnectionLost(reason error) { r.lost(r.Handler, reason) }
 
 // BrokenPeer reports whether the peer sent something that is not a
 // netstring (Twisted's brokenPeer).
