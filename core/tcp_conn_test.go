@@ -370,27 +370,34 @@ func (p *pushWriter) PauseProducing() {
 func (p *pushWriter) ResumeProducing() { p.paused = false; p.resumes++; p.produce() }
 func (p *pushWriter) StopProducing()   { p.stopped++ }
 
+// fullSocket returns a non-blocking end of a socketpair whose send buffer
+// is full; the other end, never read, is closed when the test ends.
+func fullSocket(t *testing.T) int {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fds[1]) })
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		t.Fatal(err)
+	}
+	fill := make([]byte, 64<<10)
+	for {
+		if _, err := unix.Write(fds[0], fill); err != nil {
+			return fds[0]
+		}
+	}
+}
+
 // The mark is strict: exactly HighWaterMark buffered bytes do not pause,
 // one more does. A socketpair with a full send buffer keeps every byte
 // buffered, so no loop needs to run.
 func TestTCPHighWaterMarkBoundary(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(fds[1])
-		if err := unix.SetNonblock(fds[0], true); err != nil {
-			t.Fatal(err)
-		}
-		fill := make([]byte, 64<<10)
-		for {
-			if _, err := unix.Write(fds[0], fill); err != nil {
-				break
-			}
-		}
-		c := newTCPConn(l, fds[0], &net.TCPAddr{})
+		c := newTCPConn(l, fullSocket(t), &net.TCPAddr{})
 		c.start(&BaseProtocol{})
 		prod := &pushWriter{}
 		if err := c.RegisterProducer(prod, true); err != nil {
@@ -689,21 +696,7 @@ func TestTCPCountsReadsAndWrites(t *testing.T) {
 func TestTCPCountsEAGAIN(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(fds[1])
-		if err := unix.SetNonblock(fds[0], true); err != nil {
-			t.Fatal(err)
-		}
-		fill := make([]byte, 64<<10)
-		for {
-			if _, err := unix.Write(fds[0], fill); err != nil {
-				break
-			}
-		}
-		c := newTCPConn(l, fds[0], &net.TCPAddr{})
+		c := newTCPConn(l, fullSocket(t), &net.TCPAddr{})
 		c.start(&testProto{data: func([]byte) { t.Error("DataReceived with nothing sent") }})
 		defer c.ConnectionLost(ErrConnectionDone)
 		before := l.Counters()
