@@ -573,6 +573,17 @@ func benchStream(n int, frame func(i int) []byte) (chunks [][]byte, total int) {
 	return chunks, total
 }
 
+// benchFeed measures r parsing chunks, total bytes in all, once per op.
+func benchFeed(b *testing.B, r Protocol, chunks [][]byte, total int) {
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range chunks {
+			r.DataReceived(c)
+		}
+	}
+}
+
 func benchLine(i int) []byte {
 	return append(bytes.Repeat([]byte{'a' + byte(i%26)}, 20+i%80), "\r\n"...)
 }
@@ -582,13 +593,7 @@ func BenchmarkLineReceiver(b *testing.B) {
 	chunks, total := benchStream(10000, benchLine)
 	h := &countLines{}
 	r, _ := newLR(h, 0)
-	b.SetBytes(int64(total))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, c := range chunks {
-			r.DataReceived(c)
-		}
-	}
+	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 {
 		b.Fatalf("%d lines", h.n)
 	}
@@ -600,13 +605,7 @@ func BenchmarkLineOnlyReceiver(b *testing.B) {
 	h := &countLines{}
 	r := NewLineOnlyReceiver(h)
 	r.ConnectionMade(NewStringTransport())
-	b.SetBytes(int64(total))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, c := range chunks {
-			r.DataReceived(c)
-		}
-	}
+	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 {
 		b.Fatalf("%d lines", h.n)
 	}

@@ -174,13 +174,7 @@ func BenchmarkInt32StringReceiver(b *testing.B) {
 	h := &countStrings{}
 	r := NewInt32StringReceiver(h)
 	r.ConnectionMade(NewStringTransport())
-	b.SetBytes(int64(total))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, c := range chunks {
-			r.DataReceived(c)
-		}
-	}
+	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 {
 		b.Fatalf("%d strings", h.n)
 	}

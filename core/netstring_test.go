@@ -129,13 +129,7 @@ func BenchmarkNetstringReceiver(b *testing.B) {
 	h := &countStrings{}
 	r := NewNetstringReceiver(h)
 	r.ConnectionMade(NewStringTransport())
-	b.SetBytes(int64(total))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, c := range chunks {
-			r.DataReceived(c)
-		}
-	}
+	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 || r.BrokenPeer() {
 		b.Fatalf("%d strings, broken %v", h.n, r.BrokenPeer())
 	}
