@@ -15,9 +15,9 @@ step "gofmt"
 bad=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$bad" ] || { echo "not gofmt'd:"; echo "$bad"; exit 1; }
 
-step "go vet (linux, darwin, freebsd, openbsd, netbsd)"
+step "go vet (linux, darwin, freebsd, openbsd, netbsd, dragonfly)"
 go vet ./...
-for os in darwin freebsd openbsd netbsd; do GOOS=$os go vet ./reactors/... ./core/...; done
+for os in darwin freebsd openbsd netbsd dragonfly; do GOOS=$os go vet ./...; done
 
 step "staticcheck"
 sc=$(go env GOPATH)/bin/staticcheck
