@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// strRec records strings, and echoes them when echo is set (Twisted's
-// TestNetstring writes each string back).
+// strRec records strings, then calls onString when it is set (a test can
+// write each string back, as Twisted's TestNetstring does).
 type strRec struct {
 	strs     []string
 	lengths  []uint32
