@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -18,17 +16,9 @@ func init() {
 // runList is "reactorbench list": one line per backend with what it is,
 // the one "-reactor default" opens marked.
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: reactorbench list")
-		fmt.Fprintln(stderr, "Lists the reactor backends available here, for -reactor NAME; \"default\" opens the marked one.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs := newFlagSet("list", "usage: reactorbench list\nLists the reactor backends available here, for -reactor NAME; \"default\" opens the marked one.", stderr)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "reactorbench list: unexpected argument %q\n", fs.Arg(0))

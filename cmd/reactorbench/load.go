@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -17,8 +15,7 @@ func init() {
 // runLoad is "reactorbench load": the suite's load generator (one thread,
 // raw epoll, echoed bytes verified) against HOST:PORT.
 func runLoad(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("load", "usage: reactorbench load -addr HOST:PORT [-conns C] [-duration D] [-size B] [-rate R] [-warmup D] [-spread]", stderr)
 	addr := fs.String("addr", "", "HOST:PORT of the echo server (required)")
 	conns := fs.Int("conns", 100, "concurrent connections")
 	duration := fs.Duration("duration", 5*time.Second, "measured window")
@@ -26,15 +23,8 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 64, "message bytes per round trip")
 	rate := fs.Float64("rate", 0, "open loop: round trips per second over all connections, latency from the intended send time (0: closed loop)")
 	spread := fs.Bool("spread", false, "bind connections to source addresses across 127.1.0.0/16 (loopback targets with many connections)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: reactorbench load -addr HOST:PORT [-conns C] [-duration D] [-size B] [-rate R] [-warmup D] [-spread]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	bad := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "reactorbench load: "+format+"\n", args...)

@@ -10,6 +10,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +32,30 @@ var commands = map[string]command{}
 // register adds a subcommand; each lives in its own file.
 func register(name, doc string, run func(args []string, stdout, stderr io.Writer) int) {
 	commands[name] = command{doc: doc, run: run}
+}
+
+// newFlagSet returns a subcommand's flag set; errors and its usage (the
+// usage text, then the flags) go to stderr.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args into fs. When the command must stop there it
+// returns false with the exit code: 0 after -h, 2 for a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
 }
 
 func usage(w io.Writer) {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -16,20 +14,12 @@ func init() {
 
 // runReport is "reactorbench report -in DIR [-baseline DIR] [-out DIR]".
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("report", "usage: reactorbench report -in DIR [-baseline DIR] [-out DIR]", stderr)
 	in := fs.String("in", "", "directory holding the run's results.json (required)")
 	baseline := fs.String("baseline", "", "directory holding a baseline run's results.json to compare against")
 	out := fs.String("out", "", "directory to write index.html and the figures into (default: the -in directory)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: reactorbench report -in DIR [-baseline DIR] [-out DIR]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "reactorbench report: unexpected argument %q\n", fs.Arg(0))

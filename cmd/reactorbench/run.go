@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +32,7 @@ const (
 // runRun is "reactorbench run": every workload on every chosen backend and
 // peer, then DIR/results.json, DIR/results.txt and the report in DIR.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-out DIR] [-no-report]", stderr)
 	var backends reactors.NamesFlag
 	fs.Var(&backends, "reactor", "backends: all, default or NAME,... of "+strings.Join(reactors.Names(), ", ")+" (default all)")
 	peers := fs.String("peers", "all", "peers: all, none or NAME,... of "+strings.Join(bench.PeerNames(), ", "))
@@ -44,15 +41,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point (default %d, %d with -quick)", defaultRepeats, quickRepeats))
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
 	noReport := fs.Bool("no-report", false, "write the results only, not the HTML report")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-out DIR] [-no-report]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	bad := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "reactorbench run: "+format+"\n", args...)

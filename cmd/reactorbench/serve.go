@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -26,8 +24,7 @@ var serveWorkloads = map[string]core.Factory{
 // runServe listens with the chosen workload and backend until SIGINT or
 // SIGTERM, which close the connections and exit 0.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", "usage: reactorbench serve [-reactor NAME] [-workload echo|lines] [-addr HOST:PORT]", stderr)
 	backends := strings.Join(append([]string{reactors.DefaultName}, reactors.Names()...), ", ")
 	workloads := make([]string, 0, len(serveWorkloads))
 	for w := range serveWorkloads {
@@ -38,15 +35,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	workload := fs.String("workload", "echo", "what to serve: "+strings.Join(workloads, ", ")+
 		" (lines sends back every \\r\\n-terminated line)")
 	addr := fs.String("addr", "127.0.0.1:0", "HOST:PORT to listen on; port 0 picks a free one, printed on stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: reactorbench serve [-reactor NAME] [-workload echo|lines] [-addr HOST:PORT]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
