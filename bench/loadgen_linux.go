@@ -475,21 +475,12 @@ func (g *loadGen) runClosed() error {
 		}
 	}
 	for {
-		now := g.now()
-		g.tick(now)
-		if g.over(now) {
-			break
-		}
-		timeout := g.end - now
-		if !g.inWin {
-			timeout = g.win - now
-		}
-		n, err := unix.EpollWait(g.epfd, g.events, msCeil(timeout))
-		if err == unix.EINTR {
-			continue
-		}
+		n, done, err := g.waitWindow()
 		if err != nil {
-			return fmt.Errorf("load: epoll_wait: %w", err)
+			return err
+		}
+		if done {
+			break
 		}
 		for _, ev := range g.events[:n] {
 			i := int(ev.Fd)
@@ -505,6 +496,30 @@ func (g *loadGen) runClosed() error {
 	}
 	g.finish()
 	return nil
+}
+
+// waitWindow opens the window when its time has come and waits for events
+// until it opens or ends, whichever is next; done reports that it is over.
+func (g *loadGen) waitWindow() (n int, done bool, err error) {
+	for {
+		now := g.now()
+		g.tick(now)
+		if g.over(now) {
+			return 0, true, nil
+		}
+		timeout := g.end - now
+		if !g.inWin {
+			timeout = g.win - now
+		}
+		n, err := unix.EpollWait(g.epfd, g.events, msCeil(timeout))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("load: epoll_wait: %w", err)
+		}
+		return n, false, nil
+	}
 }
 
 // send starts the next message on conns[i], meant to go at start.
@@ -754,21 +769,12 @@ func (g *loadGen) runCycle() error {
 		g.conns[i].start = g.now()
 	}
 	for {
-		now := g.now()
-		g.tick(now)
-		if g.over(now) {
-			break
-		}
-		timeout := g.end - now
-		if !g.inWin {
-			timeout = g.win - now
-		}
-		n, err := unix.EpollWait(g.epfd, g.events, msCeil(timeout))
-		if err == unix.EINTR {
-			continue
-		}
+		n, done, err := g.waitWindow()
 		if err != nil {
-			return fmt.Errorf("load: epoll_wait: %w", err)
+			return err
+		}
+		if done {
+			break
 		}
 		for _, ev := range g.events[:n] {
 			i := int(ev.Fd)
