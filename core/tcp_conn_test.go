@@ -25,14 +25,9 @@ func TestTCPWriteOneMiBArrivesWhole(t *testing.T) {
 			}
 		}))
 		serveWhile(t, l, func() {
-			c := dial(t, addr)
-			if c == nil {
+			got, ok := readAll(t, addr)
+			if !ok {
 				return
-			}
-			defer c.Close()
-			got, err := io.ReadAll(c)
-			if err != nil {
-				t.Errorf("read: %v", err)
 			}
 			checkBytes(t, "1 MiB", got, want)
 		})
@@ -64,14 +59,9 @@ func TestTCPLoseConnectionFlushesLaterWrites(t *testing.T) {
 			}
 		}))
 		serveWhile(t, l, func() {
-			c := dial(t, addr)
-			if c == nil {
+			got, ok := readAll(t, addr)
+			if !ok {
 				return
-			}
-			defer c.Close()
-			got, err := io.ReadAll(c)
-			if err != nil {
-				t.Errorf("read: %v", err)
 			}
 			checkBytes(t, "big+ab", got, append(append([]byte{}, big...), 'a', 'b'))
 		})

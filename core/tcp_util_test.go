@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -93,6 +94,22 @@ func dial(t *testing.T, addr string) *net.TCPConn {
 	}
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	return c.(*net.TCPConn)
+}
+
+// readAll dials addr and reads until the server closes; ok is false when
+// the dial failed (already reported).
+func readAll(t *testing.T, addr string) (got []byte, ok bool) {
+	t.Helper()
+	c := dial(t, addr)
+	if c == nil {
+		return nil, false
+	}
+	defer c.Close()
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Errorf("read: %v", err)
+	}
+	return got, true
 }
 
 // pattern returns n bytes that differ from position to position, so a
