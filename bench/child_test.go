@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
@@ -21,7 +22,7 @@ func TestLoadSplitAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.stop()
-	cfg := LoadConfig{Addr: srv.addr, Conns: 20, Size: 64, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
+	cfg := loadgen.Config{Addr: srv.addr, Conns: 20, Size: 64, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
 	procs, err := loadProcs(ctx, cfg, 7)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
@@ -35,7 +36,7 @@ func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Resul
 		return []netPoint{{
 			name:    fmt.Sprintf("Connect/impl=%s/conns=%d", impl, conns),
 			params:  map[string]string{"conns": strconv.Itoa(conns), "size": "64"},
-			cfg:     LoadConfig{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: warmup, Duration: window},
+			cfg:     loadgen.Config{Conns: conns, Size: 64, Cycle: true, Spread: true, Warmup: warmup, Duration: window},
 			repeats: auxRepeats(o),
 		}}
 	}
@@ -43,7 +44,7 @@ func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Resul
 }
 
 // connectSample runs one repeat of the connect cycle against srv.
-func connectSample(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+func connectSample(ctx context.Context, srv *server, cfg loadgen.Config) (results.Sample, error) {
 	procs, err := loadProcs(ctx, cfg, cfg.Conns)
 	if err != nil {
 		return results.Sample{}, err

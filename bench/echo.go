@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 	"github.com/reactorbench/reactorbench/core"
 )
@@ -25,10 +26,6 @@ var echoLadder = []int{1, 10, 100, 1000, 5000}
 // echoSizes are the message sizes; echoSizesWide the C at which the second
 // (1 KiB) size is measured too, to keep the default run short.
 var echoSizes = []int{64, 1024}
-
-// fdSlack is what a server or load generator process keeps of the
-// descriptor limit for itself (listener, poller, standard streams, runtime).
-const fdSlack = 100
 
 // maxEchoConns caps the ladder on machines with huge descriptor limits.
 const maxEchoConns = 50000
@@ -96,7 +93,7 @@ func (p echoPlan) timing(conns int) (warmup, window, stretch time.Duration) {
 
 // maxConns is the largest C the descriptor limit allows one process.
 func maxConns() int {
-	return max(min(int(noFileLimit())-fdSlack, maxEchoConns), 1)
+	return min(loadgen.MaxConns(), maxEchoConns)
 }
 
 // points lists the (C, size) points of the plan, C ascending.
@@ -119,7 +116,7 @@ func echoPoints(o *Options) int {
 func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
 	p := planEcho(o)
 	if most := maxConns(); p.ladder[len(p.ladder)-1] == most && !o.Quick {
-		o.note("echo: connection ladder ends at C=%d, the descriptor limit %d less %d for the process itself", most, noFileLimit(), fdSlack)
+		o.note("echo: connection ladder ends at C=%d, the descriptor limit %d less %d for the process itself", most, noFileLimit(), loadgen.FDSlack)
 	}
 	w0, d0, _ := p.timing(1)
 	wn, dn, stretch := p.timing(p.ladder[len(p.ladder)-1])
@@ -138,13 +135,13 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 			pts = append(pts, netPoint{
 				name:    fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
 				params:  map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
-				cfg:     LoadConfig{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
+				cfg:     loadgen.Config{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
 				repeats: p.repeatsAt(conns),
 			})
 		}
 		return pts
 	}
-	measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+	measure := func(ctx context.Context, srv *server, cfg loadgen.Config) (results.Sample, error) {
 		return echoSample(ctx, srv, cfg, p.perProc, p.repeats)
 	}
 	return measurePoints(ctx, o, "echo", availableImpls(o, "echo"), points, measure, emit)
@@ -155,7 +152,7 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 type netPoint struct {
 	name    string
 	params  map[string]string
-	cfg     LoadConfig
+	cfg     loadgen.Config
 	repeats int
 }
 
@@ -165,7 +162,7 @@ type netPoint struct {
 // of the machine hits all of them alike. A server that fails is noted,
 // and restarted for its next point.
 func measurePoints(ctx context.Context, o *Options, workload string, impls []string, points func(impl string) []netPoint,
-	measure func(context.Context, *server, LoadConfig) (results.Sample, error), emit func(results.Result)) error {
+	measure func(context.Context, *server, loadgen.Config) (results.Sample, error), emit func(results.Result)) error {
 	servers := map[string]*server{}
 	defer func() {
 		for _, srv := range servers {
@@ -245,7 +242,7 @@ func boundSamples(ss []results.Sample) int {
 
 // loadProcs starts the load generator processes for cfg, perProc
 // connections each at most, and waits until each has connected.
-func loadProcs(ctx context.Context, cfg LoadConfig, perProc int) ([]*child, error) {
+func loadProcs(ctx context.Context, cfg loadgen.Config, perProc int) ([]*child, error) {
 	n := (cfg.Conns + perProc - 1) / perProc
 	var procs []*child
 	fail := func(err error) ([]*child, error) {
@@ -298,7 +295,7 @@ func spreadNeeded(conns, repeats int) bool {
 
 // echoSample runs one repeat of cfg against srv: fresh connections, warm-up,
 // then the window, reading the server's CPU and counters at its edges.
-func echoSample(ctx context.Context, srv *server, cfg LoadConfig, perProc, repeats int) (results.Sample, error) {
+func echoSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, repeats int) (results.Sample, error) {
 	cfg.Spread = spreadNeeded(cfg.Conns, repeats)
 	procs, err := loadProcs(ctx, cfg, perProc)
 	if err != nil {
@@ -329,7 +326,7 @@ func startWarmServer(ctx context.Context, impl string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := RunLoad(LoadConfig{Addr: srv.addr, Conns: 2, Size: 64, Duration: 50 * time.Millisecond})
+	r, err := loadgen.Run(loadgen.Config{Addr: srv.addr, Conns: 2, Size: 64, Duration: 50 * time.Millisecond})
 	if err == nil {
 		err = r.Error()
 	}
@@ -343,7 +340,7 @@ func startWarmServer(ctx context.Context, impl string) (*server, error) {
 // runWindow starts the load processes' warm-up and window, reads the
 // server at the window's edges as the processes report them, and returns
 // the edges and the merged result. A wrong echo is an error.
-func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, total *LoadResult, err error) {
+func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, total *loadgen.Result, err error) {
 	for _, c := range procs {
 		if err = c.send(cmdRun); err != nil {
 			return
@@ -369,7 +366,7 @@ func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, t
 		}
 	}
 	for _, c := range procs {
-		var r LoadResult
+		var r loadgen.Result
 		if err = c.recvJSON(ctx, &r); err != nil {
 			return
 		}
@@ -407,7 +404,7 @@ func readEdge(ctx context.Context, srv *server) (edge, error) {
 }
 
 // loadSample turns a load result into a sample's client-side metrics.
-func loadSample(r *LoadResult) results.Sample {
+func loadSample(r *loadgen.Result) results.Sample {
 	m := map[string]float64{
 		results.Starved:        float64(r.Starved),
 		results.Dropped:        float64(r.Died),

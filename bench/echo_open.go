@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
@@ -51,13 +52,13 @@ func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result))
 				name: fmt.Sprintf("EchoOpen/impl=%s/conns=%d/size=%d/rate=%.0f", impl, p.conns, p.size, rate),
 				params: map[string]string{"conns": strconv.Itoa(p.conns), "size": strconv.Itoa(p.size),
 					"rate": strconv.FormatFloat(rate, 'f', -1, 64), "mode": "open"},
-				cfg:     LoadConfig{Conns: p.conns, Size: p.size, Rate: rate, Warmup: warmup, Duration: window},
+				cfg:     loadgen.Config{Conns: p.conns, Size: p.size, Rate: rate, Warmup: warmup, Duration: window},
 				repeats: auxRepeats(o),
 			})
 		}
 		return pts
 	}
-	measure := func(ctx context.Context, srv *server, cfg LoadConfig) (results.Sample, error) {
+	measure := func(ctx context.Context, srv *server, cfg loadgen.Config) (results.Sample, error) {
 		s, err := echoSample(ctx, srv, cfg, e.perProc, auxRepeats(o))
 		if err == nil {
 			s.Metrics[behind] = 0

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 	"github.com/reactorbench/reactorbench/reactors"
 )
@@ -124,7 +125,7 @@ func TestPlanEchoClamps(t *testing.T) {
 	}
 	limit(unix.Rlimit{Cur: 3000, Max: old.Max})
 	p := planEcho(&Options{Repeats: 6})
-	want := []int{1, 10, 100, 1000, 3000 - fdSlack}
+	want := []int{1, 10, 100, 1000, 3000 - loadgen.FDSlack}
 	if fmt.Sprint(p.ladder) != fmt.Sprint(want) || p.wide[2900] || !p.wide[1000] || p.wide[100] {
 		t.Fatalf("ladder %v wide %v, want %v", p.ladder, p.wide, want)
 	}
@@ -162,7 +163,7 @@ func BenchmarkEcho(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer srv.stop()
-				cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: 64, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
+				cfg := loadgen.Config{Addr: srv.addr, Conns: conns, Size: 64, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
 				sums := map[string]float64{}
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
@@ -37,13 +38,7 @@ func CaptureEnv() results.Env {
 }
 
 // noFileLimit is the soft RLIMIT_NOFILE.
-func noFileLimit() uint64 {
-	var r unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_NOFILE, &r) != nil {
-		return 0
-	}
-	return uint64(r.Cur) // signed on FreeBSD
-}
+var noFileLimit = loadgen.NoFileLimit
 
 // cpuModel is the first "model name" of /proc/cpuinfo.
 func cpuModel() string {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
@@ -77,7 +78,7 @@ func idleSample(ctx context.Context, impl string, conns, repeats int) (results.S
 	if err != nil {
 		return results.Sample{}, err
 	}
-	cfg := LoadConfig{Addr: srv.addr, Conns: conns, Size: 64, Duration: time.Second, Spread: spreadNeeded(conns, repeats)}
+	cfg := loadgen.Config{Addr: srv.addr, Conns: conns, Size: 64, Duration: time.Second, Spread: spreadNeeded(conns, repeats)}
 	procs, err := loadProcs(ctx, cfg, maxConns())
 	if err != nil {
 		return results.Sample{}, err

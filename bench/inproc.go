@@ -15,7 +15,7 @@ import (
 	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/bench/results"
 	"github.com/reactorbench/reactorbench/core"
-	"github.com/reactorbench/reactorbench/internal/testenv"
+	"github.com/reactorbench/reactorbench/internal/peerenv"
 )
 
 // The in-process workloads time the reactor's own machinery with no I/O:
@@ -427,7 +427,7 @@ func runTwistedInproc(ctx context.Context, workload string, shapes []shape, o *O
 			return ctx.Err()
 		}
 		if errors.Is(err, errNoTwisted) {
-			o.skip(what, err.Error(), testenv.TwistedHint)
+			o.skip(what, err.Error(), peerenv.TwistedHint)
 			for _, s := range shapes {
 				o.progress(inprocName(workload, "twisted", s.key))
 			}
@@ -486,7 +486,7 @@ var errNoTwisted = errors.New("python3 cannot import twisted")
 // shape, and returns them by shape key. It fails with errNoTwisted when
 // there is no python3 with Twisted.
 func twistedShapes(ctx context.Context, workload string, repeats int, quick bool) (map[string][]results.Sample, error) {
-	py, err := testenv.Python3Twisted()
+	py, err := peerenv.Python3Twisted()
 	if err != nil {
 		return nil, errNoTwisted
 	}

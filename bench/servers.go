@@ -17,7 +17,7 @@ import (
 
 	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/core"
-	"github.com/reactorbench/reactorbench/internal/testenv"
+	"github.com/reactorbench/reactorbench/internal/peerenv"
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -25,39 +25,52 @@ import (
 // core's transports use, so each does equal work per event.
 const echoReadSize = 64 << 10
 
-// peerInfo is a server the suite compares the reactor backends against.
-type peerInfo struct {
+// peer is a server the suite compares the reactor backends against. A
+// new peer is one entry here plus the file of its server.
+type peer struct {
 	name, doc string
 	// runtime returns the interpreter the peer needs, or an error saying
 	// why the peer cannot run here; nil for peers that always can.
 	runtime func() (string, error)
-	hint    string
+	missing string // the reason to give when runtime fails; its error when empty
+	hint    string // how to install what runtime did not find
+	// serve runs the echo server in this (child) process: it prints
+	// "addr HOST:PORT" on out and stops when in closes.
+	serve func(in io.Reader, out io.Writer) error
 }
 
-var peerList = []peerInfo{
-	{name: "gonet", doc: "Go net, a goroutine per connection"},
-	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing},
-	{name: "node", doc: "Node.js net module", runtime: testenv.Node, hint: testenv.NodeHint},
-	{name: "twisted-select", doc: "Twisted, select reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
-	{name: "twisted-poll", doc: "Twisted, poll reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
-	{name: "twisted-epoll", doc: "Twisted, epoll reactor", runtime: testenv.Python3Twisted, hint: testenv.TwistedHint},
+var peerTable = []peer{
+	{name: "gonet", doc: "Go net, a goroutine per connection", serve: serveGoNet},
+	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing, serve: serveNetpoll},
+	{name: "node", doc: "Node.js net module", runtime: peerenv.Node, missing: "node is not installed", hint: peerenv.NodeHint,
+		serve: scriptServer(peerenv.Node, "echo.js")},
+	twistedPeer("select"),
+	twistedPeer("poll"),
+	twistedPeer("epoll"),
+}
+
+// twistedPeer is Twisted's echo server on one of its reactors.
+func twistedPeer(reactor string) peer {
+	return peer{name: "twisted-" + reactor, doc: "Twisted, " + reactor + " reactor", runtime: peerenv.Python3Twisted,
+		missing: "python3 cannot import twisted", hint: peerenv.TwistedHint,
+		serve: scriptServer(peerenv.Python3Twisted, "echo_twisted.py", reactor)}
 }
 
 // PeerNames lists every peer the suite knows.
 func PeerNames() []string {
-	names := make([]string, len(peerList))
-	for i, p := range peerList {
+	names := make([]string, len(peerTable))
+	for i, p := range peerTable {
 		names[i] = p.name
 	}
 	return names
 }
 
 // ParsePeers turns a -peers value ("all", "none" or NAME,...) into peer
-// names; an unknown name is an error listing the valid ones.
+// names; an empty or unknown name is an error listing the valid ones.
 func ParsePeers(value string) ([]string, error) {
 	value = strings.TrimSpace(value)
 	switch value {
-	case "", "all":
+	case "all":
 		return PeerNames(), nil
 	case "none":
 		return nil, nil
@@ -66,7 +79,7 @@ func ParsePeers(value string) ([]string, error) {
 	seen := map[string]bool{}
 	for _, n := range strings.Split(value, ",") {
 		n = strings.TrimSpace(n)
-		if _, ok := lookupPeer(n); !ok {
+		if _, ok := lookupPeer(n); !ok || n == "" {
 			return nil, fmt.Errorf("unknown peer %q (valid: all, none, %s)", n, strings.Join(PeerNames(), ", "))
 		}
 		if !seen[n] {
@@ -77,13 +90,13 @@ func ParsePeers(value string) ([]string, error) {
 	return names, nil
 }
 
-func lookupPeer(name string) (peerInfo, bool) {
-	for _, p := range peerList {
+func lookupPeer(name string) (peer, bool) {
+	for _, p := range peerTable {
 		if p.name == name {
 			return p, true
 		}
 	}
-	return peerInfo{}, false
+	return peer{}, false
 }
 
 // peerMissing returns why a peer cannot run here and how to fix it, or ok.
@@ -96,14 +109,10 @@ func peerMissing(name string) (reason, hint string, ok bool) {
 		return "", "", true
 	}
 	if _, err := p.runtime(); err != nil {
-		switch p.hint {
-		case testenv.NodeHint:
-			return "node is not installed", p.hint, false
-		case testenv.TwistedHint:
-			return "python3 cannot import twisted", p.hint, false
-		default:
-			return err.Error(), p.hint, false
+		if p.missing != "" {
+			return p.missing, p.hint, false
 		}
+		return err.Error(), p.hint, false
 	}
 	return "", "", true
 }
@@ -140,20 +149,19 @@ func serverChild(impl string, in io.Reader, out io.Writer) error {
 	if err := pin(serverCPU); err != nil {
 		return err
 	}
-	if _, err := reactors.Lookup(impl); err == nil {
-		return serveReactor(impl, in, out)
+	if info, err := reactors.Lookup(impl); err == nil {
+		return serveReactor(info, in, out)
 	}
-	switch impl {
-	case "gonet":
-		return serveGoNet(in, out)
-	case "netpoll":
-		return serveNetpoll(in, out)
-	case "node":
-		return execPeer(testenv.Node, "echo.js")
-	case "twisted-select", "twisted-poll", "twisted-epoll":
-		return execPeer(testenv.Python3Twisted, "echo_twisted.py", strings.TrimPrefix(impl, "twisted-"))
+	if p, ok := lookupPeer(impl); ok {
+		return p.serve(in, out)
 	}
 	return fmt.Errorf("unknown server %q (valid: %s, %s)", impl, strings.Join(reactors.Names(), ", "), strings.Join(PeerNames(), ", "))
+}
+
+// scriptServer returns a peer's serve that replaces the child with the
+// embedded script run by its interpreter.
+func scriptServer(runtime func() (string, error), script string, args ...string) func(io.Reader, io.Writer) error {
+	return func(io.Reader, io.Writer) error { return execPeer(runtime, script, args...) }
 }
 
 // execPeer replaces this process with the script's interpreter, so the
@@ -183,12 +191,13 @@ func execPeer(runtime func() (string, error), script string, args ...string) err
 	return syscall.Exec(exe, argv, env)
 }
 
-// serveReactor serves echo on a core loop over the named backend.
-func serveReactor(name string, in io.Reader, out io.Writer) error {
-	loop, err := core.Open(name)
+// serveReactor serves echo on a core loop over the backend.
+func serveReactor(backend reactors.Info, in io.Reader, out io.Writer) error {
+	p, err := backend.New()
 	if err != nil {
 		return err
 	}
+	loop := core.NewLoop(p)
 	defer loop.Close()
 	port, err := loop.ListenTCP("127.0.0.1:0", core.EchoFactory)
 	if err != nil {

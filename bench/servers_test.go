@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/internal/testenv"
 	"github.com/reactorbench/reactorbench/reactors"
 )
@@ -23,9 +24,11 @@ func TestParsePeers(t *testing.T) {
 	if ps, err := ParsePeers("node, gonet,node"); err != nil || strings.Join(ps, ",") != "node,gonet" {
 		t.Fatalf("list: %v %v", ps, err)
 	}
-	_, err := ParsePeers("gonet,nginx")
-	if err == nil || !strings.Contains(err.Error(), "nginx") || !strings.Contains(err.Error(), "twisted-epoll") {
-		t.Fatalf("bad name: %v", err)
+	for _, bad := range []string{"gonet,nginx", "", " ", "gonet,"} {
+		_, err := ParsePeers(bad)
+		if err == nil || !strings.Contains(err.Error(), "twisted-epoll") {
+			t.Errorf("%q: %v, want an error listing the peers", bad, err)
+		}
 	}
 }
 
@@ -53,7 +56,7 @@ func TestServers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.stop()
-			r, err := RunLoad(LoadConfig{Addr: srv.addr, Conns: 20, Size: 1024, Duration: 200 * time.Millisecond})
+			r, err := loadgen.Run(loadgen.Config{Addr: srv.addr, Conns: 20, Size: 1024, Duration: 200 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -108,16 +108,19 @@ func WorkloadNames() []string {
 }
 
 // ParseWorkloads turns a -workloads value ("all" or NAME,...) into
-// workloads in the suite's order; an unknown name is an error listing the
-// valid ones.
+// workloads in the suite's order; an empty or unknown name is an error
+// listing the valid ones.
 func ParseWorkloads(value string) ([]Workload, error) {
 	value = strings.TrimSpace(value)
-	if value == "" || value == "all" {
+	if value == "all" {
 		return Workloads(), nil
 	}
 	want := map[string]bool{}
 	for _, n := range strings.Split(value, ",") {
 		n = strings.TrimSpace(n)
+		if n == "" {
+			return nil, fmt.Errorf("empty workload name in %q (valid: all, %s)", value, strings.Join(WorkloadNames(), ", "))
+		}
 		if _, ok := workloads[n]; !ok {
 			return nil, fmt.Errorf("unknown workload %q (valid: all, %s)", n, strings.Join(WorkloadNames(), ", "))
 		}

@@ -39,9 +39,11 @@ func TestParseWorkloads(t *testing.T) {
 	if err != nil || len(ws) != 2 || ws[0].Name != "echo" || ws[1].Name != "idle-memory" {
 		t.Fatalf("got %v, %v", ws, err)
 	}
-	_, err = ParseWorkloads("echo,bogus")
-	if err == nil || !strings.Contains(err.Error(), "bogus") || !strings.Contains(err.Error(), "idle-memory") {
-		t.Fatalf("bad name: %v", err)
+	for _, bad := range []string{"echo,bogus", "", " ", "echo,"} {
+		_, err = ParseWorkloads(bad)
+		if err == nil || !strings.Contains(err.Error(), "idle-memory") {
+			t.Errorf("%q: %v, want an error listing the workloads", bad, err)
+		}
 	}
 }
 

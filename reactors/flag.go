@@ -1,19 +1,42 @@
 package reactors
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
 
-// ParseNames turns a -reactor value into backend names: "all" (or "") is
-// every registered backend, "default" the preferred one, otherwise a
-// comma-separated list. Unknown names are an error listing the valid ones.
+// AllNames is the -reactor list that names every registered backend.
+const AllNames = "all"
+
+// unknownBackend is the one error for a -reactor name that is not
+// registered; valid lists what is.
+func unknownBackend(name string, valid []string) error {
+	return fmt.Errorf("unknown backend %q (valid: %s)", name, strings.Join(valid, ", "))
+}
+
+// Backend resolves one -reactor name ("default" or a registered name) to
+// its registration: the lookup every command makes, once, with one wording
+// for an unknown name.
+func Backend(name string) (Info, error) {
+	info, err := Lookup(strings.TrimSpace(name))
+	if err != nil && name != DefaultName {
+		return Info{}, unknownBackend(name, append([]string{DefaultName}, Names()...))
+	}
+	return info, err
+}
+
+// ParseNames turns a -reactor list into backend names: "all" is every
+// registered backend, otherwise a comma-separated list of names, "default"
+// standing for the preferred one. An empty value or element, or an unknown
+// name, is an error listing the valid ones.
 func ParseNames(value string) ([]string, error) {
 	value = strings.TrimSpace(value)
-	if value == "" || value == "all" {
+	valid := append([]string{AllNames, DefaultName}, Names()...)
+	if value == AllNames {
 		names := Names()
 		if len(names) == 0 {
-			return nil, fmt.Errorf("reactors: no backend available on this system")
+			return nil, errors.New("no backend available on this system")
 		}
 		return names, nil
 	}
@@ -21,19 +44,16 @@ func ParseNames(value string) ([]string, error) {
 	seen := map[string]bool{}
 	for _, n := range strings.Split(value, ",") {
 		n = strings.TrimSpace(n)
-		if n == DefaultName {
-			info, err := Lookup(n)
-			if err != nil {
-				return nil, err
-			}
-			n = info.Name
+		if n == "" {
+			return nil, fmt.Errorf("empty backend name in %q (valid: %s)", value, strings.Join(valid, ", "))
 		}
-		if _, err := Lookup(n); err != nil {
-			return nil, fmt.Errorf("-reactor: unknown backend %q (valid: all, %s, %s)", n, DefaultName, strings.Join(Names(), ", "))
+		info, err := Lookup(n)
+		if err != nil {
+			return nil, unknownBackend(n, valid)
 		}
-		if !seen[n] {
-			seen[n] = true
-			names = append(names, n)
+		if !seen[info.Name] {
+			seen[info.Name] = true
+			names = append(names, info.Name)
 		}
 	}
 	return names, nil
@@ -61,5 +81,36 @@ func (f *NamesFlag) Set(v string) error {
 		return err
 	}
 	f.raw, f.Names = v, names
+	return nil
+}
+
+// BackendFlag is a flag.Value for "-reactor default|NAME": one backend,
+// looked up when the flag is set.
+type BackendFlag struct {
+	Info Info
+	raw  string
+}
+
+// NewBackendFlag returns a BackendFlag set to name, which must resolve.
+func NewBackendFlag(name string) (*BackendFlag, error) {
+	f := &BackendFlag{}
+	return f, f.Set(name)
+}
+
+// String returns the value as given.
+func (f *BackendFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.raw
+}
+
+// Set looks the name up.
+func (f *BackendFlag) Set(v string) error {
+	info, err := Backend(v)
+	if err != nil {
+		return err
+	}
+	f.raw, f.Info = v, info
 	return nil
 }

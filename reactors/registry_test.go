@@ -101,7 +101,6 @@ func TestRegistryParseNames(t *testing.T) {
 		in   string
 		want []string
 	}{
-		{"", all},
 		{"all", all},
 		{" all ", all},
 		{"default", []string{def.Name}},
@@ -114,7 +113,7 @@ func TestRegistryParseNames(t *testing.T) {
 			t.Errorf("ParseNames(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, in := range []string{"nope", "poll,nope", "poll,", ","} {
+	for _, in := range []string{"", " ", "nope", "poll,nope", "poll,", ","} {
 		_, err := reactors.ParseNames(in)
 		if err == nil {
 			t.Errorf("ParseNames(%q) succeeded", in)
@@ -164,5 +163,26 @@ func TestEventsString(t *testing.T) {
 		if got := ev.String(); got != want {
 			t.Errorf("Events(%d).String() = %q, want %q", ev, got, want)
 		}
+	}
+}
+
+func TestRegistryBackend(t *testing.T) {
+	def, err := reactors.Lookup(reactors.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := reactors.Backend(reactors.DefaultName); err != nil || info.Name != def.Name {
+		t.Errorf("Backend(default) = %v, %v; want %s", info.Name, err, def.Name)
+	}
+	_, errOne := reactors.Backend("bogus")
+	_, errList := reactors.ParseNames("bogus")
+	for _, err := range []error{errOne, errList} {
+		if err == nil || !strings.HasPrefix(err.Error(), `unknown backend "bogus" (valid: `) || strings.Contains(err.Error(), "reactor") {
+			t.Errorf("error %q: want the one wording, without a prefix", err)
+		}
+	}
+	f, err := reactors.NewBackendFlag("bogus")
+	if err == nil {
+		t.Errorf("NewBackendFlag(bogus) = %v, no error", f.Info.Name)
 	}
 }

@@ -21,21 +21,17 @@ func runList(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "reactorbench list: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+		return usageError(stderr, "list", "unexpected argument %q", fs.Arg(0))
 	}
 	def, err := reactors.Lookup(reactors.DefaultName)
 	if err != nil {
-		fmt.Fprintln(stderr, "reactorbench list:", err)
-		return 1
+		return failure(stderr, "list", "%v", err)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, name := range reactors.Names() {
 		info, err := reactors.Lookup(name)
 		if err != nil {
-			fmt.Fprintln(stderr, "reactorbench list:", err)
-			return 1
+			return failure(stderr, "list", "%v", err)
 		}
 		mark := ""
 		if name == def.Name {
@@ -44,8 +40,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, mark, info.Doc)
 	}
 	if err := tw.Flush(); err != nil {
-		fmt.Fprintln(stderr, "reactorbench list:", err)
-		return 1
+		return failure(stderr, "list", "%v", err)
 	}
 	return 0
 }

@@ -37,8 +37,8 @@ func TestList(t *testing.T) {
 func TestListBadUsage(t *testing.T) {
 	for _, args := range [][]string{{"-bogus"}, {"extra"}} {
 		var out, errb bytes.Buffer
-		if code := dispatch(append([]string{"list"}, args...), &out, &errb); code != 2 || !strings.Contains(errb.String(), "usage: reactorbench list") {
-			t.Errorf("list %q: exit %d, stderr %q; want 2 and the usage", args, code, errb.String())
+		if code := dispatch(append([]string{"list"}, args...), &out, &errb); code != 2 || !strings.HasPrefix(errb.String(), "reactorbench list: ") || strings.Contains(errb.String(), "usage:") {
+			t.Errorf("list %q: exit %d, stderr %q; want 2 and one line, not the usage", args, code, errb.String())
 		}
 	}
 	var out, errb bytes.Buffer

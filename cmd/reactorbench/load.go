@@ -1,11 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/reactorbench/reactorbench/bench"
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 )
 
 func init() {
@@ -17,40 +18,29 @@ func init() {
 func runLoad(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("load", "usage: reactorbench load -addr HOST:PORT [-conns C] [-duration D] [-size B] [-rate R] [-warmup D] [-spread]", stderr)
 	addr := fs.String("addr", "", "HOST:PORT of the echo server (required)")
-	conns := fs.Int("conns", 100, "concurrent connections")
+	conns := fs.Int("conns", 100, fmt.Sprintf("concurrent connections, at most %d here (the open-file limit less %d)", loadgen.MaxConns(), loadgen.FDSlack))
 	duration := fs.Duration("duration", 5*time.Second, "measured window")
 	warmup := fs.Duration("warmup", time.Second, "warm-up before the window, not counted")
 	size := fs.Int("size", 64, "message bytes per round trip")
-	rate := fs.Float64("rate", 0, "open loop: round trips per second over all connections, latency from the intended send time (0: closed loop)")
+	rate := fs.Float64("rate", 0, fmt.Sprintf("open loop: round trips per second over all connections, at most %g, latency from the intended send time (0: closed loop)", float64(loadgen.MaxRate)))
 	spread := fs.Bool("spread", false, "bind connections to source addresses across 127.1.0.0/16 (loopback targets with many connections)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	bad := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "reactorbench load: "+format+"\n", args...)
-		return 2
-	}
 	switch {
 	case fs.NArg() > 0:
-		return bad("unexpected argument %q", fs.Arg(0))
+		return usageError(stderr, "load", "unexpected argument %q", fs.Arg(0))
 	case *addr == "":
-		return bad("-addr HOST:PORT is required")
-	case *conns < 1:
-		return bad("-conns %d: must be 1 or more", *conns)
-	case *size < 1 || *size > 1<<20:
-		return bad("-size %d: must be 1 to 1048576 bytes", *size)
-	case *duration <= 0:
-		return bad("-duration %v: must be positive", *duration)
-	case *warmup < 0:
-		return bad("-warmup %v: must not be negative", *warmup)
-	case *rate < 0:
-		return bad("-rate %v: must not be negative (0 is a closed loop)", *rate)
+		return usageError(stderr, "load", "-addr HOST:PORT is required")
 	}
-	cfg := bench.LoadConfig{Addr: *addr, Conns: *conns, Size: *size, Warmup: *warmup, Duration: *duration, Rate: *rate, Spread: *spread}
-	r, err := bench.RunLoad(cfg)
+	cfg := loadgen.Config{Addr: *addr, Conns: *conns, Size: *size, Warmup: *warmup, Duration: *duration, Rate: *rate, Spread: *spread}
+	var bad *loadgen.ConfigError
+	if err := cfg.Check(); errors.As(err, &bad) {
+		return usageError(stderr, "load", "-%v", bad)
+	}
+	r, err := loadgen.Run(cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, "reactorbench load:", err)
-		return 1
+		return failure(stderr, "load", "%v", err)
 	}
 	mode := "closed loop"
 	if *rate > 0 {
@@ -71,12 +61,10 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	if err := r.Error(); err != nil {
-		fmt.Fprintln(stderr, "reactorbench load:", err)
-		return 1
+		return failure(stderr, "load", "%v", err)
 	}
-	if r.NeverConnected == *conns {
-		fmt.Fprintln(stderr, "reactorbench load: no connection could be made")
-		return 1
+	if err := r.Failed(); err != nil {
+		return failure(stderr, "load", "%v", err)
 	}
 	return 0
 }

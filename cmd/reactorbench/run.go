@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -38,22 +40,19 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	peers := fs.String("peers", "all", "peers: all, none or NAME,... of "+strings.Join(bench.PeerNames(), ", "))
 	workloads := fs.String("workloads", "all", "workloads: all or NAME,... of "+strings.Join(bench.WorkloadNames(), ", "))
 	quick := fs.Bool("quick", false, "smoke-test sizes and windows (well under a minute)")
-	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point (default %d, %d with -quick)", defaultRepeats, quickRepeats))
+	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point, 1 or more (when not given: %d, or %d with -quick)", defaultRepeats, quickRepeats))
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
 	noReport := fs.Bool("no-report", false, "write the results only, not the HTML report")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	bad := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "reactorbench run: "+format+"\n", args...)
-		return 2
-	}
+	bad := func(format string, args ...any) int { return usageError(stderr, "run", format, args...) }
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
 	if backends.Names == nil {
-		if err := backends.Set("all"); err != nil {
-			return bad("%v", err)
+		if err := backends.Set(reactors.AllNames); err != nil {
+			return failure(stderr, "run", "%v", err)
 		}
 	}
 	peerNames, err := bench.ParsePeers(*peers)
@@ -64,8 +63,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("-workloads: %v", err)
 	}
-	if *repeats < 0 {
-		return bad("-repeats %d: must be 1 or more (0 for the default)", *repeats)
+	if flagGiven(fs, "repeats") && *repeats < 1 {
+		return bad("-repeats %d: must be 1 or more (leave it out for %d, or %d with -quick)", *repeats, defaultRepeats, quickRepeats)
 	}
 	if *repeats == 0 {
 		*repeats = defaultRepeats
@@ -75,6 +74,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	if *out == "" {
 		return bad("-out: need a directory")
+	}
+	if err := checkWritable(*out); err != nil {
+		return bad("-out %s: %v", *out, err)
 	}
 
 	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats}
@@ -86,18 +88,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		prog.println(stderr, fmt.Sprintf("skipped %s: %s (install: %s)", what, reason, hint))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := runContext()
 	defer stop()
 	f, runErr := bench.RunSuite(ctx, o, ws)
 	prog.finish()
 	f.Env.Command = "reactorbench run " + strings.Join(args, " ")
 	if err := bench.WriteResults(*out, f); err != nil {
-		fmt.Fprintln(stderr, "reactorbench run:", err)
-		return 1
+		return failure(stderr, "run", "%v", err)
 	}
 	fmt.Fprintf(stdout, "results: %s/results.json, %s/results.txt (%d points)\n", *out, *out, len(f.Results))
 	if runErr != nil {
-		fmt.Fprintln(stderr, "reactorbench run: stopped:", runErr)
+		fmt.Fprintf(stderr, "reactorbench run: stopped (%v) after %d of %d points; the partial results are kept. Render them with:\n  reactorbench report -in %s\n",
+			runErr, len(f.Results), total, shellQuote(*out))
 		return 1
 	}
 	code := 0
@@ -111,11 +113,63 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if err := report.Generate(*out, "", *out); err != nil {
-		fmt.Fprintln(stderr, "reactorbench run: report:", err)
-		return 1
+		return failure(stderr, "run", "report: %v", err)
 	}
 	fmt.Fprintf(stdout, "report: %s/index.html\n", *out)
 	return code
+}
+
+// runContext is the suite's context: cancelled by SIGINT or SIGTERM, so
+// that the results so far are written. Tests replace it.
+var runContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// flagGiven reports whether the command line set the named flag.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// checkWritable makes dir and writes and removes a file in it, so that a
+// directory the results cannot go to is found before the first sample,
+// not after the whole suite; the results' own names must not be
+// directories.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	probe, err := os.CreateTemp(dir, ".reactorbench-probe-*")
+	if err != nil {
+		return err
+	}
+	name := probe.Name()
+	err = probe.Close()
+	if rmErr := os.Remove(name); err == nil {
+		err = rmErr
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{"results.json", "results.txt", "index.html"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil && st.IsDir() {
+			return fmt.Errorf("%s is a directory", f)
+		}
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// path characters.
+func shellQuote(s string) string {
+	unsafe := func(r rune) bool {
+		return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+,:@", r)
+	}
+	if s != "" && strings.IndexFunc(s, unsafe) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // progress shows one step per measured point: a bar on a terminal, a

@@ -31,7 +31,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		workloads = append(workloads, w)
 	}
 	sort.Strings(workloads)
-	reactor := fs.String("reactor", reactors.DefaultName, "reactor backend: "+backends)
+	backend, err := reactors.NewBackendFlag(reactors.DefaultName)
+	if err != nil {
+		return failure(stderr, "serve", "%v", err)
+	}
+	fs.Var(backend, "reactor", "reactor backend: "+backends)
 	workload := fs.String("workload", "echo", "what to serve: "+strings.Join(workloads, ", ")+
 		" (lines sends back every \\r\\n-terminated line)")
 	addr := fs.String("addr", "127.0.0.1:0", "HOST:PORT to listen on; port 0 picks a free one, printed on stdout")
@@ -39,37 +43,29 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
-		return 2
+		return usageError(stderr, "serve", "unexpected argument %q", fs.Arg(0))
 	}
 	factory, ok := serveWorkloads[*workload]
 	if !ok {
-		fmt.Fprintf(stderr, "serve: unknown workload %q (valid: %s)\n", *workload, strings.Join(workloads, ", "))
-		return 2
+		return usageError(stderr, "serve", "-workload: unknown workload %q (valid: %s)", *workload, strings.Join(workloads, ", "))
 	}
-	if _, err := reactors.Lookup(*reactor); err != nil {
-		fmt.Fprintf(stderr, "serve: unknown reactor %q (valid: %s)\n", *reactor, backends)
-		return 2
-	}
-	loop, err := core.Open(*reactor)
+	poller, err := backend.Info.New()
 	if err != nil {
-		fmt.Fprintf(stderr, "serve: %v\n", err)
-		return 1
+		return failure(stderr, "serve", "opening the %s backend: %v", backend.Info.Name, err)
 	}
+	loop := core.NewLoop(poller)
 	defer loop.Close()
 	port, err := loop.ListenTCP(*addr, factory)
 	if err != nil {
-		fmt.Fprintf(stderr, "serve: %v\n", err)
-		return 2
+		return usageError(stderr, "serve", "%s", plain(err))
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", port.GetHost())
 	loop.HandleSignals(true)
 	if err := loop.Run(); err != nil {
-		fmt.Fprintf(stderr, "serve: %v\n", err)
-		return 1
+		return failure(stderr, "serve", "%v", plain(err))
 	}
 	if sig := loop.ExitSignal(); sig != nil {
-		fmt.Fprintf(stderr, "serve: stopped by %v\n", sig)
+		fmt.Fprintf(stderr, "reactorbench serve: stopped by %v\n", sig)
 	}
 	return 0
 }

@@ -44,7 +44,7 @@ func TestServeBadUsage(t *testing.T) {
 		{[]string{"-addr", "127.0.0.1"}, "missing port"},
 		{[]string{"-addr", "127.0.0.1:99999"}, "bad port"},
 		{[]string{"-addr", busy.Addr().String()}, "address already in use"},
-		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"extra"}, "unexpected argument"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer

@@ -1,12 +1,15 @@
 // Package testenv decides what a test does when a peer runtime it needs
 // (Twisted, Node.js, Chromium) is missing: skip with the reason on a user's
-// machine, fail when REACTORBENCH_REQUIRE_ALL=1 (as in CI).
+// machine, fail when REACTORBENCH_REQUIRE_ALL=1 (as in CI). The runtimes
+// themselves are found by package peerenv, which the command uses too,
+// without linking package testing.
 package testenv
 
 import (
 	"os"
-	"os/exec"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/internal/peerenv"
 )
 
 // RequireAll reports whether missing runtimes fail tests instead of skipping.
@@ -25,34 +28,17 @@ func Require(t testing.TB, what, hint string, err error) {
 	t.Skipf("%s unavailable: %v; install: %s", what, err, hint)
 }
 
-// Python3Twisted returns the python3 that can import twisted, or an error.
-func Python3Twisted() (string, error) {
-	py, err := exec.LookPath("python3")
-	if err == nil && exec.Command(py, "-c", "import twisted").Run() == nil {
-		return py, nil
-	}
-	if exec.Command("/usr/bin/python3", "-c", "import twisted").Run() == nil {
-		return "/usr/bin/python3", nil
-	}
-	return "", exec.ErrNotFound
-}
+// The runtimes and their install hints, as package peerenv finds them,
+// for tests to pass to Require.
+var (
+	Python3Twisted = peerenv.Python3Twisted
+	Node           = peerenv.Node
+	Chromium       = peerenv.Chromium
+)
 
-// Node returns the node executable, or an error.
-func Node() (string, error) { return exec.LookPath("node") }
-
-// Chromium returns a Chromium or Chrome executable, or an error.
-func Chromium() (string, error) {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", exec.ErrNotFound
-}
-
-// Twisted hint, Node hint and Chromium hint for Require.
+// Install hints for Require.
 const (
-	TwistedHint  = "apt-get install python3-twisted"
-	NodeHint     = "apt-get install nodejs"
-	ChromiumHint = "apt-get install chromium"
+	TwistedHint  = peerenv.TwistedHint
+	NodeHint     = peerenv.NodeHint
+	ChromiumHint = peerenv.ChromiumHint
 )

@@ -1,16 +1,24 @@
-package bench
+// Package loadgen is reactorbench's load generator: one goroutine on one
+// epoll instance drives C non-blocking connections against an echo server,
+// in a closed loop, an open loop at a fixed rate, or a connect cycle, and
+// verifies every echoed byte. It is Linux only (epoll, timerfd,
+// IP_BIND_ADDRESS_NO_PORT); elsewhere Run fails with ErrUnsupported.
+package loadgen
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
-// LoadConfig is what the load generator does.
-type LoadConfig struct {
+// Config is what the load generator does.
+type Config struct {
 	Addr     string        `json:"addr"`     // IPv4 or IPv6 HOST:PORT of an echo server
 	Conns    int           `json:"conns"`    // concurrent connections
 	Size     int           `json:"size"`     // message bytes per round trip
@@ -39,8 +47,66 @@ type LoadConfig struct {
 	Cycle bool `json:"cycle"`
 }
 
-// LoadResult is what one run of the load generator measured.
-type LoadResult struct {
+// Bounds of a Config. A rate past MaxRate is beyond what one thread can
+// send (a round trip costs it a microsecond or more) and would only fill
+// the queues of late requests; windows past MaxWindow are a typing error.
+const (
+	MaxRate   = 10e6
+	MaxSize   = 1 << 20
+	MaxWindow = 24 * time.Hour
+	// FDSlack is what a process keeps of its open-file limit for itself
+	// (the poller, the standard streams, the runtime).
+	FDSlack = 100
+)
+
+// MaxConns is the most connections one generator process can hold: its
+// soft open-file limit less FDSlack, at least 1.
+func MaxConns() int {
+	return int(max(min(NoFileLimit(), math.MaxInt32)-FDSlack, 1))
+}
+
+// NoFileLimit is this process's soft RLIMIT_NOFILE (0 when unknown).
+func NoFileLimit() uint64 {
+	var r unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &r) != nil {
+		return 0
+	}
+	return uint64(r.Cur) // signed on FreeBSD
+}
+
+// ConfigError is a Config field out of its range.
+type ConfigError struct {
+	Field string // the field's JSON name, which the load command's flags share
+	Value any
+	Want  string // the range, in words
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("%s %v: %s", e.Field, e.Value, e.Want) }
+
+// Check returns a *ConfigError for the first field of c out of range.
+func (c *Config) Check() error {
+	bad := func(field string, v any, want string) error { return &ConfigError{Field: field, Value: v, Want: want} }
+	switch most := MaxConns(); {
+	case c.Conns < 1:
+		return bad("conns", c.Conns, "must be 1 or more")
+	case c.Conns > most:
+		return bad("conns", c.Conns, fmt.Sprintf("at most %d, the open-file limit %d less %d for the process itself", most, NoFileLimit(), FDSlack))
+	case c.Size < 1 || c.Size > MaxSize:
+		return bad("size", c.Size, fmt.Sprintf("must be 1 to %d bytes", MaxSize))
+	case c.Duration <= 0 || c.Duration > MaxWindow:
+		return bad("duration", c.Duration, fmt.Sprintf("must be positive and at most %v", MaxWindow))
+	case c.Warmup < 0 || c.Warmup > MaxWindow:
+		return bad("warmup", c.Warmup, fmt.Sprintf("must be 0 to %v", MaxWindow))
+	case c.MaxDuration < 0 || c.MaxDuration > MaxWindow:
+		return bad("max_duration", c.MaxDuration, fmt.Sprintf("must be 0 to %v", MaxWindow))
+	case !(c.Rate >= 0 && c.Rate <= MaxRate): // NaN fails both
+		return bad("rate", c.Rate, fmt.Sprintf("must be 0 (a closed loop) to %g round trips per second", float64(MaxRate)))
+	}
+	return nil
+}
+
+// Result is what one run of the load generator measured.
+type Result struct {
 	RoundTrips     int64            `json:"round_trips"` // completed in the window
 	Cycles         int64            `json:"cycles"`      // connect workload: connect+round trip+close completed in the window
 	Window         time.Duration    `json:"window"`      // the window as measured
@@ -58,7 +124,7 @@ type LoadResult struct {
 }
 
 // Hist rebuilds the latency histogram.
-func (r *LoadResult) Hist() *hdrhistogram.Histogram {
+func (r *Result) Hist() *hdrhistogram.Histogram {
 	h := newLatencyHist()
 	for _, b := range r.Latency {
 		_ = h.RecordValues(b.UpperNs, b.Count)
@@ -69,7 +135,7 @@ func (r *LoadResult) Hist() *hdrhistogram.Histogram {
 // Merge adds o (from another load generator process sharing the run) to r.
 // The window is the longest and the CPU the sum, since the processes share
 // one core.
-func (r *LoadResult) Merge(o *LoadResult) {
+func (r *Result) Merge(o *Result) {
 	h := r.Hist()
 	h.Merge(o.Hist())
 	r.Latency = histBuckets(h)
@@ -88,12 +154,29 @@ func (r *LoadResult) Merge(o *LoadResult) {
 	}
 }
 
+// Failed reports a run in which nothing was served: no round trip (or
+// connect cycle) completed in the window, or no connection was left alive
+// and served at its end, because every one failed to connect, died (the
+// server closed them, or itself died) or starved.
+func (r *Result) Failed() error {
+	counts := fmt.Sprintf("never connected %d, died %d, starved %d of %d", r.NeverConnected, r.Died, r.Starved, r.Conns)
+	switch {
+	case r.RoundTrips == 0 && r.Cycles == 0 && r.NeverConnected >= r.Conns:
+		return errors.New("no connection could be made")
+	case r.RoundTrips == 0 && r.Cycles == 0:
+		return fmt.Errorf("no round trip completed in the window (%s)", counts)
+	case r.Cycles == 0 && r.Conns-r.NeverConnected-r.Died-r.Starved <= 0:
+		return fmt.Errorf("no connection was alive and served at the window's end (%s): did the server die?", counts)
+	}
+	return nil
+}
+
 // Error reports corrupt echoes as an error: a wrong server must not look fast.
-func (r *LoadResult) Error() error {
+func (r *Result) Error() error {
 	if r.Corrupt == 0 {
 		return nil
 	}
-	return fmt.Errorf("load: %d connections got wrong echoed bytes: %s", r.Corrupt, r.Err)
+	return fmt.Errorf("%d connections got wrong echoed bytes: %s", r.Corrupt, r.Err)
 }
 
 // newLatencyHist covers 100 ns to 100 s with 3 significant digits.

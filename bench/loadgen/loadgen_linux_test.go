@@ -1,4 +1,4 @@
-package bench
+package loadgen
 
 import (
 	"io"
@@ -72,15 +72,15 @@ func echoHandler(mangle func([]byte) []byte) func(net.Conn) {
 
 func same(b []byte) []byte { return b }
 
-func quickLoad(addr string, conns, size int) LoadConfig {
-	return LoadConfig{Addr: addr, Conns: conns, Size: size, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
+func quickLoad(addr string, conns, size int) Config {
+	return Config{Addr: addr, Conns: conns, Size: size, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
 }
 
 func TestLoadClosedLoop(t *testing.T) {
 	addr := testServer(t, echoHandler(same))
 	for _, conns := range []int{1, 10, 50} {
 		for _, size := range []int{1, 64, 1024, 100 << 10} {
-			r, err := RunLoad(quickLoad(addr, conns, size))
+			r, err := Run(quickLoad(addr, conns, size))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestLoadDetectsCorruptEcho(t *testing.T) {
 	for name, mangle := range cases {
 		t.Run(strings.ReplaceAll(name, " ", "-"), func(t *testing.T) {
 			addr := testServer(t, echoHandler(mangle))
-			r, err := RunLoad(quickLoad(addr, 5, 64))
+			r, err := Run(quickLoad(addr, 5, 64))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestLoadNeverConnected(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	r, err := RunLoad(quickLoad(addr, 3, 64))
+	r, err := Run(quickLoad(addr, 3, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestLoadNeverConnected(t *testing.T) {
 
 func TestLoadStarvedAndDied(t *testing.T) {
 	silent := testServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
-	r, err := RunLoad(quickLoad(silent, 4, 64))
+	r, err := Run(quickLoad(silent, 4, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestLoadStarvedAndDied(t *testing.T) {
 		t.Fatalf("silent server: %+v", r)
 	}
 	rude := testServer(t, func(c net.Conn) {})
-	r, err = RunLoad(quickLoad(rude, 4, 64))
+	r, err = Run(quickLoad(rude, 4, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestLoadOpenLoop(t *testing.T) {
 	addr := testServer(t, echoHandler(same))
 	cfg := quickLoad(addr, 10, 64)
 	cfg.Rate = 2000
-	r, err := RunLoad(cfg)
+	r, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestLoadOpenLoopCountsStalls(t *testing.T) {
 	addr := testServer(t, echoHandler(func(b []byte) []byte { time.Sleep(50 * time.Millisecond); return b }))
 	cfg := quickLoad(addr, 1, 64)
 	cfg.Rate = 200 // a request every 5 ms, each answered after 50 ms: requests queue up
-	r, err := RunLoad(cfg)
+	r, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestLoadCycle(t *testing.T) {
 	cfg := quickLoad(addr, 4, 64)
 	cfg.Cycle = true
 	cfg.Spread = true
-	r, err := RunLoad(cfg)
+	r, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestLoadSpreadsSources(t *testing.T) {
 	})
 	cfg := quickLoad(addr, 20, 64)
 	cfg.Spread = true
-	r, err := RunLoad(cfg)
+	r, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,22 +222,22 @@ func TestLoadSpreadsSources(t *testing.T) {
 
 func TestLoadPingAll(t *testing.T) {
 	addr := testServer(t, echoHandler(same))
-	g, err := newLoadGen(quickLoad(addr, 30, 64))
+	g, err := New(quickLoad(addr, 30, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
-	if err := g.connect(); err != nil {
+	defer g.Close()
+	if err := g.Connect(); err != nil {
 		t.Fatal(err)
 	}
-	n, err := g.pingAll(time.Minute)
+	n, err := g.PingAll(time.Minute)
 	if err != nil || n != 30 {
 		t.Fatalf("answered %d of 30, err %v", n, err)
 	}
 }
 
 func TestLoadBadConfig(t *testing.T) {
-	for _, cfg := range []LoadConfig{
+	for _, cfg := range []Config{
 		{Addr: "127.0.0.1:1", Conns: 0, Size: 64, Duration: time.Second},
 		{Addr: "127.0.0.1:1", Conns: 1, Size: 0, Duration: time.Second},
 		{Addr: "127.0.0.1:1", Conns: 1, Size: 64},
@@ -246,7 +246,7 @@ func TestLoadBadConfig(t *testing.T) {
 		{Addr: "127.0.0.1:99999", Conns: 1, Size: 64, Duration: time.Second},
 		{Addr: "[::1]:80", Conns: 1, Size: 64, Duration: time.Second, Spread: true},
 	} {
-		if _, err := RunLoad(cfg); err == nil {
+		if _, err := Run(cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}
 	}
@@ -254,11 +254,11 @@ func TestLoadBadConfig(t *testing.T) {
 
 func TestLoadResultMerge(t *testing.T) {
 	addr := testServer(t, echoHandler(same))
-	a, err := RunLoad(quickLoad(addr, 2, 64))
+	a, err := Run(quickLoad(addr, 2, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := RunLoad(quickLoad(addr, 3, 64))
+	b, err := Run(quickLoad(addr, 3, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,8 +284,8 @@ func TestLoadWindowStretch(t *testing.T) {
 		}
 		echoHandler(same)(c)
 	})
-	cfg := LoadConfig{Addr: addr, Conns: 6, Size: 64, Duration: 100 * time.Millisecond}
-	r, err := RunLoad(cfg)
+	cfg := Config{Addr: addr, Conns: 6, Size: 64, Duration: 100 * time.Millisecond}
+	r, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,16 +294,16 @@ func TestLoadWindowStretch(t *testing.T) {
 	}
 	cfg.MaxDuration = time.Minute
 	var edges []bool
-	g, err := newLoadGen(cfg)
+	g, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
-	g.onEdge = func(start bool) { edges = append(edges, start) }
-	if err := g.connect(); err != nil {
+	defer g.Close()
+	g.OnEdge = func(start bool) { edges = append(edges, start) }
+	if err := g.Connect(); err != nil {
 		t.Fatal(err)
 	}
-	r, err = g.run()
+	r, err = g.Run()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,17 +317,17 @@ func TestLoadWindowStretch(t *testing.T) {
 // grow with the round trips.
 func TestLoadGenDoesNotAllocatePerRoundTrip(t *testing.T) {
 	addr := testServer(t, echoHandler(same))
-	g, err := newLoadGen(quickLoad(addr, 10, 64))
+	g, err := New(quickLoad(addr, 10, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
-	if err := g.connect(); err != nil {
+	defer g.Close()
+	if err := g.Connect(); err != nil {
 		t.Fatal(err)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	r, err := g.run()
+	r, err := g.Run()
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,13 @@
 //go:build linux
 
-package bench
+package loadgen
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -41,10 +37,10 @@ type lconn struct {
 	late  []int64
 }
 
-// loadGen is one load generator: one goroutine, one epoll instance, every
-// socket non-blocking.
-type loadGen struct {
-	cfg     LoadConfig
+// Generator is one load generator: one goroutine, one epoll instance,
+// every socket non-blocking. Its methods are called from one goroutine.
+type Generator struct {
+	cfg     Config
 	sa      unix.Sockaddr
 	family  int
 	epfd    int
@@ -64,97 +60,33 @@ type loadGen struct {
 	unserved int
 	winT0    int64
 	cpu0     int64
-	// onEdge, when set, is called as the window starts and ends (the
-	// suite's child tells its parent, which reads the server's CPU then).
-	onEdge  func(start bool)
+	// OnEdge, when set, is called as the window starts and ends (the
+	// suite's load process tells its parent, which reads the server then).
+	OnEdge  func(start bool)
 	hist    *hdrhistogram.Histogram
-	res     LoadResult
+	res     Result
 	nextSrc int
 }
 
-// RunLoad connects, runs the warm-up and the window, and closes: the load
-// generator in one call, as the load command uses it.
-func RunLoad(cfg LoadConfig) (*LoadResult, error) {
-	g, err := newLoadGen(cfg)
+// Run connects, runs the warm-up and the window, and closes: the load
+// generator in one call.
+func Run(cfg Config) (*Result, error) {
+	g, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer g.close()
-	if err := g.connect(); err != nil {
+	defer g.Close()
+	if err := g.Connect(); err != nil {
 		return nil, err
 	}
-	return g.run()
+	return g.Run()
 }
 
-// loadChild reads a LoadConfig, connects, says so, then runs on "run" or
-// pings and holds the connections on "ping" until stdin closes.
-func loadChild(in io.Reader, out io.Writer) error {
-	if err := pin(loadGenCPU); err != nil {
-		return err
-	}
-	r := bufio.NewReader(in)
-	line, err := r.ReadBytes('\n')
-	if err != nil {
-		return fmt.Errorf("reading configuration: %w", err)
-	}
-	var cfg LoadConfig
-	if err := json.Unmarshal(line, &cfg); err != nil {
-		return fmt.Errorf("bad configuration: %w", err)
-	}
-	g, err := newLoadGen(cfg)
-	if err != nil {
-		return err
-	}
-	defer g.close()
-	enc := json.NewEncoder(out)
-	if err := g.connect(); err != nil {
-		return err
-	}
-	failed := g.neverConnected()
-	if err := enc.Encode(loadReady{Connected: cfg.Conns - failed, Failed: failed}); err != nil {
-		return err
-	}
-	cmd, err := r.ReadString('\n')
-	if err != nil {
-		return nil // the parent gave up
-	}
-	switch strings.TrimSpace(cmd) {
-	case cmdRun:
-		g.onEdge = func(start bool) {
-			e := edgeMsg{Edge: edgeEnd}
-			if start {
-				e.Edge = edgeStart
-			}
-			_ = enc.Encode(e)
-		}
-		res, err := g.run()
-		if err != nil {
-			return err
-		}
-		return enc.Encode(res)
-	case cmdPing:
-		n, err := g.pingAll(replyTimout / 4)
-		rep := loadReady{Connected: cfg.Conns - failed, Failed: failed, Answered: n}
-		if err != nil {
-			rep.Err = err.Error()
-		}
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, r) // hold the connections until the parent closes stdin
-		return nil
-	default:
-		return fmt.Errorf("unknown command %q", cmd)
-	}
-}
-
-func newLoadGen(cfg LoadConfig) (*loadGen, error) {
-	if cfg.Conns < 1 || cfg.Size < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Rate < 0 {
-		return nil, fmt.Errorf("load: need conns >= 1, size >= 1, duration > 0, warmup >= 0, rate >= 0 (got conns=%d size=%d duration=%v warmup=%v rate=%v)",
-			cfg.Conns, cfg.Size, cfg.Duration, cfg.Warmup, cfg.Rate)
-	}
-	if cfg.Size > 1<<20 {
-		return nil, fmt.Errorf("load: size %d is over the 1 MiB limit", cfg.Size)
+// New checks cfg and opens a generator for it; Connect then opens its
+// connections, Run drives them and Close releases everything.
+func New(cfg Config) (*Generator, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 10 * time.Second
@@ -164,12 +96,12 @@ func newLoadGen(cfg LoadConfig) (*loadGen, error) {
 		return nil, err
 	}
 	if cfg.Spread && family != unix.AF_INET {
-		return nil, errors.New("load: source spreading needs an IPv4 loopback address")
+		return nil, errors.New("source spreading needs an IPv4 loopback address")
 	}
-	g := &loadGen{cfg: cfg, sa: sa, family: family, epfd: -1, tfd: -1, hist: newLatencyHist()}
+	g := &Generator{cfg: cfg, sa: sa, family: family, epfd: -1, tfd: -1, hist: newLatencyHist()}
 	g.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("load: epoll_create1: %w", err)
+		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
 	g.conns = make([]lconn, cfg.Conns)
 	for i := range g.conns {
@@ -185,7 +117,7 @@ func newLoadGen(cfg LoadConfig) (*loadGen, error) {
 	g.t0 = time.Now()
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
-		g.close()
+		g.Close()
 		return nil, err
 	}
 	g.mono0 = ts.Nano()
@@ -196,17 +128,17 @@ func newLoadGen(cfg LoadConfig) (*loadGen, error) {
 func resolve(addr string) (unix.Sockaddr, int, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, 0, fmt.Errorf("load: address %q: %w", addr, err)
+		return nil, 0, fmt.Errorf("address %q: %w", addr, err)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 1 || p > 65535 {
-		return nil, 0, fmt.Errorf("load: address %q: bad port", addr)
+		return nil, 0, fmt.Errorf("address %q: bad port", addr)
 	}
 	ip := net.ParseIP(host)
 	if ip == nil {
 		ips, err := net.LookupIP(host)
 		if err != nil || len(ips) == 0 {
-			return nil, 0, fmt.Errorf("load: address %q: cannot resolve host", addr)
+			return nil, 0, fmt.Errorf("address %q: cannot resolve host", addr)
 		}
 		ip = ips[0]
 	}
@@ -220,12 +152,12 @@ func resolve(addr string) (unix.Sockaddr, int, error) {
 	return sa, unix.AF_INET6, nil
 }
 
-func (g *loadGen) now() int64 { return int64(time.Since(g.t0)) }
+func (g *Generator) now() int64 { return int64(time.Since(g.t0)) }
 
-// close closes every connection with a reset (SO_LINGER 0), so the
+// Close closes every connection with a reset (SO_LINGER 0), so the
 // measurement leaves no TIME_WAIT behind to slow the next one's connects,
 // then the generator's own descriptors.
-func (g *loadGen) close() {
+func (g *Generator) Close() {
 	for i := range g.conns {
 		if g.conns[i].fd >= 0 {
 			_ = unix.SetsockoptLinger(g.conns[i].fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
@@ -244,7 +176,7 @@ func (g *loadGen) close() {
 }
 
 // dial starts a non-blocking connect for conns[i].
-func (g *loadGen) dial(i int) error {
+func (g *Generator) dial(i int) error {
 	c := &g.conns[i]
 	fd, err := unix.Socket(g.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -278,7 +210,7 @@ func (g *loadGen) dial(i int) error {
 
 // connected finishes a connect that epoll reported; it returns false when
 // the connect failed.
-func (g *loadGen) connected(i int) bool {
+func (g *Generator) connected(i int) bool {
 	c := &g.conns[i]
 	if e, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || e != 0 {
 		return false
@@ -291,7 +223,7 @@ func (g *loadGen) connected(i int) bool {
 }
 
 // drop closes conns[i], marking it dead (or never connected) in the counts.
-func (g *loadGen) drop(i int, state uint8) {
+func (g *Generator) drop(i int, state uint8) {
 	c := &g.conns[i]
 	if g.inWin && c.done == 0 && (c.state == stIdle || c.state == stBusy) {
 		g.unserved--
@@ -303,10 +235,10 @@ func (g *loadGen) drop(i int, state uint8) {
 	c.state = state
 }
 
-// connect opens every connection (at most 512 connects in flight, so a
+// Connect opens every connection (at most 512 connects in flight, so a
 // slow acceptor is not flooded with SYNs) and waits until each is up or
 // has failed, or the timeout passes.
-func (g *loadGen) connect() error {
+func (g *Generator) Connect() error {
 	if g.cfg.Cycle {
 		return nil
 	}
@@ -316,7 +248,7 @@ func (g *loadGen) connect() error {
 		for next < len(g.conns) && pending < 512 {
 			if err := g.dial(next); err != nil {
 				if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
-					return fmt.Errorf("load: out of descriptors at connection %d of %d: %w", next, len(g.conns), err)
+					return fmt.Errorf("out of descriptors at connection %d of %d: %w", next, len(g.conns), err)
 				}
 				g.conns[next].state = stFailed
 			} else {
@@ -336,7 +268,7 @@ func (g *loadGen) connect() error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("load: epoll_wait: %w", err)
+			return fmt.Errorf("epoll_wait: %w", err)
 		}
 		for _, ev := range g.events[:n] {
 			i := int(ev.Fd)
@@ -363,7 +295,7 @@ func msCeil(ns int64) int {
 }
 
 // NeverConnected is how many connections the connect phase lost.
-func (g *loadGen) neverConnected() int {
+func (g *Generator) NeverConnected() int {
 	n := 0
 	for i := range g.conns {
 		if g.conns[i].state == stFailed {
@@ -373,8 +305,8 @@ func (g *loadGen) neverConnected() int {
 	return n
 }
 
-// run drives the warm-up and the window and gathers the result.
-func (g *loadGen) run() (*LoadResult, error) {
+// Run drives the warm-up and the window and gathers the result.
+func (g *Generator) Run() (*Result, error) {
 	start := g.now()
 	g.win = start + int64(g.cfg.Warmup)
 	g.end = g.win + int64(g.cfg.Duration)
@@ -416,7 +348,7 @@ func (g *loadGen) run() (*LoadResult, error) {
 
 // tick starts the window once its time has come, reading the CPU and
 // counting the connections yet to be served.
-func (g *loadGen) tick(now int64) {
+func (g *Generator) tick(now int64) {
 	if g.inWin || now < g.win {
 		return
 	}
@@ -426,14 +358,14 @@ func (g *loadGen) tick(now int64) {
 			g.unserved++
 		}
 	}
-	if g.onEdge != nil {
-		g.onEdge(true)
+	if g.OnEdge != nil {
+		g.OnEdge(true)
 	}
 }
 
 // over reports whether the window has ended at now, extending a closed
 // loop's window while connections are unserved and hardEnd allows.
-func (g *loadGen) over(now int64) bool {
+func (g *Generator) over(now int64) bool {
 	if now < g.end {
 		return false
 	}
@@ -445,15 +377,15 @@ func (g *loadGen) over(now int64) bool {
 }
 
 // finish closes the window: its length and the generator's CPU in it.
-func (g *loadGen) finish() {
+func (g *Generator) finish() {
 	now := g.now()
 	if !g.inWin {
 		g.winT0, g.cpu0 = now, selfCPU()
 	}
 	g.res.Window = time.Duration(now - g.winT0)
 	g.res.ClientCPU = time.Duration(selfCPU() - g.cpu0)
-	if g.onEdge != nil {
-		g.onEdge(false)
+	if g.OnEdge != nil {
+		g.OnEdge(false)
 	}
 }
 
@@ -468,7 +400,7 @@ func selfCPU() int64 {
 
 // runClosed is the closed loop: every connection sends a message, waits for
 // the whole echo, and sends the next.
-func (g *loadGen) runClosed() error {
+func (g *Generator) runClosed() error {
 	for i := range g.conns {
 		if g.conns[i].state == stIdle {
 			g.send(i, g.now())
@@ -500,7 +432,7 @@ func (g *loadGen) runClosed() error {
 
 // waitWindow opens the window when its time has come and waits for events
 // until it opens or ends, whichever is next; done reports that it is over.
-func (g *loadGen) waitWindow() (n int, done bool, err error) {
+func (g *Generator) waitWindow() (n int, done bool, err error) {
 	for {
 		now := g.now()
 		g.tick(now)
@@ -516,14 +448,14 @@ func (g *loadGen) waitWindow() (n int, done bool, err error) {
 			continue
 		}
 		if err != nil {
-			return 0, false, fmt.Errorf("load: epoll_wait: %w", err)
+			return 0, false, fmt.Errorf("epoll_wait: %w", err)
 		}
 		return n, false, nil
 	}
 }
 
 // send starts the next message on conns[i], meant to go at start.
-func (g *loadGen) send(i int, start int64) {
+func (g *Generator) send(i int, start int64) {
 	c := &g.conns[i]
 	c.base = byte(uint32(i)*131 + uint32(c.base)*7 + 1)
 	c.sent, c.got, c.start, c.state = 0, 0, start, stBusy
@@ -532,7 +464,7 @@ func (g *loadGen) send(i int, start int64) {
 
 // flush writes what is left of the message, asking for EPOLLOUT when the
 // socket is full and dropping it when the write fails.
-func (g *loadGen) flush(i int) {
+func (g *Generator) flush(i int) {
 	c := &g.conns[i]
 	for c.sent < g.cfg.Size {
 		msg := g.ramp[int(c.base)+c.sent : int(c.base)+g.cfg.Size]
@@ -558,7 +490,7 @@ func (g *loadGen) flush(i int) {
 
 // receive reads and verifies echoed bytes on conns[i]; it returns true when
 // a round trip completed (and records it).
-func (g *loadGen) receive(i int) bool {
+func (g *Generator) receive(i int) bool {
 	c := &g.conns[i]
 	if c.fd < 0 {
 		return false
@@ -594,7 +526,7 @@ func (g *loadGen) receive(i int) bool {
 }
 
 // corrupt records a wrong echo on conns[i] and drops the connection.
-func (g *loadGen) corrupt(i, n int) {
+func (g *Generator) corrupt(i, n int) {
 	c := &g.conns[i]
 	g.res.Corrupt++
 	if g.res.Err == "" {
@@ -615,10 +547,10 @@ func (g *loadGen) corrupt(i, n int) {
 	g.drop(i, stDead)
 }
 
-// pingAll makes one round trip on every connection that is up, so the
+// PingAll makes one round trip on every connection that is up, so the
 // server has accepted each and built its state, waiting at most timeout.
 // It returns how many connections answered.
-func (g *loadGen) pingAll(timeout time.Duration) (int, error) {
+func (g *Generator) PingAll(timeout time.Duration) (int, error) {
 	outstanding := 0
 	for i := range g.conns {
 		if g.conns[i].state == stIdle {
@@ -640,7 +572,7 @@ func (g *loadGen) pingAll(timeout time.Duration) (int, error) {
 			continue
 		}
 		if err != nil {
-			return answered, fmt.Errorf("load: epoll_wait: %w", err)
+			return answered, fmt.Errorf("epoll_wait: %w", err)
 		}
 		for _, ev := range g.events[:n] {
 			i := int(ev.Fd)
@@ -668,15 +600,15 @@ func (g *loadGen) pingAll(timeout time.Duration) (int, error) {
 // robin over the connections; a connection still busy queues the request,
 // and latency runs from when the request was due, so a stalled server
 // shows in the histogram instead of slowing the generator down.
-func (g *loadGen) runOpen(start int64) error {
+func (g *Generator) runOpen(start int64) error {
 	var err error
 	g.tfd, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
-		return fmt.Errorf("load: timerfd_create: %w", err)
+		return fmt.Errorf("timerfd_create: %w", err)
 	}
 	tag := int32(len(g.conns)) // the timer's epoll tag: past the last connection
 	if err := unix.EpollCtl(g.epfd, unix.EPOLL_CTL_ADD, g.tfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: tag}); err != nil {
-		return fmt.Errorf("load: epoll_ctl timerfd: %w", err)
+		return fmt.Errorf("epoll_ctl timerfd: %w", err)
 	}
 	interval := float64(time.Second) / g.cfg.Rate
 	var k int64 // requests issued so far
@@ -689,16 +621,19 @@ func (g *loadGen) runOpen(start int64) error {
 		if g.over(now) {
 			break
 		}
-		// Issue every request due by now.
+		// Issue every request due by now and before the window's end.
 		for {
 			due := start + int64(float64(k)*interval)
-			if due > now {
+			if due > now || due >= g.end {
 				break
 			}
 			k++
 			i, ok := g.nextLive(&rr)
 			if !ok {
-				continue
+				// No connection is up: skip the requests due by now
+				// rather than search for one once per request.
+				k = max(k, int64(float64(now-start)/interval)+1)
+				break
 			}
 			c := &g.conns[i]
 			switch {
@@ -714,7 +649,7 @@ func (g *loadGen) runOpen(start int64) error {
 			armed = due
 			ts := unix.NsecToTimespec(g.mono0 + due)
 			if err := unix.TimerfdSettime(g.tfd, unix.TFD_TIMER_ABSTIME, &unix.ItimerSpec{Value: ts}, nil); err != nil {
-				return fmt.Errorf("load: timerfd_settime: %w", err)
+				return fmt.Errorf("timerfd_settime: %w", err)
 			}
 		}
 		n, err := unix.EpollWait(g.epfd, g.events, msCeil(g.end-now))
@@ -722,7 +657,7 @@ func (g *loadGen) runOpen(start int64) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("load: epoll_wait: %w", err)
+			return fmt.Errorf("epoll_wait: %w", err)
 		}
 		for _, ev := range g.events[:n] {
 			if ev.Fd == tag {
@@ -747,7 +682,7 @@ func (g *loadGen) runOpen(start int64) error {
 }
 
 // nextLive returns the next connection, round robin from *rr, that is up.
-func (g *loadGen) nextLive(rr *int) (int, bool) {
+func (g *Generator) nextLive(rr *int) (int, bool) {
 	for range g.conns {
 		i := *rr
 		*rr = (*rr + 1) % len(g.conns)
@@ -761,10 +696,10 @@ func (g *loadGen) nextLive(rr *int) (int, bool) {
 // runCycle is the connect workload: each of Conns connectors connects,
 // makes one round trip, closes, and starts again; a cycle's latency runs
 // from the connect to the verified echo.
-func (g *loadGen) runCycle() error {
+func (g *Generator) runCycle() error {
 	for i := range g.conns {
 		if err := g.dial(i); err != nil {
-			return fmt.Errorf("load: connect: %w", err)
+			return fmt.Errorf("connect: %w", err)
 		}
 		g.conns[i].start = g.now()
 	}
@@ -808,7 +743,7 @@ func (g *loadGen) runCycle() error {
 					continue // a wrong server: stop cycling this connector
 				}
 				if err := g.dial(i); err != nil {
-					return fmt.Errorf("load: connect: %w", err)
+					return fmt.Errorf("connect: %w", err)
 				}
 				c.start = g.now()
 			}
