@@ -415,19 +415,23 @@ func (g *Generator) runClosed() error {
 			break
 		}
 		for _, ev := range g.events[:n] {
-			i := int(ev.Fd)
-			if ev.Events&unix.EPOLLOUT != 0 && g.conns[i].state == stBusy {
-				g.flush(i)
-			}
-			if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-				if g.receive(i) {
-					g.send(i, g.now())
-				}
-			}
+			g.closedEvent(ev)
 		}
 	}
 	g.finish()
 	return nil
+}
+
+// closedEvent handles one event of the closed loop: it writes what is
+// left of the message, and sends the next once the whole echo is back.
+func (g *Generator) closedEvent(ev unix.EpollEvent) {
+	i := int(ev.Fd)
+	if ev.Events&unix.EPOLLOUT != 0 && g.conns[i].state == stBusy {
+		g.flush(i)
+	}
+	if ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && g.receive(i) {
+		g.send(i, g.now())
+	}
 }
 
 // waitWindow opens the window when its time has come and waits for events

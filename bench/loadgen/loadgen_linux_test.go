@@ -1,13 +1,19 @@
 package loadgen
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"math"
 	"net"
-	"runtime"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // testServer serves each accepted connection with handle on 127.0.0.1:0
@@ -312,29 +318,133 @@ func TestLoadWindowStretch(t *testing.T) {
 	}
 }
 
-// TestLoadGenDoesNotAllocatePerRoundTrip counts heap allocations over a
-// closed-loop run (the in-process echo server's included): they must not
-// grow with the round trips.
+// TestLoadGenDoesNotAllocatePerRoundTrip counts the closed loop's heap
+// allocations per round trip against an echo server in another process,
+// so nothing but the generator allocates here: none at all, however busy
+// the machine.
 func TestLoadGenDoesNotAllocatePerRoundTrip(t *testing.T) {
-	addr := testServer(t, echoHandler(same))
-	g, err := New(quickLoad(addr, 10, 64))
+	g, err := New(Config{Addr: childEchoServer(t), Conns: 4, Size: 64, Duration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	if err := g.Connect(); err != nil {
-		t.Fatal(err)
+	if err := g.Connect(); err != nil || g.NeverConnected() != 0 {
+		t.Fatalf("connect: %v, %d never connected", err, g.NeverConnected())
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	r, err := g.Run()
-	runtime.ReadMemStats(&after)
+	g.end = math.MaxInt64 // an open window: every round trip counts
+	for i := range g.conns {
+		g.send(i, g.now())
+	}
+	roundTrip := func() {
+		want := g.res.RoundTrips + 1
+		for g.res.RoundTrips < want && g.res.Died+g.res.Corrupt == 0 {
+			n, err := unix.EpollWait(g.epfd, g.events, int(time.Minute/time.Millisecond))
+			if err != nil && err != unix.EINTR {
+				panic(err)
+			}
+			for _, ev := range g.events[:n] {
+				g.closedEvent(ev)
+			}
+		}
+	}
+	roundTrip() // the first may fill lazily made runtime state
+	allocs := testing.AllocsPerRun(2000, roundTrip)
+	if g.res.Died+g.res.Corrupt != 0 || g.res.RoundTrips < 2000 {
+		t.Fatalf("the echo server failed: %+v", g.res)
+	}
+	if allocs != 0 {
+		t.Fatalf("%v allocations per round trip, want 0", allocs)
+	}
+}
+
+// echoChildEnv makes the test binary an echo server (see TestMain).
+const echoChildEnv = "LOADGEN_TEST_ECHO_SERVER"
+
+// TestMain lets the test binary serve echo in a child process, so tests can
+// count the generator's own allocations.
+func TestMain(m *testing.M) {
+	if os.Getenv(echoChildEnv) == "1" {
+		os.Exit(serveEchoChild())
+	}
+	os.Exit(m.Run())
+}
+
+// serveEchoChild prints its address, echoes every connection, and exits
+// when stdin closes.
+func serveEchoChild() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(ln.Addr())
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(c, c) }()
+		}
+	}()
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+// childEchoServer starts the test binary as an echo server and returns its
+// address; it stops when the test ends.
+func childEchoServer(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	allocs := after.Mallocs - before.Mallocs
-	if r.RoundTrips < 100 || allocs > uint64(r.RoundTrips)/100 {
-		t.Fatalf("%d allocations over %d round trips", allocs, r.RoundTrips)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), echoChildEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d allocations over %d round trips", allocs, r.RoundTrips)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("echo server child: %v", err)
+	}
+	return strings.TrimSpace(addr)
+}
+
+// TestLoadOpenLoopAtMaxRateEnds checks that the fastest rate allowed ends
+// with its window against a server that never answers: the catch-up loop
+// stops at the window's end and the queues overflow into Overrun.
+func TestLoadOpenLoopAtMaxRateEnds(t *testing.T) {
+	silent := testServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	cfg := quickLoad(silent, 2, 64)
+	cfg.Rate = MaxRate
+	done := make(chan error, 1)
+	go func() {
+		r, err := Run(cfg)
+		if err == nil && (r.Overrun == 0 || r.Failed() == nil) {
+			err = fmt.Errorf("want overrun requests and a failed run: %+v", r)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("an open loop at MaxRate still running a minute after its 250 ms")
+	}
 }
