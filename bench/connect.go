@@ -45,12 +45,7 @@ func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Resul
 
 // connectSample runs one repeat of the connect cycle against srv.
 func connectSample(ctx context.Context, srv *server, cfg loadgen.Config) (results.Sample, error) {
-	procs, err := loadProcs(ctx, cfg, cfg.Conns)
-	if err != nil {
-		return results.Sample{}, err
-	}
-	defer procs[0].stop()
-	e0, e1, r, err := runWindow(ctx, srv, procs)
+	e0, e1, r, err := sampleWindow(ctx, srv, cfg, cfg.Conns)
 	if err != nil {
 		return results.Sample{}, err
 	}
@@ -61,8 +56,6 @@ func connectSample(ctx context.Context, srv *server, cfg loadgen.Config) (result
 		s.Metrics[results.ConnsPerSec] = float64(r.Cycles) / secs
 	}
 	serverMetrics(s.Metrics, serverCPUNsPerConn, srv, e0, e1, r.Window, float64(r.Cycles))
-	procs[0].stop()
-	settle(srv)
 	return s, nil
 }
 

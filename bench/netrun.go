@@ -1,0 +1,350 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reactorbench/reactorbench/bench/loadgen"
+	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/core"
+)
+
+// The shared network runner of the echo, echo-open and connect workloads:
+// each point is measured on one server process per implementation, kept
+// for the whole workload, with repeats interleaved across
+// implementations; each sample opens fresh connections from load
+// generator processes of its own, warms up, runs its window (stretched
+// until every connection was served once, within a bound), reads the
+// server at the window's edges, and waits for the server to go quiet.
+
+// netPoint is one measured point of a network workload; cfg lacks the
+// server's address, which measurePoints fills in.
+type netPoint struct {
+	name    string
+	params  map[string]string
+	cfg     loadgen.Config
+	repeats int
+}
+
+// measurePoints measures the points that points(impl) lists, the same
+// number for every impl, with one server process per impl kept for the
+// whole workload. Repeats interleave the implementations, so a slow spell
+// of the machine hits all of them alike. A server that fails is noted,
+// and restarted for its next point.
+func measurePoints(ctx context.Context, o *Options, workload string, impls []string, points func(impl string) []netPoint,
+	measure func(context.Context, *server, loadgen.Config) (results.Sample, error), emit func(results.Result)) error {
+	servers := map[string]*server{}
+	defer func() {
+		for _, srv := range servers {
+			srv.stop()
+		}
+	}()
+	pts := map[string][]netPoint{}
+	n := 0
+	for _, impl := range impls {
+		pts[impl] = points(impl)
+		n = len(pts[impl])
+	}
+	for i := 0; i < n; i++ {
+		res := make([]results.Result, len(impls))
+		failed := make([]string, len(impls))
+		for j, impl := range impls {
+			pt := pts[impl][i]
+			res[j] = results.Result{Name: pt.name, Workload: workload, Impl: impl, Params: pt.params}
+		}
+		for rep := 0; rep < pts[impls[0]][i].repeats; rep++ {
+			for j, impl := range impls {
+				if failed[j] != "" {
+					continue
+				}
+				srv := servers[impl]
+				if srv == nil {
+					var err error
+					if srv, err = startWarmServer(ctx, impl); err != nil {
+						if ctx.Err() != nil {
+							return ctx.Err()
+						}
+						failed[j] = err.Error()
+						continue
+					}
+					servers[impl] = srv
+				}
+				cfg := pts[impl][i].cfg
+				cfg.Addr = srv.addr
+				s, err := measure(ctx, srv, cfg)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if err != nil {
+					failed[j] = err.Error()
+					srv.stop()
+					delete(servers, impl)
+					continue
+				}
+				res[j].Samples = append(res[j].Samples, s)
+			}
+		}
+		for j, r := range res {
+			if failed[j] != "" {
+				o.note("%s %s: %s", workload, r.Name, failed[j])
+			}
+			if n := boundSamples(r.Samples); n > 0 {
+				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
+			}
+			o.progress(r.Name)
+			if len(r.Samples) > 0 {
+				emit(r)
+			}
+		}
+	}
+	return nil
+}
+
+func boundSamples(ss []results.Sample) int {
+	n := 0
+	for _, s := range ss {
+		if s.Metrics[results.ClientBound] == 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// loadProcs starts the load generator processes for cfg, perProc
+// connections each at most, and waits until each has connected.
+func loadProcs(ctx context.Context, cfg loadgen.Config, perProc int) ([]*child, error) {
+	n := (cfg.Conns + perProc - 1) / perProc
+	var procs []*child
+	fail := func(err error) ([]*child, error) {
+		for _, c := range procs {
+			c.stop()
+		}
+		return nil, err
+	}
+	left := cfg.Conns
+	for i := 0; i < n; i++ {
+		c := cfg
+		c.Conns = (left + (n - i) - 1) / (n - i)
+		left -= c.Conns
+		c.SourceBase = i * 4096
+		ch, err := startChild(roleLoad, fmt.Sprintf("load generator %d/%d", i+1, n))
+		if err != nil {
+			return fail(err)
+		}
+		ch.grace = 5 * time.Second
+		procs = append(procs, ch)
+		b, err := jsonLine(c)
+		if err != nil {
+			return fail(err)
+		}
+		if err := ch.send(b); err != nil {
+			return fail(err)
+		}
+	}
+	for _, ch := range procs {
+		var rd loadReady
+		if err := ch.recvJSON(ctx, &rd); err != nil {
+			return fail(err)
+		}
+	}
+	return procs, nil
+}
+
+// spreadNeeded reports whether conns connections, reopened over repeats,
+// could run the ephemeral port range short (closed ones wait in TIME_WAIT).
+func spreadNeeded(conns, repeats int) bool {
+	lo, hi := 32768, 60999
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			lo, _ = strconv.Atoi(f[0])
+			hi, _ = strconv.Atoi(f[1])
+		}
+	}
+	return conns*repeats > (hi-lo+1)/2
+}
+
+// startWarmServer starts impl and warms it with a few round trips, so the
+// first sample does not pay for page faults and lazy compilation.
+func startWarmServer(ctx context.Context, impl string) (*server, error) {
+	srv, err := startServer(ctx, impl)
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadgen.Run(loadgen.Config{Addr: srv.addr, Conns: 2, Size: 64, Duration: 50 * time.Millisecond})
+	if err == nil {
+		err = r.Error()
+	}
+	if err != nil {
+		srv.stop()
+		return nil, fmt.Errorf("server %s: warm-up: %w", impl, err)
+	}
+	return srv, nil
+}
+
+// runWindow starts the load processes' warm-up and window, reads the
+// server at the window's edges as the processes report them, and returns
+// the edges and the merged result. A wrong echo is an error.
+func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, total *loadgen.Result, err error) {
+	for _, c := range procs {
+		if err = c.send(cmdRun); err != nil {
+			return
+		}
+	}
+	for _, want := range []string{edgeStart, edgeEnd} {
+		for _, c := range procs {
+			var m edgeMsg
+			if err = c.recvJSON(ctx, &m); err != nil {
+				return
+			}
+			if m.Edge != want {
+				err = fmt.Errorf("%s: expected the window's %s, got %q", c.name, want, m.Edge)
+				return
+			}
+		}
+		e := &e0
+		if want == edgeEnd {
+			e = &e1
+		}
+		if *e, err = readEdge(ctx, srv); err != nil {
+			return
+		}
+	}
+	for _, c := range procs {
+		var r loadgen.Result
+		if err = c.recvJSON(ctx, &r); err != nil {
+			return
+		}
+		if total == nil {
+			total = &r
+		} else {
+			total.Merge(&r)
+		}
+	}
+	err = total.Error()
+	return
+}
+
+// edge is what the parent reads of the server at a window edge.
+type edge struct {
+	at       time.Time
+	cpu      time.Duration
+	counters core.Counters
+	counted  bool
+}
+
+func readEdge(ctx context.Context, srv *server) (edge, error) {
+	e := edge{at: time.Now()}
+	var err error
+	if e.cpu, err = srv.cpu(); err != nil {
+		return e, fmt.Errorf("server %s: %w", srv.impl, err)
+	}
+	if srv.isReactor() {
+		if e.counters, err = srv.counters(ctx); err != nil {
+			return e, err
+		}
+		e.counted = true
+	}
+	return e, nil
+}
+
+// loadSample turns a load result into a sample's client-side metrics.
+func loadSample(r *loadgen.Result) results.Sample {
+	m := map[string]float64{
+		results.Starved:        float64(r.Starved),
+		results.Dropped:        float64(r.Died),
+		results.NeverConnected: float64(r.NeverConnected),
+	}
+	secs := r.Window.Seconds()
+	if secs > 0 {
+		m[results.RoundTripsPerSec] = float64(r.RoundTrips) / secs
+		pct := 100 * r.ClientCPU.Seconds() / secs
+		m[results.ClientCPUPercent] = pct
+		m[results.ClientBound] = 0
+		if pct > clientBoundPct {
+			m[results.ClientBound] = 1
+		}
+	}
+	s := results.Sample{Metrics: m}
+	h := r.Hist()
+	if h.TotalCount() > 0 {
+		m[results.P50Ns] = float64(h.ValueAtQuantile(50))
+		m[results.P99Ns] = float64(h.ValueAtQuantile(99))
+		m[results.P999Ns] = float64(h.ValueAtQuantile(99.9))
+		s.Latency = &results.Histogram{Buckets: r.Latency, Count: h.TotalCount(), MinNs: h.Min(), MaxNs: h.Max()}
+	}
+	return s
+}
+
+// serverMetrics adds the server's CPU per unit of work, its CPU share, its
+// peak RSS and, for the reactor backends, its system calls per unit, all
+// read over the parent's window and scaled to the load generator's.
+func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edge, window time.Duration, units float64) {
+	span := e1.at.Sub(e0.at).Seconds()
+	if span <= 0 {
+		return
+	}
+	cpuPerSec := (e1.cpu - e0.cpu).Seconds() / span
+	m["server-cpu-%"] = 100 * cpuPerSec
+	if units > 0 && window > 0 {
+		unitsPerSec := units / window.Seconds()
+		m[cpuUnit] = cpuPerSec / unitsPerSec * 1e9
+		if e0.counted && e1.counted {
+			c0, c1 := e0.counters, e1.counters
+			calls := float64((c1.Waits - c0.Waits) + (c1.Sets - c0.Sets) + (c1.Reads - c0.Reads) + (c1.Writes - c0.Writes))
+			m[results.SyscallsPerEvent] = calls / span / unitsPerSec
+		}
+	}
+	if rss, err := procStatus(srv.pid, "VmHWM"); err == nil {
+		m[results.ServerPeakRSS] = float64(rss)
+	}
+}
+
+// settle waits until the server has gone quiet, its CPU time still over
+// 100 ms, so that closing the last sample's connections (Twisted's poll
+// reactor needs seconds of CPU for 20,000) does not spill into the next
+// sample, this server's or another's on the same CPU. It gives up after
+// settleLimit.
+func settle(srv *server) {
+	deadline := time.Now().Add(settleLimit)
+	last, err := srv.cpu()
+	for err == nil && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		var now time.Duration
+		if now, err = srv.cpu(); err == nil && now-last < 2*time.Millisecond {
+			return
+		}
+		last = now
+	}
+}
+
+// settleLimit bounds settle.
+const settleLimit = 30 * time.Second
+
+// sampleWindow runs one repeat of cfg against srv on the shared network
+// runner: fresh load generator processes (perProc connections each at
+// most) and fresh connections, the warm-up, the window (stretched as cfg
+// allows), the server read at the window's edges; then the processes
+// reset their connections and the server is left to go quiet, so nothing
+// of this sample spills into the next.
+func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc int) (e0, e1 edge, total *loadgen.Result, err error) {
+	procs, err := loadProcs(ctx, cfg, perProc)
+	if err != nil {
+		return e0, e1, nil, err
+	}
+	stop := func() {
+		for _, c := range procs {
+			c.stop()
+		}
+	}
+	defer stop()
+	if e0, e1, total, err = runWindow(ctx, srv, procs); err != nil {
+		return e0, e1, nil, err
+	}
+	stop() // the load generators reset their connections on the way out
+	settle(srv)
+	return e0, e1, total, nil
+}
