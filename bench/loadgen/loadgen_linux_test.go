@@ -339,7 +339,10 @@ func TestLoadGenDoesNotAllocatePerRoundTrip(t *testing.T) {
 		want := g.res.RoundTrips + 1
 		for g.res.RoundTrips < want && g.res.Died+g.res.Corrupt == 0 {
 			n, err := unix.EpollWait(g.epfd, g.events, int(time.Minute/time.Millisecond))
-			if err != nil && err != unix.EINTR {
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
 				panic(err)
 			}
 			for _, ev := range g.events[:n] {
