@@ -237,15 +237,23 @@ func crossThreadShapes() []shape {
 				}
 				return func(n int, w window) error {
 					count, want = 0, n
-					var wg sync.WaitGroup
-					w.StartTimer()
+					// The goroutines start before the timer and wait for
+					// go, so their start-up is not timed.
+					var wg, ready sync.WaitGroup
+					start := make(chan struct{})
 					for i := range g {
+						ready.Add(1)
 						wg.Go(func() {
+							ready.Done()
+							<-start
 							for range n/g + btoi(i < n%g) {
 								l.CallFromThread(inc)
 							}
 						})
 					}
+					ready.Wait()
+					w.StartTimer()
+					close(start)
 					for count < n {
 						if err := l.Iterate(-1); err != nil {
 							return err
@@ -309,8 +317,15 @@ func shapeTarget(quick bool) time.Duration {
 	return 30 * time.Millisecond
 }
 
+// minShapeOps is the fewest operations a sample times, in Go and in the
+// Twisted script alike: a first run over the target time is not enough,
+// since one slow operation (a thread's start, a page fault, an interpreter
+// switch) would then be the sample.
+const minShapeOps = 100
+
 // timeShape grows n, as testing.B does, until run(n) on l lasts at least
-// target, and returns that last run's measurements per operation.
+// target and makes at least minShapeOps operations, and returns that last
+// run's measurements per operation.
 func timeShape(l *core.Loop, run func(int, window) error, target time.Duration) (map[string]float64, error) {
 	n := 1
 	for {
@@ -319,11 +334,11 @@ func timeShape(l *core.Loop, run func(int, window) error, target time.Duration) 
 		if err := run(n, &sw); err != nil {
 			return nil, err
 		}
-		if sw.elapsed >= target || n >= 1e9 {
+		if sw.elapsed >= target && n >= minShapeOps || n >= 1e9 {
 			return shapeMetrics(n, sw.elapsed, sw.mallocs, before, l.Counters()), nil
 		}
 		perOp := max(sw.elapsed.Nanoseconds()/int64(n), 1)
-		n = int(min(max(int64(target.Nanoseconds())/perOp*6/5, int64(n)+1), int64(n)*100))
+		n = int(min(max(int64(target.Nanoseconds())/perOp*6/5, int64(n)+1, minShapeOps), int64(n)*100))
 	}
 }
 
@@ -351,6 +366,11 @@ func measureShape(ctx context.Context, backend string, s shape, repeats int, qui
 	defer l.Close()
 	run, err := s.prepare(l)
 	if err != nil {
+		return nil, err
+	}
+	// A warm-up run first, untimed: lazily built state (the thread pool,
+	// the timer heap's backing array) is not any sample's.
+	if err := run(minShapeOps, &stopwatch{}); err != nil {
 		return nil, err
 	}
 	var samples []results.Sample
@@ -440,7 +460,8 @@ func runTwistedInproc(ctx context.Context, workload string, shapes []shape, o *O
 		o.progress(name)
 		samples := got[s.key]
 		if len(samples) == 0 {
-			o.skip(name, "the Twisted script printed no result for it", "run it alone: python3 twisted_inproc.py "+workload)
+			py, _ := peerenv.Python3Twisted()
+			o.skip(name, "the Twisted script printed no result for it", "run it alone: "+py+" bench/peers/twisted_inproc.py "+workload)
 			continue
 		}
 		emit(results.Result{Name: name, Workload: workload, Impl: "twisted", Params: s.params, Samples: samples})

@@ -2,11 +2,16 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/bench/results"
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/internal/peerenv"
 	"github.com/reactorbench/reactorbench/internal/testenv"
 	"github.com/reactorbench/reactorbench/reactors"
 )
@@ -232,5 +237,46 @@ func TestBenchPrefix(t *testing.T) {
 	}
 	if got := inprocName("timers", "epoll", "pending=0/op=fire"); got != "Timers/impl=epoll/pending=0/op=fire" {
 		t.Errorf("inprocName = %q", got)
+	}
+}
+
+// TestTimeShapeCountsAtLeastMinOps checks that a sample makes minShapeOps
+// operations even when its first, single operation already takes longer
+// than the target: one slow start must not be the sample.
+func TestTimeShapeCountsAtLeastMinOps(t *testing.T) {
+	l, err := core.Open(reactors.Names()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	last := 0
+	slowStart := func(n int, w window) error {
+		last = n
+		w.StartTimer()
+		time.Sleep(2 * time.Millisecond) // the whole run, whatever n: the target at once
+		w.StopTimer()
+		return nil
+	}
+	if _, err := timeShape(l, slowStart, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if last < minShapeOps {
+		t.Fatalf("the sample timed %d operations, want at least %d", last, minShapeOps)
+	}
+}
+
+// TestTwistedHarnessCountsAtLeastMinOps checks the same of the Twisted
+// script's calibration, and that it and the Go harness agree on the count.
+func TestTwistedHarnessCountsAtLeastMinOps(t *testing.T) {
+	py, err := peerenv.Python3Twisted()
+	testenv.Require(t, "python3 with Twisted", testenv.TwistedHint, err)
+	script, err := peers.Script(twistedInprocScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := fmt.Sprintf("\nn, _ = grow(lambda n: 0.002, 0.001)\nassert MIN_OPS == %d, MIN_OPS\nassert n >= MIN_OPS, n\nprint('ok')\n", minShapeOps)
+	out, err := exec.Command(py, "-c", script+check).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("%v: %s", err, out)
 	}
 }

@@ -1,11 +1,14 @@
 """The in-process shapes of the benchmark suite, timed in Twisted.
 
-Usage: python3 twisted_inproc.py [--count N] [--quick] callbacks|timers|cross-thread|deferred
+Usage: PYTHON twisted_inproc.py [--count N] [--quick] callbacks|timers|cross-thread|deferred
 
 Prints one Go benchmark line per shape and repeat, named as the suite names
 its own (BenchmarkTimers/pending=1000/op=fire ...), so the two sit side by
-side. Each shape grows its operation count until one timed run lasts the
-target time, as Go's testing package does.
+side. Each shape is warmed up with one untimed run, then grows its operation
+count until one timed run lasts the target time and makes at least MIN_OPS
+operations, as the suite's Go harness does: a first run over the target alone
+would let one slow operation (a thread's start, the GIL's switch interval) be
+the sample. chain-1e5/1e6, a million callbacks an operation, is timed once.
 
 The suite runs callbacks, timers and cross-thread. deferred is run by hand:
 the shapes of core's BenchmarkDeferred under its names, for benchstat
@@ -23,17 +26,19 @@ import time
 from twisted.internet import defer, reactor, threads
 
 TIMER_BATCH = 1000  # calls scheduled before one reactor pass runs them
+MIN_OPS = 100  # the fewest operations a sample times (minShapeOps in Go)
 
 
-def grow(run, target):
-    """Calls run(n) with growing n until it lasts target seconds; returns ns/op."""
+def grow(run, target, min_ops=MIN_OPS):
+    """Calls run(n) with growing n until it lasts target seconds and makes at
+    least min_ops operations; returns n and ns/op."""
     n = 1
     while True:
         took = run(n)
-        if took >= target or n >= 10**9:
+        if (took >= target and n >= min_ops) or n >= 10**9:
             return n, took * 1e9 / n
         per_op = max(took / n, 1e-9)
-        n = int(min(max(target / per_op * 1.2, n + 1), n * 100))
+        n = int(min(max(target / per_op * 1.2, n + 1, min_ops), n * 100))
 
 
 def spin(until):
@@ -189,10 +194,19 @@ def cross_thread(quick):
                 for _ in range(k):
                     reactor.callFromThread(inc)
 
-            ts = [threading.Thread(target=produce, args=(n // g + (i < n % g),)) for i in range(g)]
-            start = time.perf_counter()
+            go = threading.Event()
+
+            def produce_on_go(k):
+                go.wait()
+                produce(k)
+
+            # The threads start before the timer and wait for go, so their
+            # start-up is not timed.
+            ts = [threading.Thread(target=produce_on_go, args=(n // g + (i < n % g),)) for i in range(g)]
             for t in ts:
                 t.start()
+            start = time.perf_counter()
+            go.set()
             spin(lambda: count[0] >= n)
             took = time.perf_counter() - start
             for t in ts:
@@ -221,8 +235,11 @@ def main():
     target = 0.005 if args.quick else 0.03
     prefix, shapes = WORKLOADS[args.workload]
     for key, run, *callbacks in shapes(args.quick):
+        min_ops = 1 if callbacks else MIN_OPS  # a long chain is slow enough alone
+        if not callbacks:
+            run(MIN_OPS)  # warm-up, untimed
         for _ in range(args.count):
-            n, ns = grow(run, target)
+            n, ns = grow(run, target, min_ops)
             line = "Benchmark%s/%s\t%d\t%.1f ns/op" % (prefix, key, n, ns)
             if callbacks:
                 line += "\t%.1f ns/callback" % (ns / callbacks[0])
