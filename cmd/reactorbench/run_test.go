@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -141,5 +142,69 @@ func TestRunBadUsage(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := dispatch([]string{"run", "-h"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "-workloads") {
 		t.Errorf("-h: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestRunUnwritableOut checks that an -out the results cannot go to is
+// refused before the first sample, not after the whole suite.
+func TestRunUnwritableOut(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	asDir := filepath.Join(t.TempDir(), "out")
+	if err := os.MkdirAll(filepath.Join(asDir, "results.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{filepath.Join(file, "sub"), asDir} {
+		var out, errb bytes.Buffer
+		code := dispatch([]string{"run", "-quick", "-reactor", "select", "-peers", "none", "-workloads", "dispatch", "-out", dir}, &out, &errb)
+		if code != 2 || strings.Contains(out.String(), "[1/") || !strings.Contains(errb.String(), "reactorbench run: -out "+dir) {
+			t.Errorf("-out %s: exit %d, stdout %q, stderr %q; want 2 before any sample", dir, code, out.String(), errb.String())
+		}
+	}
+}
+
+// cancelOnProgress cancels the run once the first point's progress line
+// is written, as a Ctrl-C would.
+type cancelOnProgress struct {
+	bytes.Buffer
+	cancel func()
+}
+
+func (w *cancelOnProgress) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("[1/")) {
+		w.cancel()
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestRunInterruptedSaysHowToRender checks that an interrupted run keeps
+// the points measured so far and prints the command that renders them.
+func TestRunInterruptedSaysHowToRender(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	saved := runContext
+	runContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	defer func() { runContext = saved }()
+	dir := filepath.Join(t.TempDir(), "a dir")
+	out := &cancelOnProgress{cancel: cancel}
+	var errb bytes.Buffer
+	code := dispatch([]string{"run", "-quick", "-reactor", "select", "-peers", "none", "-workloads", "dispatch,idle-memory", "-out", dir}, out, &errb)
+	want := "reactorbench report -in '" + dir + "'"
+	if code != 1 || !strings.Contains(errb.String(), want) {
+		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, errb.String(), want)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f results.File
+	if err := json.Unmarshal(b, &f); err != nil || len(f.Results) == 0 {
+		t.Fatalf("partial results: %v, %d points", err, len(f.Results))
+	}
+	var rep bytes.Buffer
+	if code := dispatch([]string{"report", "-in", dir}, &rep, &errb); code != 0 {
+		t.Fatalf("the printed command failed: exit %d, %s", code, errb.String())
 	}
 }
