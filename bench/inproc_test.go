@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -274,8 +276,13 @@ func TestTwistedHarnessCountsAtLeastMinOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := fmt.Sprintf("\nn, _ = grow(lambda n: 0.002, 0.001)\nassert MIN_OPS == %d, MIN_OPS\nassert n >= MIN_OPS, n\nprint('ok')\n", minShapeOps)
-	out, err := exec.Command(py, "-c", script+check).CombinedOutput()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, twistedInprocScript), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check := fmt.Sprintf("import sys\nsys.path.insert(0, %q)\nfrom twisted_inproc import grow, MIN_OPS\n"+
+		"n, _ = grow(lambda n: 0.002, 0.001)\nassert MIN_OPS == %d, MIN_OPS\nassert n >= MIN_OPS, n\nprint('ok')\n", dir, minShapeOps)
+	out, err := exec.Command(py, "-c", check).CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("%v: %s", err, out)
 	}
