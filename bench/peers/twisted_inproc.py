@@ -232,7 +232,10 @@ def main():
     args = ap.parse_args()
     if args.count < 1:
         ap.error("--count must be at least 1")
-    target = 0.005 if args.quick else 0.03
+    # A sample spans ten of the GIL's switch intervals at least (5 ms each
+    # by default), so the shapes with threads are not decided by where one
+    # switch fell.
+    target = max(0.005 if args.quick else 0.03, 10 * sys.getswitchinterval())
     prefix, shapes = WORKLOADS[args.workload]
     for key, run, *callbacks in shapes(args.quick):
         min_ops = 1 if callbacks else MIN_OPS  # a long chain is slow enough alone
