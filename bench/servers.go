@@ -65,6 +65,31 @@ func PeerNames() []string {
 	return names
 }
 
+// PeerStatus is a peer as this machine can run it.
+type PeerStatus struct {
+	Name, Doc string
+	Runtime   string // the interpreter it runs on here; "" for Go peers
+	Missing   string // why it cannot run here; "" when it can
+	Hint      string // how to install what is missing
+}
+
+// Peers returns every peer with the runtime it would use here.
+func Peers() []PeerStatus {
+	st := make([]PeerStatus, len(peerTable))
+	for i, p := range peerTable {
+		st[i] = PeerStatus{Name: p.name, Doc: p.doc}
+		if p.runtime == nil {
+			continue
+		}
+		if rt, err := p.runtime(); err == nil {
+			st[i].Runtime = rt
+		} else {
+			st[i].Missing, st[i].Hint, _ = peerMissing(p.name)
+		}
+	}
+	return st
+}
+
 // ParsePeers turns a -peers value ("all", "none" or NAME,...) into peer
 // names; an empty or unknown name is an error listing the valid ones.
 func ParsePeers(value string) ([]string, error) {

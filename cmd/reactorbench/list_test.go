@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reactorbench/reactorbench/bench"
+	"github.com/reactorbench/reactorbench/internal/peerenv"
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -44,5 +46,31 @@ func TestListBadUsage(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := dispatch([]string{"list", "-h"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "usage") {
 		t.Errorf("list -h: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestListPeers checks that list -peers names every peer and, for the
+// Twisted ones, the interpreter the suite runs them on.
+func TestListPeers(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"list", "-peers"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	py, pyErr := peerenv.Python3Twisted()
+	for _, name := range bench.PeerNames() {
+		var line string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, name+" ") {
+				line = l
+			}
+		}
+		switch {
+		case line == "":
+			t.Errorf("no line for %s:\n%s", name, out.String())
+		case strings.HasPrefix(name, "twisted") && pyErr == nil && !strings.HasSuffix(line, py):
+			t.Errorf("%q does not end with the interpreter %s", line, py)
+		case strings.HasPrefix(name, "twisted") && pyErr != nil && !strings.Contains(line, "missing: "):
+			t.Errorf("%q does not say Twisted is missing", line)
+		}
 	}
 }
