@@ -2,7 +2,7 @@
 // benchmark suite against backends and peers, generates load, and renders the
 // HTML report.
 //
-//	reactorbench list
+//	reactorbench list   [-peers]
 //	reactorbench serve  -reactor NAME -workload echo|lines -addr HOST:PORT
 //	reactorbench run    [-reactor all|NAME,...] [-peers all|none|NAME,...] [-quick] [-out DIR]
 //	reactorbench load   -addr HOST:PORT -conns C -duration D -size B
