@@ -1,7 +1,9 @@
 // Package bench is reactorbench's benchmark suite: the workloads (dispatch,
-// echo, connect, idle memory, callbacks, timers, cross-thread), the servers
-// and peers they measure, the load generator, and the runner that writes
-// results in the format of package results.
+// echo, echo-open, connect, idle memory, callbacks, timers, cross-thread),
+// the servers and peers they measure, the network runner the echo and
+// connect workloads share, and the runner that writes results in the format
+// of package results. The load generator is package loadgen; the suite runs
+// it, and each server, in child processes of its own.
 package bench
 
 import (

@@ -39,7 +39,7 @@ func versionText(bi *debug.BuildInfo) string {
 	commit := settings["vcs.revision"]
 	switch {
 	case commit == "":
-		commit = "unknown (built without version control information, as go run and go test do; go build or go install stamp it)"
+		commit = "unknown (no version control stamp: go run, go test, -buildvcs=false and git worktrees leave it out)"
 	case settings["vcs.modified"] == "true":
 		commit += "+dirty"
 	}
