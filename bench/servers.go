@@ -17,6 +17,7 @@ import (
 
 	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/protocols"
 	"github.com/reactorbench/reactorbench/internal/testenv"
 	"github.com/reactorbench/reactorbench/reactors"
 )
@@ -190,7 +191,7 @@ func serveReactor(name string, in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer loop.Close()
-	port, err := loop.ListenTCP("127.0.0.1:0", core.EchoFactory)
+	port, err := loop.ListenTCP("127.0.0.1:0", protocols.EchoFactory)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/reactorbench/reactorbench/core/deferred"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,7 +53,7 @@ type Port struct {
 	exhausted bool // descriptors ran out in this burst (logged once)
 
 	closed  bool
-	stopped *Deferred // fired on the pass after the socket closes
+	stopped *deferred.Deferred // fired on the pass after the socket closes
 }
 
 // ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
@@ -211,9 +212,9 @@ func (p *Port) shedWaiting(cause error) {
 
 // StopListening closes the listening socket; accepted connections stay.
 // The Deferred fires on the next pass, once the port is closed.
-func (p *Port) StopListening() *Deferred {
+func (p *Port) StopListening() *deferred.Deferred {
 	if p.stopped == nil {
-		p.stopped = NewDeferred(nil)
+		p.stopped = deferred.New(nil)
 		p.ConnectionLost(ErrConnectionDone)
 	}
 	return p.stopped
@@ -233,7 +234,7 @@ func (p *Port) ConnectionLost(error) {
 		p.reserve = -1
 	}
 	if p.stopped == nil {
-		p.stopped = NewDeferred(nil)
+		p.stopped = deferred.New(nil)
 	}
 	d := p.stopped
 	p.loop.CallLater(0, func() { _ = d.Callback(nil) })

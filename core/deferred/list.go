@@ -1,8 +1,8 @@
-package core
+package deferred
 
 import "fmt"
 
-// ListOptions changes when a DeferredList fires and what it does to its
+// ListOptions changes when a List fires and what it does to its
 // inputs' failures.
 type ListOptions struct {
 	// FireOnOneCallback fires the list with a FirstResult as soon as one
@@ -17,21 +17,21 @@ type ListOptions struct {
 	ConsumeErrors bool
 }
 
-// ListResult is one input's outcome in a DeferredList's result.
+// ListResult is one input's outcome in a List's result.
 type ListResult struct {
 	OK      bool     // the input succeeded
 	Value   any      // its result when OK
 	Failure *Failure // its failure when not OK
 }
 
-// FirstResult is a DeferredList's result with FireOnOneCallback: the first
+// FirstResult is a List's result with FireOnOneCallback: the first
 // successful input's result and position.
 type FirstResult struct {
 	Value any
 	Index int
 }
 
-// FirstError is a DeferredList's error with FireOnOneErrback: the first
+// FirstError is a List's error with FireOnOneErrback: the first
 // failed input's Failure and position. errors.Is and errors.As see through
 // it to that Failure's error.
 type FirstError struct {
@@ -47,7 +47,7 @@ func (e *FirstError) Error() string {
 // Unwrap returns the input's Failure.
 func (e *FirstError) Unwrap() error { return e.Failure }
 
-// listState is what a DeferredList's Deferred keeps about its inputs.
+// listState is what the Deferred of a List keeps about its inputs.
 type listState struct {
 	inputs  []*Deferred
 	results []ListResult
@@ -55,15 +55,16 @@ type listState struct {
 	opts    ListOptions
 }
 
-// NewDeferredList returns a Deferred that fires once every input has fired
-// with a []ListResult in input order (not completion order), or earlier as
-// opts say. The inputs' chains go on with their own results (nil for
-// failures when opts.ConsumeErrors). With no inputs it fires at once with an
-// empty list, except with FireOnOneCallback, where it never fires (as in
-// Twisted). Cancelling it before it fires cancels every input.
-func NewDeferredList(ds []*Deferred, opts ListOptions) *Deferred {
+// List (Twisted's DeferredList) returns a Deferred that fires once every
+// input has fired with a []ListResult in input order (not completion
+// order), or earlier as opts say. The inputs' chains go on with their own
+// results (nil for failures when opts.ConsumeErrors). With no inputs it
+// fires at once with an empty list, except with FireOnOneCallback, where it
+// never fires (as in Twisted). Cancelling it before it fires cancels every
+// input.
+func List(ds []*Deferred, opts ListOptions) *Deferred {
 	l := &listState{inputs: append([]*Deferred(nil), ds...), results: make([]ListResult, len(ds)), opts: opts}
-	d := NewDeferred(l.cancel)
+	d := New(l.cancel)
 	if d.extra == nil {
 		d.extra = &deferredExtra{}
 	}
@@ -110,12 +111,12 @@ func (l *listState) record(i int, r any, called bool) (out, fire any) {
 	return out, fire
 }
 
-// GatherResults returns a Deferred that fires with every input's result in
-// input order as a []any, or fails with a *FirstError at the first failure.
-// consumeErrors is as ListOptions.ConsumeErrors. Cancelling it cancels every
-// input.
-func GatherResults(ds []*Deferred, consumeErrors bool) *Deferred {
-	return NewDeferredList(ds, ListOptions{FireOnOneErrback: true, ConsumeErrors: consumeErrors}).
+// Gather (Twisted's gatherResults) returns a Deferred that fires with every
+// input's result in input order as a []any, or fails with a *FirstError at
+// the first failure. consumeErrors is as ListOptions.ConsumeErrors.
+// Cancelling it cancels every input.
+func Gather(ds []*Deferred, consumeErrors bool) *Deferred {
+	return List(ds, ListOptions{FireOnOneErrback: true, ConsumeErrors: consumeErrors}).
 		AddCallback(gatherValues)
 }
 

@@ -1,10 +1,12 @@
-package core
+package protocols
 
 import (
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/core/coretest"
 )
 
 // strRec records strings, then calls onString when it is set (a test can
@@ -22,11 +24,11 @@ func (h *strRec) StringReceived(s []byte) {
 	}
 }
 
-func newNetstring(maxLen int) (*NetstringReceiver, *strRec, *StringTransport) {
+func newNetstring(maxLen int) (*NetstringReceiver, *strRec, *coretest.StringTransport) {
 	h := &strRec{}
 	r := NewNetstringReceiver(h)
 	r.MaxLength = maxLen
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	return r, h, tr
 }
@@ -128,7 +130,7 @@ func BenchmarkNetstringReceiver(b *testing.B) {
 	})
 	h := &countStrings{}
 	r := NewNetstringReceiver(h)
-	r.ConnectionMade(NewStringTransport())
+	r.ConnectionMade(coretest.NewStringTransport())
 	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 || r.BrokenPeer() {
 		b.Fatalf("%d strings, broken %v", h.n, r.BrokenPeer())

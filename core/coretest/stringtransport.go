@@ -1,8 +1,10 @@
-package core
+package coretest
 
 import (
 	"net"
 	"slices"
+
+	"github.com/reactorbench/reactorbench/core"
 )
 
 // ProducerState is what was last asked of a StringTransport as a producer.
@@ -42,7 +44,7 @@ type StringTransport struct {
 	disconnecting bool
 	aborted       bool
 	writeClosed   bool
-	producer      PullProducer
+	producer      core.PullProducer
 	streaming     bool
 	state         ProducerState
 }
@@ -103,9 +105,9 @@ func (t *StringTransport) GetPeer() net.Addr {
 
 // RegisterProducer keeps p; a second one fails with ErrProducerRegistered.
 // Unlike a real transport it never calls p.
-func (t *StringTransport) RegisterProducer(p PullProducer, streaming bool) error {
+func (t *StringTransport) RegisterProducer(p core.PullProducer, streaming bool) error {
 	if t.producer != nil {
-		return ErrProducerRegistered
+		return core.ErrProducerRegistered
 	}
 	t.producer, t.streaming = p, streaming
 	return nil
@@ -116,7 +118,7 @@ func (t *StringTransport) UnregisterProducer() { t.producer, t.streaming = nil, 
 
 // Producer returns the registered producer (nil if none) and whether it was
 // registered as streaming.
-func (t *StringTransport) Producer() (p PullProducer, streaming bool) {
+func (t *StringTransport) Producer() (p core.PullProducer, streaming bool) {
 	return t.producer, t.streaming
 }
 

@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ func TestFailureWrapsError(t *testing.T) {
 // Spec A4: a panic in a callback becomes a Failure whose stack starts at
 // the panicking function; a panic with an error value unwraps to it.
 func TestFailureFromPanic(t *testing.T) {
-	d := NewDeferred(nil).AddCallback(func(any) (any, error) { panicHere(); return nil, nil })
+	d := New(nil).AddCallback(func(any) (any, error) { panicHere(); return nil, nil })
 	d.Callback(nil)
 	f := failureOf(t, d)
 	handled(d)
@@ -56,7 +56,7 @@ func TestFailureFromPanic(t *testing.T) {
 	if len(frames) == 0 || !strings.HasSuffix(frames[0].Function, "panicHere") {
 		t.Fatalf("stack does not start at the panic:\n%s", f.Stack())
 	}
-	d = NewDeferred(nil).AddCallback(func(any) (any, error) { panic(42) })
+	d = New(nil).AddCallback(func(any) (any, error) { panic(42) })
 	d.Callback(nil)
 	if v, _ := failureOf(t, d).Panicked(); v != 42 || errors.Unwrap(failureOf(t, d).Err()) != nil {
 		t.Fatal("non-error panic value")
@@ -78,7 +78,7 @@ func TestFailureTrapCheck(t *testing.T) {
 		t.Fatal("Trap")
 	}
 	var seen []string
-	d := NewDeferred(nil).
+	d := New(nil).
 		AddErrback(func(f *Failure) (any, error) {
 			if err := f.Trap(other); err != nil {
 				seen = append(seen, "passed on")
@@ -103,7 +103,7 @@ func TestFailureTrapCheck(t *testing.T) {
 // errback passes it on.
 func TestFailureIdentityKept(t *testing.T) {
 	var got []*Failure
-	d := NewDeferred(nil)
+	d := New(nil)
 	for range 2 {
 		d.AddErrback(func(f *Failure) (any, error) { got = append(got, f); return nil, f })
 	}

@@ -1,9 +1,11 @@
-package core
+package protocols
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/reactorbench/reactorbench/core"
 )
 
 // ErrStringTooLong is returned by IntNStringReceiver.SendString for a string
@@ -38,7 +40,7 @@ type IntNStringReceiver struct {
 	MaxLength int
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
-	Transport Transport
+	Transport core.Transport
 
 	receiver
 	prefix int    // bytes of length prefix; 0 means 4
@@ -73,7 +75,7 @@ func (r *IntNStringReceiver) PrefixLength() int {
 func (r *IntNStringReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxStringLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *IntNStringReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
+func (r *IntNStringReceiver) ConnectionMade(t core.Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into strings for the handler. Called from inside
 // a handler, it only appends data after what is buffered.

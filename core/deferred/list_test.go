@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -18,8 +18,8 @@ func listResults(t *testing.T, d *Deferred) []ListResult {
 // Spec A34: the list fires once all inputs fired, with results in input
 // order (not completion order); failures go on down the inputs' chains.
 func TestDeferredListOrderAndFailures(t *testing.T) {
-	ds := []*Deferred{NewDeferred(nil), NewDeferred(nil), NewDeferred(nil)}
-	l := NewDeferredList(ds, ListOptions{})
+	ds := []*Deferred{New(nil), New(nil), New(nil)}
+	l := List(ds, ListOptions{})
 	ds[2].Callback("c")
 	ds[0].Errback(errBoom)
 	if l.Called() {
@@ -37,7 +37,7 @@ func TestDeferredListOrderAndFailures(t *testing.T) {
 		t.Fatalf("results %+v", rs)
 	}
 	// Already-fired inputs count at once.
-	l = NewDeferredList([]*Deferred{Succeed(1), Succeed(2)}, ListOptions{})
+	l = List([]*Deferred{Succeed(1), Succeed(2)}, ListOptions{})
 	if rs := listResults(t, l); len(rs) != 2 || rs[0].Value != 1 || rs[1].Value != 2 {
 		t.Fatalf("already fired: %+v", rs)
 	}
@@ -46,10 +46,10 @@ func TestDeferredListOrderAndFailures(t *testing.T) {
 // Spec A35: an empty list fires at once with no results, except with
 // FireOnOneCallback, where it never fires.
 func TestDeferredListEmpty(t *testing.T) {
-	if rs := listResults(t, NewDeferredList(nil, ListOptions{})); len(rs) != 0 {
+	if rs := listResults(t, List(nil, ListOptions{})); len(rs) != 0 {
 		t.Fatalf("results %v", rs)
 	}
-	if NewDeferredList(nil, ListOptions{FireOnOneCallback: true}).Called() {
+	if List(nil, ListOptions{FireOnOneCallback: true}).Called() {
 		t.Fatal("empty FireOnOneCallback list fired")
 	}
 }
@@ -59,8 +59,8 @@ func TestDeferredListEmpty(t *testing.T) {
 // FireOnOneErrback fails with FirstError, also for inputs that had failed
 // before the list was made.
 func TestDeferredListFireOnOne(t *testing.T) {
-	ds := []*Deferred{NewDeferred(nil), NewDeferred(nil), NewDeferred(nil)}
-	l := NewDeferredList(ds, ListOptions{FireOnOneCallback: true})
+	ds := []*Deferred{New(nil), New(nil), New(nil)}
+	l := List(ds, ListOptions{FireOnOneCallback: true})
 	ds[0].Errback(errBoom)
 	ds[1].Callback("first")
 	ds[2].Callback("second")
@@ -70,13 +70,13 @@ func TestDeferredListFireOnOne(t *testing.T) {
 	handled(ds[0])
 
 	ds = []*Deferred{Fail(errBoom), Fail(errBoom)}
-	l = NewDeferredList(ds, ListOptions{FireOnOneCallback: true, ConsumeErrors: true})
+	l = List(ds, ListOptions{FireOnOneCallback: true, ConsumeErrors: true})
 	if rs := listResults(t, l); len(rs) != 2 || rs[0].OK || rs[1].OK {
 		t.Fatalf("all failed: %+v", rs)
 	}
 
-	ds = []*Deferred{Succeed(0), NewDeferred(nil), Fail(errBoom)}
-	l = NewDeferredList(ds, ListOptions{FireOnOneErrback: true})
+	ds = []*Deferred{Succeed(0), New(nil), Fail(errBoom)}
+	l = List(ds, ListOptions{FireOnOneErrback: true})
 	var fe *FirstError
 	if f := failureOf(t, l); !errors.As(f, &fe) || fe.Index != 2 || !errors.Is(f, errBoom) {
 		t.Fatalf("failure %v", f)
@@ -89,8 +89,8 @@ func TestDeferredListFireOnOne(t *testing.T) {
 // Spec A37: ConsumeErrors makes a failing input's chain go on with nil
 // while the list keeps the Failure.
 func TestDeferredListConsumeErrors(t *testing.T) {
-	d := NewDeferred(nil)
-	l := NewDeferredList([]*Deferred{d}, ListOptions{ConsumeErrors: true})
+	d := New(nil)
+	l := List([]*Deferred{d}, ListOptions{ConsumeErrors: true})
 	d.Errback(errBoom)
 	if result(t, d) != nil {
 		t.Fatalf("input holds %v, want nil", result(t, d))
@@ -105,11 +105,11 @@ func TestDeferredListConsumeErrors(t *testing.T) {
 func TestDeferredListCancel(t *testing.T) {
 	cancelled := 0
 	ds := []*Deferred{
-		NewDeferred(func(*Deferred) { cancelled++ }),
-		NewDeferred(func(*Deferred) { panic("bad canceller") }),
-		NewDeferred(func(*Deferred) { cancelled++ }),
+		New(func(*Deferred) { cancelled++ }),
+		New(func(*Deferred) { panic("bad canceller") }),
+		New(func(*Deferred) { cancelled++ }),
 	}
-	l := NewDeferredList(ds, ListOptions{ConsumeErrors: true})
+	l := List(ds, ListOptions{ConsumeErrors: true})
 	l.Cancel()
 	if cancelled != 2 {
 		t.Fatalf("%d of 2 cancellers ran", cancelled)
@@ -123,23 +123,23 @@ func TestDeferredListCancel(t *testing.T) {
 	}
 
 	cancelled = 0
-	a, b := Succeed(1), NewDeferred(func(*Deferred) { cancelled++ })
-	l = NewDeferredList([]*Deferred{a, b}, ListOptions{FireOnOneCallback: true})
+	a, b := Succeed(1), New(func(*Deferred) { cancelled++ })
+	l = List([]*Deferred{a, b}, ListOptions{FireOnOneCallback: true})
 	l.Cancel()
 	if cancelled != 0 {
 		t.Fatal("cancel after FireOnOneCallback cancelled an input")
 	}
 }
 
-// Spec A39: GatherResults gives the plain results, fails with FirstError at
+// Spec A39: Gather gives the plain results, fails with FirstError at
 // the first failure, and cancelling it cancels the inputs.
 func TestGatherResults(t *testing.T) {
-	g := GatherResults([]*Deferred{Succeed(1), Succeed(2)}, false)
+	g := Gather([]*Deferred{Succeed(1), Succeed(2)}, false)
 	if r := result(t, g); !reflect.DeepEqual(r, []any{1, 2}) {
 		t.Fatalf("result %v", r)
 	}
 	bad := Fail(errBoom)
-	g = GatherResults([]*Deferred{Succeed(1), bad}, true)
+	g = Gather([]*Deferred{Succeed(1), bad}, true)
 	var fe *FirstError
 	if f := failureOf(t, g); !errors.As(f, &fe) || fe.Index != 1 {
 		t.Fatalf("failure %v", f)
@@ -148,8 +148,8 @@ func TestGatherResults(t *testing.T) {
 	if result(t, bad) != nil {
 		t.Fatal("consumeErrors did not clear the input's failure")
 	}
-	a, b := NewDeferred(nil), NewDeferred(nil)
-	g = GatherResults([]*Deferred{a, b}, true)
+	a, b := New(nil), New(nil)
+	g = Gather([]*Deferred{a, b}, true)
 	g.Cancel()
 	if !a.Called() || !b.Called() || result(t, a) != nil {
 		t.Fatal("inputs not cancelled")

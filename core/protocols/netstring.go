@@ -1,6 +1,10 @@
-package core
+package protocols
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/reactorbench/reactorbench/core"
+)
 
 // StringHandler gets the strings of a NetstringReceiver or
 // IntNStringReceiver.
@@ -28,7 +32,7 @@ type NetstringReceiver struct {
 	MaxLength int
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
-	Transport Transport
+	Transport core.Transport
 
 	receiver
 	out       []byte // SendString's scratch, one Write
@@ -47,7 +51,7 @@ func NewNetstringReceiver(h StringHandler) *NetstringReceiver {
 func (r *NetstringReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxStringLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *NetstringReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
+func (r *NetstringReceiver) ConnectionMade(t core.Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into strings for the handler. Called from inside
 // a handler, it only appends data after what is buffered.

@@ -1,4 +1,4 @@
-package core_test
+package protocols_test
 
 import (
 	"errors"
@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/coretest"
+	"github.com/reactorbench/reactorbench/core/deferred"
+	"github.com/reactorbench/reactorbench/core/protocols"
 	"github.com/reactorbench/reactorbench/reactors"
 	_ "github.com/reactorbench/reactorbench/reactors/all"
 )
@@ -18,14 +21,14 @@ import (
 // Wanted to Know about Twisted"). Embedding the LineReceiver gives it
 // SendLine and Transport, like Twisted's self.sendLine and self.transport.
 type ReverseLineProtocol struct {
-	*core.LineReceiver
+	*protocols.LineReceiver
 	linesReceived int
 }
 
 // NewReverseLineProtocol wires a LineReceiver to a new ReverseLineProtocol.
 func NewReverseLineProtocol() *ReverseLineProtocol {
 	p := &ReverseLineProtocol{}
-	p.LineReceiver = core.NewLineReceiver(p)
+	p.LineReceiver = protocols.NewLineReceiver(p)
 	return p
 }
 
@@ -52,8 +55,8 @@ var ReverseLineFactory = core.FactoryFunc(func(net.Addr) core.Protocol {
 // reverseClientProtocol sends its string once connected and fires its
 // Deferred with the first line that comes back.
 type reverseClientProtocol struct {
-	*core.LineReceiver
-	deferred *core.Deferred
+	*protocols.LineReceiver
+	deferred *deferred.Deferred
 	s        string
 }
 
@@ -75,13 +78,13 @@ func (p *reverseClientProtocol) LineReceived(line []byte) {
 // reverseClientFactory connects one reverseClientProtocol and errbacks its
 // Deferred when no answer can come.
 type reverseClientFactory struct {
-	deferred *core.Deferred
+	deferred *deferred.Deferred
 	s        string
 }
 
 func (f *reverseClientFactory) BuildProtocol(net.Addr) core.Protocol {
 	p := &reverseClientProtocol{deferred: f.deferred, s: f.s}
-	p.LineReceiver = core.NewLineReceiver(p)
+	p.LineReceiver = protocols.NewLineReceiver(p)
 	return p.LineReceiver
 }
 
@@ -103,8 +106,8 @@ type RemoteReverser struct {
 
 // Reverse sends s to the server; the Deferred fires with the reversed
 // string, or fails if the server cannot be reached or hangs up first.
-func (r *RemoteReverser) Reverse(s string) *core.Deferred {
-	d := core.NewDeferred(nil)
+func (r *RemoteReverser) Reverse(s string) *deferred.Deferred {
+	d := deferred.New(nil)
 	if _, err := r.reactor.ConnectTCP(r.addr, &reverseClientFactory{deferred: d, s: s}, 0); err != nil {
 		_ = d.Errback(err)
 	}
@@ -132,7 +135,7 @@ func Example_reverseLine() {
 		fmt.Println(v)
 		return nil, nil
 	})
-	d.AddErrback(func(f *core.Failure) (any, error) {
+	d.AddErrback(func(f *deferred.Failure) (any, error) {
 		fmt.Println("failed:", f)
 		return nil, nil
 	})
@@ -148,7 +151,7 @@ func Example_reverseLine() {
 
 // lineClient sends lines once connected and prints what comes back.
 type lineClient struct {
-	*core.LineReceiver
+	*protocols.LineReceiver
 	send []string
 	got  []string
 	lost error
@@ -156,7 +159,7 @@ type lineClient struct {
 
 func newLineClient(send ...string) *lineClient {
 	c := &lineClient{send: send}
-	c.LineReceiver = core.NewLineReceiver(c)
+	c.LineReceiver = protocols.NewLineReceiver(c)
 	return c
 }
 
@@ -172,13 +175,13 @@ func (c *lineClient) ConnectionLost(reason error) { c.lost = reason }
 
 // The reverse-line server tested without sockets: Loopback wires it to a
 // client in memory, and the server hangs up after ten lines.
-func ExampleLoopback() {
+func Example_loopback() {
 	var send []string
 	for i := 1; i <= 12; i++ {
 		send = append(send, fmt.Sprint("line ", i))
 	}
 	client := newLineClient(send...)
-	err := core.Loopback(NewReverseLineProtocol(), client.LineReceiver)
+	err := coretest.Loopback(NewReverseLineProtocol(), client.LineReceiver)
 	fmt.Println(len(client.got), "answers, first", client.got[0], "last", client.got[len(client.got)-1])
 	fmt.Println("client lost:", client.lost)
 	fmt.Println("Loopback:", err)
@@ -285,9 +288,9 @@ func TestRemoteReverserRefused(t *testing.T) {
 	}
 	addr := port.GetHost().String()
 	port.StopListening()
-	var failure *core.Failure
+	var failure *deferred.Failure
 	d := (&RemoteReverser{reactor: loop, addr: addr}).Reverse("x")
-	d.AddErrback(func(f *core.Failure) (any, error) {
+	d.AddErrback(func(f *deferred.Failure) (any, error) {
 		failure = f
 		return nil, nil
 	})

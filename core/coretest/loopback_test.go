@@ -1,4 +1,4 @@
-package core
+package coretest
 
 import (
 	"errors"
@@ -6,12 +6,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/protocols"
+	"github.com/reactorbench/reactorbench/reactors"
+	_ "github.com/reactorbench/reactorbench/reactors/all"
 )
 
 // endRec records a protocol's data and how it ended, with the order of the
 // ConnectionLost calls in *order when set.
 type endRec struct {
-	BaseProtocol
+	core.BaseProtocol
 	name     string
 	data     strings.Builder
 	reasons  []error
@@ -47,7 +52,7 @@ func lostWith(t *testing.T, p *endRec, want error) {
 }
 
 // reverseLines is a line handler that sends each line back reversed.
-type reverseLines struct{ r *LineReceiver }
+type reverseLines struct{ r *protocols.LineReceiver }
 
 func (h *reverseLines) LineReceived(line []byte) {
 	out := make([]byte, len(line))
@@ -61,7 +66,7 @@ func (h *reverseLines) LineReceived(line []byte) {
 // LoseConnection delivers what it wrote, even after it.
 func TestLoopbackLineProtocols(t *testing.T) {
 	srv := &reverseLines{}
-	srv.r = NewLineReceiver(srv)
+	srv.r = protocols.NewLineReceiver(srv)
 	cli := &endRec{name: "client"}
 	cli.onData = func([]byte) {
 		if strings.Count(cli.data.String(), "\r\n") == 2 {
@@ -78,7 +83,7 @@ func TestLoopbackLineProtocols(t *testing.T) {
 	if got := cli.data.String(); got != "olleh\r\ndlrow\r\n" {
 		t.Fatalf("client got %q", got)
 	}
-	lostWith(t, cli, ErrConnectionDone)
+	lostWith(t, cli, core.ErrConnectionDone)
 	if !pair.Closed() || pair.ServerTransport().GetPeer().String() != "client" ||
 		pair.ClientTransport().GetHost().Network() != "loopback" {
 		t.Fatal("pair state or addresses wrong")
@@ -104,8 +109,8 @@ func TestLoopbackServerLoseConnectionFlushes(t *testing.T) {
 	if cli.data.String() != "ab" || srv.data.String() != "go" {
 		t.Fatalf("client %q server %q", cli.data.String(), srv.data.String())
 	}
-	lostWith(t, srv, ErrConnectionDone)
-	lostWith(t, cli, ErrConnectionDone)
+	lostWith(t, srv, core.ErrConnectionDone)
+	lostWith(t, cli, core.ErrConnectionDone)
 	if !slices.Equal(order, []string{"server", "client"}) {
 		t.Fatalf("order %v", order)
 	}
@@ -147,8 +152,8 @@ func TestLoopbackAbort(t *testing.T) {
 	if srv.data.Len() != 0 {
 		t.Fatalf("aborted bytes delivered: %q", srv.data.String())
 	}
-	lostWith(t, cli, ErrConnectionAborted)
-	lostWith(t, srv, ErrConnectionLost)
+	lostWith(t, cli, core.ErrConnectionAborted)
+	lostWith(t, srv, core.ErrConnectionLost)
 }
 
 // A half-closeable server hears ReadConnectionLost once the bytes written
@@ -173,7 +178,7 @@ func TestLoopbackHalfClose(t *testing.T) {
 	if !pair.Pump() || cli.data.String() != "resp" {
 		t.Fatalf("closed %v client got %q", pair.Closed(), cli.data.String())
 	}
-	lostWith(t, &srv.endRec, ErrConnectionDone)
+	lostWith(t, &srv.endRec, core.ErrConnectionDone)
 
 	plain := &endRec{name: "plain"}
 	cli2 := &endRec{name: "client"}
@@ -182,7 +187,7 @@ func TestLoopbackHalfClose(t *testing.T) {
 	if !pair2.Pump() {
 		t.Fatal("plain protocol not closed by half-close")
 	}
-	lostWith(t, plain, ErrConnectionDone)
+	lostWith(t, plain, core.ErrConnectionDone)
 }
 
 // A paused side receives nothing until it resumes; a close waits for its
@@ -205,7 +210,7 @@ func TestLoopbackPause(t *testing.T) {
 
 // countProducer writes n chunks, one per ResumeProducing, then closes.
 type countProducer struct {
-	t       Transport
+	t       core.Transport
 	n, sent int
 	stopped bool
 }
@@ -231,7 +236,7 @@ func TestLoopbackPullProducer(t *testing.T) {
 	if err := srv.Transport.RegisterProducer(prod, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Transport.RegisterProducer(prod, false); !errors.Is(err, ErrProducerRegistered) {
+	if err := srv.Transport.RegisterProducer(prod, false); !errors.Is(err, core.ErrProducerRegistered) {
 		t.Fatalf("second producer: %v", err)
 	}
 	if err := cli.Transport.RegisterProducer(prod, true); err == nil {
@@ -246,25 +251,14 @@ func TestLoopbackPullProducer(t *testing.T) {
 	}
 }
 
-// The receivers stop delivering once a loopback transport is disconnecting.
-func TestLoopbackTransportDisconnecting(t *testing.T) {
-	var _ DisconnectingTransport = (*loopbackTransport)(nil)
-	h := &lineRec{}
-	r := NewLineReceiver(h)
-	cli := &endRec{}
-	pair := NewLoopbackPair(r, cli)
-	h.onLine = func([]byte) { r.Transport.LoseConnection() }
-	cli.Transport.Write([]byte("one\r\ntwo\r\n"))
-	if !pair.Pump() || !slices.Equal(h.lines, []string{"one"}) {
-		t.Fatalf("lines %q", h.lines)
-	}
-}
+// The loopback transport reports Disconnecting, which receivers heed.
+var _ core.DisconnectingTransport = (*loopbackTransport)(nil)
 
 // LoopbackAsync pumps on a scheduler and fires once the connection closes.
 func TestLoopbackAsync(t *testing.T) {
-	clock := NewClock(time.Unix(0, 0))
+	clock := core.NewClock(time.Unix(0, 0))
 	srv := &reverseLines{}
-	srv.r = NewLineReceiver(srv)
+	srv.r = protocols.NewLineReceiver(srv)
 	cli := &endRec{name: "client"}
 	cli.onData = func([]byte) { cli.Transport.LoseConnection() }
 	d := LoopbackAsync(clock, srv.r, cli)
@@ -281,7 +275,7 @@ func TestLoopbackAsync(t *testing.T) {
 	if cli.data.String() != "cba\r\n" {
 		t.Fatalf("client got %q", cli.data.String())
 	}
-	lostWith(t, cli, ErrConnectionDone)
+	lostWith(t, cli, core.ErrConnectionDone)
 }
 
 // writeClosedRec notes WriteConnectionLost.
@@ -307,15 +301,22 @@ func TestLoopbackWriteConnectionLost(t *testing.T) {
 	if !pair.Pump() {
 		t.Fatal("both halves shut but still open")
 	}
-	lostWith(t, &cli.endRec, ErrConnectionDone)
+	lostWith(t, &cli.endRec, core.ErrConnectionDone)
 }
 
 // LoopbackAsync runs on a real loop of every backend.
 func TestLoopbackAsyncOnLoop(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, name string) {
-		l := newTestLoop(t, name)
+	if len(reactors.Names()) == 0 {
+		t.Fatal("no backend registered")
+	}
+	for _, name := range reactors.Names() {
+		l, err := core.Open(name)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", name, err)
+		}
+		defer l.Close()
 		srv := &reverseLines{}
-		srv.r = NewLineReceiver(srv)
+		srv.r = protocols.NewLineReceiver(srv)
 		cli := &endRec{name: "client"}
 		cli.onData = func([]byte) { cli.Transport.LoseConnection() }
 		d := LoopbackAsync(l, srv.r, cli)
@@ -324,9 +325,13 @@ func TestLoopbackAsyncOnLoop(t *testing.T) {
 			_ = l.Stop()
 			return v, nil
 		})
-		runTestLoop(t, l)
-		if cli.data.String() != "pool\r\n" {
-			t.Fatalf("client got %q", cli.data.String())
+		watchdog := time.AfterFunc(30*time.Second, func() { l.CallFromThread(l.Crash) })
+		if err := l.Run(); err != nil {
+			t.Fatalf("%s: Run: %v", name, err)
 		}
-	})
+		watchdog.Stop()
+		if cli.data.String() != "pool\r\n" {
+			t.Fatalf("%s: client got %q", name, cli.data.String())
+		}
+	}
 }

@@ -1,10 +1,8 @@
-package core
+package deferred
 
 import (
 	"errors"
 	"testing"
-
-	"github.com/reactorbench/reactorbench/reactors"
 )
 
 var benchSink any
@@ -21,7 +19,7 @@ func BenchmarkDeferred(b *testing.B) {
 	b.Run("shape=create-callback-fire", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			d := NewDeferred(nil)
+			d := New(nil)
 			d.AddCallback(benchIdentity)
 			d.Callback(nil)
 			benchSink = d
@@ -30,7 +28,7 @@ func BenchmarkDeferred(b *testing.B) {
 	b.Run("shape=chain-10", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			d := NewDeferred(nil)
+			d := New(nil)
 			for range 10 {
 				d.AddCallback(benchIdentity)
 			}
@@ -41,7 +39,7 @@ func BenchmarkDeferred(b *testing.B) {
 	b.Run("shape=errback", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			d := NewDeferred(nil)
+			d := New(nil)
 			d.AddErrback(benchRecover)
 			d.Errback(errBench)
 			benchSink = d
@@ -52,9 +50,9 @@ func BenchmarkDeferred(b *testing.B) {
 		ds := make([]*Deferred, 1000)
 		for b.Loop() {
 			for i := range ds {
-				ds[i] = NewDeferred(nil)
+				ds[i] = New(nil)
 			}
-			l := NewDeferredList(ds, ListOptions{})
+			l := List(ds, ListOptions{})
 			for _, d := range ds {
 				d.Callback(nil)
 			}
@@ -67,7 +65,7 @@ func BenchmarkDeferred(b *testing.B) {
 		const n = 1_000_000
 		b.ReportAllocs()
 		for b.Loop() {
-			d := NewDeferred(nil)
+			d := New(nil)
 			for range n {
 				d.AddCallback(benchIdentity)
 			}
@@ -77,33 +75,3 @@ func BenchmarkDeferred(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/callback")
 	})
 }
-
-// BenchmarkDeferToThread times sequential round trips: from the loop to a
-// pool goroutine and back, one Deferred each. Twisted's counterpart is
-// shape=defer-to-thread of bench/peers/twisted_inproc.py callbacks.
-func BenchmarkDeferToThread(b *testing.B) {
-	for _, name := range reactors.Names() {
-		b.Run("backend="+name, func(b *testing.B) {
-			l := newTestLoop(b, name)
-			var step func(any) (any, error)
-			left := 0
-			step = func(any) (any, error) {
-				if left == 0 {
-					return nil, l.Stop()
-				}
-				left--
-				DeferToThread(l, benchWork).AddCallback(step)
-				return nil, nil
-			}
-			b.ReportAllocs()
-			l.CallWhenRunning(func() {
-				b.ResetTimer()
-				left = b.N
-				step(nil)
-			})
-			runTestLoop(b, l)
-		})
-	}
-}
-
-func benchWork() (any, error) { return nil, nil }

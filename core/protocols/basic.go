@@ -1,10 +1,12 @@
-package core
+package protocols
 
 import (
 	"bytes"
 	"errors"
 	"net"
 	"slices"
+
+	"github.com/reactorbench/reactorbench/core"
 )
 
 // Limits of the receivers when their MaxLength is zero, as in Twisted.
@@ -59,19 +61,9 @@ type ConnectionLostHandler interface {
 	ConnectionLost(reason error)
 }
 
-// DisconnectingTransport is a Transport that tells whether LoseConnection or
-// AbortConnection was called (Twisted's transport.disconnecting). Receivers
-// deliver nothing more once their transport is disconnecting, and drop what
-// they buffered; they see the calls made through their Transport field, and
-// the ones a DisconnectingTransport reports.
-type DisconnectingTransport interface {
-	Transport
-	Disconnecting() bool
-}
-
 // disconnecting reports whether t is closing.
-func disconnecting(t Transport) bool {
-	d, ok := t.(DisconnectingTransport)
+func disconnecting(t core.Transport) bool {
+	d, ok := t.(core.DisconnectingTransport)
 	return ok && d.Disconnecting()
 }
 
@@ -79,12 +71,12 @@ func disconnecting(t Transport) bool {
 // AbortConnection calls, so the receiver stops delivering on any transport,
 // not only one that reports Disconnecting itself.
 type closeWatch struct {
-	Transport
+	core.Transport
 	closing bool
 }
 
 // wrap watches t (nil stays nil).
-func (w *closeWatch) wrap(t Transport) Transport {
+func (w *closeWatch) wrap(t core.Transport) core.Transport {
 	if t == nil {
 		return nil
 	}
@@ -119,7 +111,7 @@ type receiver struct {
 
 // made sets *transport to t, watched, then tells handler if it is a
 // ConnectionMadeHandler (in that order: the handler may use the transport).
-func (c *receiver) made(handler any, transport *Transport, t Transport) {
+func (c *receiver) made(handler any, transport *core.Transport, t core.Transport) {
 	*transport = c.watch.wrap(t)
 	if h, ok := handler.(ConnectionMadeHandler); ok {
 		h.ConnectionMade()
@@ -156,7 +148,7 @@ func lineDelimiter(d []byte) []byte {
 }
 
 // lineTooLong gives line to h's LineLengthExceeded, or without one closes t.
-func lineTooLong(h LineHandler, t Transport, line []byte) {
+func lineTooLong(h LineHandler, t core.Transport, line []byte) {
 	if x, ok := h.(LineLengthExceededHandler); ok {
 		x.LineLengthExceeded(line)
 	} else if t != nil {
@@ -341,7 +333,7 @@ type LineReceiver struct {
 	MaxLength int
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
-	Transport Transport
+	Transport core.Transport
 
 	receiver
 	out    []byte // SendLine's scratch: line and delimiter, one Write
@@ -357,7 +349,7 @@ func (r *LineReceiver) delimiter() []byte { return lineDelimiter(r.Delimiter) }
 func (r *LineReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxLineLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *LineReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
+func (r *LineReceiver) ConnectionMade(t core.Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into lines (or raw data) for the handler. Called
 // from inside a handler, it only appends data after what is buffered.
@@ -487,7 +479,7 @@ type LineOnlyReceiver struct {
 	MaxLength int
 	// Transport is set by ConnectionMade: the connection's transport,
 	// wrapped to notice LoseConnection and AbortConnection.
-	Transport Transport
+	Transport core.Transport
 
 	receiver
 	seq [2][]byte // SendLine's WriteSequence argument, kept to not allocate
@@ -502,7 +494,7 @@ func (r *LineOnlyReceiver) delimiter() []byte { return lineDelimiter(r.Delimiter
 func (r *LineOnlyReceiver) maxLength() int { return orDefault(r.MaxLength, DefaultMaxLineLength) }
 
 // ConnectionMade keeps t and tells the handler.
-func (r *LineOnlyReceiver) ConnectionMade(t Transport) { r.made(r.Handler, &r.Transport, t) }
+func (r *LineOnlyReceiver) ConnectionMade(t core.Transport) { r.made(r.Handler, &r.Transport, t) }
 
 // DataReceived parses data into lines for the handler. Called from inside a
 // handler, it only appends data after what is buffered.
@@ -580,7 +572,7 @@ func (e *lineEcho) LineReceived(line []byte) { e.SendLine(line) }
 
 // LineEchoFactory builds, per connection, a LineReceiver that sends every
 // "\r\n"-terminated line back (the "lines" workload).
-var LineEchoFactory Factory = FactoryFunc(func(net.Addr) Protocol {
+var LineEchoFactory core.Factory = core.FactoryFunc(func(net.Addr) core.Protocol {
 	e := new(lineEcho)
 	e.Handler = e
 	return &e.LineReceiver

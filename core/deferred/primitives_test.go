@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 // is an error; Run acquires, calls f, releases after f's result (success
 // or failure); Run(nil) is an error.
 func TestDeferredLock(t *testing.T) {
-	var l DeferredLock
+	var l Lock
 	var order []int
 	first := l.Acquire()
 	if !first.Called() || !l.Locked() || result(t, first) != &l {
@@ -35,7 +35,7 @@ func TestDeferredLock(t *testing.T) {
 		t.Fatalf("release unlocked: %v", err)
 	}
 
-	inner := NewDeferred(nil)
+	inner := New(nil)
 	d := l.Run(func() (any, error) { return inner, nil })
 	if r, _ := d.Result(); !l.Locked() || r != inner {
 		t.Fatal("Run released before f's result")
@@ -59,7 +59,7 @@ func TestDeferredLock(t *testing.T) {
 // Spec A41 (better than Twisted, #9304): 100,000 waiters of Run with
 // synchronous functions run without the stack growing.
 func TestDeferredLockManyWaiters(t *testing.T) {
-	var l DeferredLock
+	var l Lock
 	l.Acquire()
 	const n = 100000
 	ran := 0
@@ -86,7 +86,7 @@ func TestDeferredLockManyWaiters(t *testing.T) {
 // Spec A42: cancelling a queued acquire removes it and fails it with
 // ErrCancelled; cancelling one that fired has no effect.
 func TestDeferredLockCancel(t *testing.T) {
-	var l DeferredLock
+	var l Lock
 	held := l.Acquire()
 	waiter := l.Acquire()
 	waiter.Cancel()
@@ -108,10 +108,10 @@ func TestDeferredLockCancel(t *testing.T) {
 // wait; a release past the limit is an error; cancelling a waiting
 // acquire (spec A42) removes it.
 func TestDeferredSemaphore(t *testing.T) {
-	if _, err := NewDeferredSemaphore(0); err == nil {
+	if _, err := NewSemaphore(0); err == nil {
 		t.Fatal("semaphore of 0 tokens accepted")
 	}
-	s, err := NewDeferredSemaphore(2)
+	s, err := NewSemaphore(2)
 	if err != nil || s.Limit() != 2 {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestDeferredSemaphore(t *testing.T) {
 // overflows on any Put with no waiter. Spec A42: a cancelled Get leaves the
 // queue; one that fired is unaffected.
 func TestDeferredQueue(t *testing.T) {
-	q := NewDeferredQueue(2, 1)
+	q := NewQueue(2, 1)
 	g1, err := q.Get()
 	if err != nil || g1.Called() || q.Waiting() != 1 {
 		t.Fatal("Get on an empty queue should wait")
@@ -161,7 +161,7 @@ func TestDeferredQueue(t *testing.T) {
 	if err := q.Put("d"); !errors.Is(err, ErrQueueOverflow) {
 		t.Fatalf("Put past size: %v", err)
 	}
-	if err := q.Put(NewDeferred(nil)); !errors.Is(err, ErrDeferredResult) {
+	if err := q.Put(New(nil)); !errors.Is(err, ErrDeferredResult) {
 		t.Fatalf("Put(*Deferred): %v", err)
 	}
 	g2, _ := q.Get()
@@ -179,10 +179,10 @@ func TestDeferredQueue(t *testing.T) {
 	if q.Waiting() != 0 {
 		t.Fatal("cancelled Get still waits")
 	}
-	if err := NewDeferredQueue(0, Unlimited).Put(1); !errors.Is(err, ErrQueueOverflow) {
+	if err := NewQueue(0, Unlimited).Put(1); !errors.Is(err, ErrQueueOverflow) {
 		t.Fatalf("size 0: %v", err)
 	}
-	u := NewDeferredQueue(Unlimited, Unlimited)
+	u := NewQueue(Unlimited, Unlimited)
 	for i := range 1000 {
 		if err := u.Put(i); err != nil {
 			t.Fatal(err)

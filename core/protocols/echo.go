@@ -1,17 +1,21 @@
-package core
+package protocols
 
-import "net"
+import (
+	"net"
+
+	"github.com/reactorbench/reactorbench/core"
+)
 
 // Echo writes back everything it receives (Twisted's
 // twisted.protocols.wire.Echo). It registers its transport as its own
 // streaming producer, so a peer that does not read pauses the reading side
 // once HighWaterMark bytes wait, and the server's memory stays bounded.
 type Echo struct {
-	BaseProtocol
+	core.BaseProtocol
 }
 
 // ConnectionMade registers the transport as its own producer.
-func (e *Echo) ConnectionMade(t Transport) {
+func (e *Echo) ConnectionMade(t core.Transport) {
 	e.Transport = t
 	_ = t.RegisterProducer(t, true)
 }
@@ -20,4 +24,4 @@ func (e *Echo) ConnectionMade(t Transport) {
 func (e *Echo) DataReceived(data []byte) { e.Transport.Write(data) }
 
 // EchoFactory builds an Echo for every connection.
-var EchoFactory Factory = FactoryFunc(func(net.Addr) Protocol { return new(Echo) })
+var EchoFactory core.Factory = core.FactoryFunc(func(net.Addr) core.Protocol { return new(Echo) })

@@ -1,8 +1,11 @@
-package core
+package coretest
 
 import (
 	"errors"
 	"net"
+
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // ErrLoopbackIdle is returned by Loopback when neither side has anything
@@ -29,11 +32,11 @@ type LoopbackPair struct {
 
 // NewLoopbackPair connects server, then client (each gets ConnectionMade)
 // without pumping anything yet.
-func NewLoopbackPair(server, client Protocol) *LoopbackPair {
+func NewLoopbackPair(server, client core.Protocol) *LoopbackPair {
 	return newLoopbackPair(server, client, nil)
 }
 
-func newLoopbackPair(server, client Protocol, kick func()) *LoopbackPair {
+func newLoopbackPair(server, client core.Protocol, kick func()) *LoopbackPair {
 	p := &LoopbackPair{kick: kick}
 	p.server = &loopbackTransport{pair: p, proto: server, host: loopbackAddr("server"), peerAddr: loopbackAddr("client")}
 	p.client = &loopbackTransport{pair: p, proto: client, host: loopbackAddr("client"), peerAddr: loopbackAddr("server")}
@@ -45,7 +48,7 @@ func newLoopbackPair(server, client Protocol, kick func()) *LoopbackPair {
 
 // Loopback connects server and client and pumps until the connection is
 // closed (nil) or neither side has anything to deliver (ErrLoopbackIdle).
-func Loopback(server, client Protocol) error {
+func Loopback(server, client core.Protocol) error {
 	if NewLoopbackPair(server, client).Pump() {
 		return nil
 	}
@@ -56,8 +59,8 @@ func Loopback(server, client Protocol) error {
 // write or close, until the connection is closed; the Deferred then fires
 // with nil (Twisted's loopbackAsync). Pumps run from s.CallLater(0, ...), so
 // drive s as usual (a Loop runs them; a Clock needs Advance(0)).
-func LoopbackAsync(s Scheduler, server, client Protocol) *Deferred {
-	d := NewDeferred(nil)
+func LoopbackAsync(s core.Scheduler, server, client core.Protocol) *deferred.Deferred {
+	d := deferred.New(nil)
 	var p *LoopbackPair
 	scheduled := false
 	pump := func() {
@@ -78,10 +81,10 @@ func LoopbackAsync(s Scheduler, server, client Protocol) *Deferred {
 }
 
 // ServerTransport is the server protocol's transport.
-func (p *LoopbackPair) ServerTransport() Transport { return p.server }
+func (p *LoopbackPair) ServerTransport() core.Transport { return p.server }
 
 // ClientTransport is the client protocol's transport.
-func (p *LoopbackPair) ClientTransport() Transport { return p.client }
+func (p *LoopbackPair) ClientTransport() core.Transport { return p.client }
 
 // Closed reports whether both sides have lost the connection.
 func (p *LoopbackPair) Closed() bool { return p.closed }
@@ -111,17 +114,17 @@ func (p *LoopbackPair) settle() bool {
 	s, c := p.server, p.client
 	switch {
 	case s.aborted || c.aborted:
-		rs, rc := ErrConnectionLost, ErrConnectionLost
+		rs, rc := core.ErrConnectionLost, core.ErrConnectionLost
 		if s.aborted {
-			rs = ErrConnectionAborted
+			rs = core.ErrConnectionAborted
 		}
 		if c.aborted {
-			rc = ErrConnectionAborted
+			rc = core.ErrConnectionAborted
 		}
 		p.close(rs, rc)
 	case s.disconnecting && len(s.out) == 0, c.disconnecting && len(c.out) == 0,
 		s.writeShut && c.writeShut:
-		p.close(ErrConnectionDone, ErrConnectionDone)
+		p.close(core.ErrConnectionDone, core.ErrConnectionDone)
 	default:
 		shutS := s.shutWrite()
 		shutC := c.shutWrite()
@@ -160,7 +163,7 @@ func (a loopbackAddr) String() string { return string(a) }
 // loopbackTransport is one side's Transport in a LoopbackPair.
 type loopbackTransport struct {
 	pair           *LoopbackPair
-	proto          Protocol
+	proto          core.Protocol
 	peer           *loopbackTransport
 	host, peerAddr net.Addr
 
@@ -172,7 +175,7 @@ type loopbackTransport struct {
 	writeShut     bool // and carried out
 	lost          bool
 
-	producer  PullProducer
+	producer  core.PullProducer
 	streaming bool
 }
 
@@ -198,10 +201,10 @@ func (t *loopbackTransport) shutWrite() bool {
 		return false
 	}
 	t.writeShut = true
-	if w, ok := t.proto.(WriteClosedProtocol); ok {
+	if w, ok := t.proto.(core.WriteClosedProtocol); ok {
 		w.WriteConnectionLost()
 	}
-	if h, ok := t.peer.proto.(HalfCloseableProtocol); ok {
+	if h, ok := t.peer.proto.(core.HalfCloseableProtocol); ok {
 		h.ReadConnectionLost()
 	} else {
 		t.peer.disconnecting = true
@@ -269,11 +272,11 @@ func (t *loopbackTransport) GetPeer() net.Addr { return t.peerAddr }
 // RegisterProducer attaches p as on a TCP transport; a pull producer is
 // asked for more each time the queue is delivered, a streaming one is never
 // paused (the queue drains on every Pump).
-func (t *loopbackTransport) RegisterProducer(p PullProducer, streaming bool) error {
+func (t *loopbackTransport) RegisterProducer(p core.PullProducer, streaming bool) error {
 	if t.producer != nil {
-		return ErrProducerRegistered
+		return core.ErrProducerRegistered
 	}
-	if _, ok := p.(PushProducer); streaming && !ok {
+	if _, ok := p.(core.PushProducer); streaming && !ok {
 		return errors.New("core: a streaming producer must implement PushProducer")
 	}
 	if t.lost {

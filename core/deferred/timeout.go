@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -23,14 +23,28 @@ func (e *TimeoutError) Error() string {
 // Is makes errors.Is(err, ErrTimeout) true.
 func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
 
-// AddTimeout cancels d if it has not fired timeout after now on s (a Loop
-// or a Clock), and turns the resulting ErrCancelled into a *TimeoutError.
-// If onTimeout is not nil it is called instead, only when the timeout
-// fired (not on another Cancel), with the result at that point and
-// timeout; what it returns becomes the result. When d fires first the
+// Timer is a pending call a Scheduler made: core's *DelayedCall.
+type Timer interface {
+	// Active reports whether the call is still pending.
+	Active() bool
+	// Cancel stops a pending call.
+	Cancel() error
+}
+
+// Scheduler runs fn on the reactor goroutine after delay and returns the
+// pending call, as core's Loop and Clock do.
+type Scheduler[T Timer] interface {
+	CallLater(delay time.Duration, fn func()) T
+}
+
+// AddTimeout cancels d if it has not fired timeout after now on s (core's
+// Loop or Clock), and turns the resulting ErrCancelled into a
+// *TimeoutError. If onTimeout is not nil it is called instead, only when
+// the timeout fired (not on another Cancel), with the result at that point
+// and timeout; what it returns becomes the result. When d fires first the
 // timer is cancelled. Only callbacks added before AddTimeout see the
 // cancellation itself. It returns d.
-func (d *Deferred) AddTimeout(timeout time.Duration, s Scheduler, onTimeout func(result any, timeout time.Duration) (any, error)) *Deferred {
+func AddTimeout[T Timer](d *Deferred, timeout time.Duration, s Scheduler[T], onTimeout func(result any, timeout time.Duration) (any, error)) *Deferred {
 	timedOut := false
 	call := s.CallLater(timeout, func() {
 		timedOut = true

@@ -1,13 +1,16 @@
-package core
+package protocols
 
 import (
 	"slices"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/coretest"
 )
 
 // chunks feeds data to p whole (cuts empty) or in chunks whose sizes cycle
 // through cuts (0..32; 0 feeds an empty chunk first), calling after each.
-func chunks(p Protocol, data, cuts []byte, after func()) {
+func chunks(p core.Protocol, data, cuts []byte, after func()) {
 	for i := 0; len(data) > 0 || i == 0; i++ {
 		n := len(data)
 		if len(cuts) > 0 {
@@ -49,7 +52,7 @@ func runLineTester(t *testing.T, data, cuts []byte) []string {
 	lt.r.Delimiter = []byte("\r\n")
 	lt.r.MaxLength = 8
 	chunks(lt.r, data, cuts, func() {
-		for lt.r.paused && lt.t.ProducerState() != Stopped {
+		for lt.r.paused && lt.t.ProducerState() != coretest.Stopped {
 			lt.r.ResumeProducing()
 		}
 		if !lt.r.paused {
@@ -77,7 +80,7 @@ func runLineOnly(t *testing.T, data, cuts []byte) ([]string, bool) {
 	h := &plainRec{}
 	r := NewLineOnlyReceiver(h)
 	r.MaxLength = 8
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	chunks(r, data, cuts, func() { checkBuffer(t, &r.in, r.limit()-1) })
 	return h.lines, tr.Disconnecting()
@@ -99,7 +102,7 @@ func runNetstring(t *testing.T, data, cuts []byte) ([]string, bool) {
 	h := &strRec{}
 	r := NewNetstringReceiver(h)
 	r.MaxLength = 16
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	chunks(r, data, cuts, func() { checkBuffer(t, &r.in, r.limit()) })
 	if r.BrokenPeer() != tr.Disconnecting() {
@@ -126,7 +129,7 @@ func runIntN(t *testing.T, prefix byte, data, cuts []byte) ([]string, []uint32) 
 		NewInt8StringReceiver, NewInt16StringReceiver, NewInt32StringReceiver,
 	}[prefix%3](h)
 	r.MaxLength = 16
-	r.ConnectionMade(NewStringTransport())
+	r.ConnectionMade(coretest.NewStringTransport())
 	chunks(r, data, cuts, func() { checkBuffer(t, &r.in, r.limit()) })
 	return h.strs, h.lengths
 }

@@ -1,4 +1,4 @@
-package core
+package protocols
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/coretest"
 )
 
 // lineTester is Twisted's LineTester from test_basic.py: an empty line
@@ -15,14 +18,14 @@ import (
 // MaxLength+1 on.
 type lineTester struct {
 	r        *LineReceiver
-	t        *StringTransport
+	t        *coretest.StringTransport
 	received []string
 	length   int
 	exceeded [][]byte
 }
 
 func newLineTester() *lineTester {
-	lt := &lineTester{t: NewStringTransport()}
+	lt := &lineTester{t: coretest.NewStringTransport()}
 	lt.r = NewLineReceiver(lt)
 	lt.r.Delimiter = []byte("\n")
 	lt.r.MaxLength = 64
@@ -67,7 +70,7 @@ func (lt *lineTester) LineLengthExceeded(line []byte) {
 }
 
 // feedSplit feeds data in chunks of n bytes.
-func feedSplit(p Protocol, data []byte, n int) {
+func feedSplit(p core.Protocol, data []byte, n int) {
 	for len(data) > n {
 		p.DataReceived(data[:n])
 		data = data[n:]
@@ -120,10 +123,10 @@ type plainRec struct{ lines []string }
 
 func (h *plainRec) LineReceived(line []byte) { h.lines = append(h.lines, string(line)) }
 
-func newLR(h LineHandler, maxLen int) (*LineReceiver, *StringTransport) {
+func newLR(h LineHandler, maxLen int) (*LineReceiver, *coretest.StringTransport) {
 	r := NewLineReceiver(h)
 	r.MaxLength = maxLen
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	return r, tr
 }
@@ -268,7 +271,7 @@ func TestLineReceiverStopProducing(t *testing.T) {
 		if want := []string{"twiddle1", "twiddle2", "stop"}; !slices.Equal(lt.received, want) {
 			t.Fatalf("chunks of %d: %q", n, lt.received)
 		}
-		if lt.t.ProducerState() != Stopped {
+		if lt.t.ProducerState() != coretest.Stopped {
 			t.Fatalf("transport state %v", lt.t.ProducerState())
 		}
 	}
@@ -294,7 +297,7 @@ func TestLineReceiverStackRecursion(t *testing.T) {
 	f := &flipper{}
 	f.r = NewLineReceiver(f)
 	f.r.Delimiter = []byte("\n")
-	f.r.ConnectionMade(NewStringTransport())
+	f.r.ConnectionMade(coretest.NewStringTransport())
 	f.r.DataReceived(bytes.Repeat([]byte("x\nx"), flips))
 	if got := string(f.lines); got != strings.Repeat("x", flips) {
 		t.Fatalf("got %d bytes of lines, want %d", len(got), flips)
@@ -369,11 +372,11 @@ func TestLineReceiverPausing(t *testing.T) {
 		for n := 1; n <= len(in); n++ {
 			lt := newLineTester()
 			feedSplit(lt.r, in, n)
-			if !slices.Equal(lt.received, c.before) || lt.t.ProducerState() != Paused {
+			if !slices.Equal(lt.received, c.before) || lt.t.ProducerState() != coretest.Paused {
 				t.Fatalf("chunks of %d paused: %q (transport %v)", n, lt.received, lt.t.ProducerState())
 			}
 			lt.r.ResumeProducing()
-			if !slices.Equal(lt.received, c.after) || lt.t.ProducerState() != Producing {
+			if !slices.Equal(lt.received, c.after) || lt.t.ProducerState() != coretest.Producing {
 				t.Fatalf("chunks of %d resumed: %q", n, lt.received)
 			}
 		}
@@ -437,18 +440,18 @@ func (h *handlerHooks) ConnectionLost(reason error) { h.lost = append(h.lost, re
 func TestReceiversPassConnectionEvents(t *testing.T) {
 	protos := []struct {
 		name string
-		mk   func(h *handlerHooks) Protocol
+		mk   func(h *handlerHooks) core.Protocol
 	}{
-		{"LineReceiver", func(h *handlerHooks) Protocol { return NewLineReceiver(h) }},
-		{"LineOnlyReceiver", func(h *handlerHooks) Protocol { return NewLineOnlyReceiver(h) }},
+		{"LineReceiver", func(h *handlerHooks) core.Protocol { return NewLineReceiver(h) }},
+		{"LineOnlyReceiver", func(h *handlerHooks) core.Protocol { return NewLineOnlyReceiver(h) }},
 	}
 	for _, c := range protos {
 		h := &handlerHooks{}
 		p := c.mk(h)
-		p.ConnectionMade(NewStringTransport())
-		p.ConnectionLost(ErrConnectionDone)
-		p.ConnectionLost(ErrConnectionDone)
-		if h.made != 1 || len(h.lost) != 1 || !errors.Is(h.lost[0], ErrConnectionDone) {
+		p.ConnectionMade(coretest.NewStringTransport())
+		p.ConnectionLost(core.ErrConnectionDone)
+		p.ConnectionLost(core.ErrConnectionDone)
+		if h.made != 1 || len(h.lost) != 1 || !errors.Is(h.lost[0], core.ErrConnectionDone) {
 			t.Fatalf("%s: made %d lost %v", c.name, h.made, h.lost)
 		}
 	}
@@ -459,10 +462,10 @@ func TestReceiversPassConnectionEvents(t *testing.T) {
 func TestLineReceiverEmbeddedHandler(t *testing.T) {
 	e := new(lineEcho)
 	e.Handler = e
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	e.LineReceiver.ConnectionMade(tr)
 	e.LineReceiver.DataReceived([]byte("one\r\ntwo\r\n"))
-	e.LineReceiver.ConnectionLost(ErrConnectionDone)
+	e.LineReceiver.ConnectionLost(core.ErrConnectionDone)
 	if got := string(tr.Value()); got != "one\r\ntwo\r\n" {
 		t.Fatalf("echoed %q", got)
 	}
@@ -480,7 +483,7 @@ func TestLineOnlyReceiverBuffer(t *testing.T) {
 		r := NewLineOnlyReceiver(h)
 		r.Delimiter = []byte("\n")
 		r.MaxLength = 64
-		tr := NewStringTransport()
+		tr := coretest.NewStringTransport()
 		r.ConnectionMade(tr)
 		feedSplit(r, []byte(in), n)
 		if want := strings.Split(in, "\n"); !slices.Equal(h.lines, want[:len(want)-1]) {
@@ -499,7 +502,7 @@ func TestLineOnlyReceiverGreaterThanMaximumLineLength(t *testing.T) {
 	r := NewLineOnlyReceiver(&plainRec{})
 	r.Delimiter = []byte("\n")
 	r.MaxLength = 64
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	r.DataReceived([]byte(strings.Repeat("x", 65) + "\r\nr"))
 	if !tr.Disconnecting() {
@@ -509,7 +512,7 @@ func TestLineOnlyReceiverGreaterThanMaximumLineLength(t *testing.T) {
 	h := &lineRec{}
 	r2 := NewLineOnlyReceiver(h)
 	r2.MaxLength = 4
-	r2.ConnectionMade(NewStringTransport())
+	r2.ConnectionMade(coretest.NewStringTransport())
 	r2.DataReceived([]byte("ok\r\nxxxxx\r\nnext\r\n"))
 	if !slices.Equal(h.lines, []string{"ok"}) || !slices.Equal(h.exceeded, []string{"xxxxx"}) {
 		t.Fatalf("lines %q exceeded %q", h.lines, h.exceeded)
@@ -522,7 +525,7 @@ func TestLineOnlyReceiverUndelimited(t *testing.T) {
 	h := &lineRec{}
 	r := NewLineOnlyReceiver(h)
 	r.MaxLength = 4
-	r.ConnectionMade(NewStringTransport())
+	r.ConnectionMade(coretest.NewStringTransport())
 	r.DataReceived([]byte("xxxx\r"))
 	if len(h.exceeded) != 0 {
 		t.Fatalf("MaxLength and a partial delimiter exceeded: %q", h.exceeded)
@@ -540,7 +543,7 @@ func TestLineOnlyReceiverUndelimited(t *testing.T) {
 func TestLineOnlyReceiverStopsWhenDisconnecting(t *testing.T) {
 	h := &lineRec{}
 	r := NewLineOnlyReceiver(h)
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	h.onLine = func([]byte) { tr.LoseConnection() }
 	r.DataReceived([]byte("a\r\nb\r\n"))
@@ -574,7 +577,7 @@ func benchStream(n int, frame func(i int) []byte) (chunks [][]byte, total int) {
 }
 
 // benchFeed measures r parsing chunks, total bytes in all, once per op.
-func benchFeed(b *testing.B, r Protocol, chunks [][]byte, total int) {
+func benchFeed(b *testing.B, r core.Protocol, chunks [][]byte, total int) {
 	b.SetBytes(int64(total))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -604,7 +607,7 @@ func BenchmarkLineOnlyReceiver(b *testing.B) {
 	chunks, total := benchStream(10000, benchLine)
 	h := &countLines{}
 	r := NewLineOnlyReceiver(h)
-	r.ConnectionMade(NewStringTransport())
+	r.ConnectionMade(coretest.NewStringTransport())
 	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 {
 		b.Fatalf("%d lines", h.n)
@@ -616,7 +619,7 @@ func BenchmarkLineEcho(b *testing.B) {
 	chunks, total := benchStream(10000, benchLine)
 	e := new(lineEcho)
 	e.Handler = e
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	e.LineReceiver.ConnectionMade(tr)
 	b.SetBytes(int64(total))
 	b.ReportAllocs()
@@ -643,4 +646,17 @@ func TestReceiversSendBeforeConnectionMade(t *testing.T) {
 	r.PauseProducing()
 	r.ResumeProducing()
 	r.StopProducing()
+}
+
+// The receivers stop delivering once a loopback transport is disconnecting.
+func TestLoopbackTransportDisconnecting(t *testing.T) {
+	h := &lineRec{}
+	r := NewLineReceiver(h)
+	cli := &core.BaseProtocol{}
+	pair := coretest.NewLoopbackPair(r, cli)
+	h.onLine = func([]byte) { r.Transport.LoseConnection() }
+	cli.Transport.Write([]byte("one\r\ntwo\r\n"))
+	if !pair.Pump() || !slices.Equal(h.lines, []string{"one"}) {
+		t.Fatalf("lines %q", h.lines)
+	}
 }

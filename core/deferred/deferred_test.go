@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -45,7 +45,7 @@ func add(n int) func(any) (any, error) {
 
 // Spec A1: Callback calls the callback exactly once with the value.
 func TestDeferredCallbackOnce(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	var got []any
 	d.AddCallback(func(v any) (any, error) { got = append(got, v); return v, nil })
 	if len(got) != 0 {
@@ -62,12 +62,12 @@ func TestDeferredCallbackOnce(t *testing.T) {
 // Spec A2, A3: the Add methods return d; each callback gets the previous
 // one's return value; the last is d's result (+1 then *10 on 1 gives 20).
 func TestDeferredChainingValues(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	if d.AddCallback(add(1)) != d || d.AddErrback(nil) != d || d.AddBoth(func(v any) (any, error) { return v, nil }) != d ||
-		d.AddCallbacks(nil, nil) != d || d.Chain(NewDeferred(nil)) != d {
+		d.AddCallbacks(nil, nil) != d || d.Chain(New(nil)) != d {
 		t.Fatal("Add* did not return the same Deferred")
 	}
-	d = NewDeferred(nil).AddCallback(add(1)).AddCallback(func(v any) (any, error) { return v.(int) * 10, nil })
+	d = New(nil).AddCallback(add(1)).AddCallback(func(v any) (any, error) { return v.(int) * 10, nil })
 	d.Callback(1)
 	if r := result(t, d); r != 20 {
 		t.Fatalf("result %v, want 20", r)
@@ -85,7 +85,7 @@ func TestDeferredCallbackErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			skipped := true
 			var got *Failure
-			d := NewDeferred(nil).AddCallback(cb).
+			d := New(nil).AddCallback(cb).
 				AddCallback(func(v any) (any, error) { skipped = false; return v, nil }).
 				AddErrback(func(f *Failure) (any, error) { got = f; return "recovered", nil })
 			d.Callback(1)
@@ -109,7 +109,7 @@ func TestDeferredCallbackErrors(t *testing.T) {
 // returning a new error replaces the Failure.
 func TestDeferredErrbackRecoversOrReplaces(t *testing.T) {
 	var got any
-	d := NewDeferred(nil).
+	d := New(nil).
 		AddErrback(func(*Failure) (any, error) { return 5, nil }).
 		AddCallback(func(v any) (any, error) { got = v; return v, nil })
 	d.Errback(errBoom)
@@ -117,7 +117,7 @@ func TestDeferredErrbackRecoversOrReplaces(t *testing.T) {
 		t.Fatalf("callback got %v, want 5", got)
 	}
 	other := errors.New("other")
-	d = NewDeferred(nil).AddErrback(func(*Failure) (any, error) { return nil, other })
+	d = New(nil).AddErrback(func(*Failure) (any, error) { return nil, other })
 	d.Errback(errBoom)
 	if f := failureOf(t, d); !errors.Is(f, other) || errors.Is(f, errBoom) {
 		t.Fatalf("failure %v, want other", f)
@@ -128,12 +128,12 @@ func TestDeferredErrbackRecoversOrReplaces(t *testing.T) {
 // Spec A6: AddCallback passes failures through, AddErrback passes values
 // through, nil halves of AddCallbacks pass through.
 func TestDeferredPassThrough(t *testing.T) {
-	d := NewDeferred(nil).AddErrback(func(*Failure) (any, error) { return "eb", nil }).AddCallbacks(add(1), nil)
+	d := New(nil).AddErrback(func(*Failure) (any, error) { return "eb", nil }).AddCallbacks(add(1), nil)
 	d.Callback(1)
 	if r := result(t, d); r != 2 {
 		t.Fatalf("result %v, want 2", r)
 	}
-	d = NewDeferred(nil).AddCallback(add(1)).AddCallbacks(nil, nil)
+	d = New(nil).AddCallback(add(1)).AddCallbacks(nil, nil)
 	d.Errback(errBoom)
 	if !errors.Is(failureOf(t, d), errBoom) {
 		t.Fatal("failure not passed through")
@@ -145,8 +145,8 @@ func TestDeferredPassThrough(t *testing.T) {
 func TestDeferredAddBoth(t *testing.T) {
 	var got []any
 	both := func(v any) (any, error) { got = append(got, v); return "done", nil }
-	NewDeferred(nil).AddBoth(both).Callback(1)
-	d := NewDeferred(nil).AddBoth(both)
+	New(nil).AddBoth(both).Callback(1)
+	d := New(nil).AddBoth(both)
 	d.Errback(errBoom)
 	if len(got) != 2 || got[0] != 1 {
 		t.Fatalf("got %v", got)
@@ -181,7 +181,7 @@ func TestDeferredAlreadyCalled(t *testing.T) {
 		"E": func(d *Deferred) error { return d.Errback(errBoom) },
 	}
 	for _, seq := range []string{"CC", "CE", "EE", "EC"} {
-		d := NewDeferred(nil)
+		d := New(nil)
 		if err := fire[seq[:1]](d); err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestDeferredAlreadyCalled(t *testing.T) {
 // was created (C:) and first fired (I:); off, it says neither.
 func TestDeferredAlreadyCalledDebug(t *testing.T) {
 	SetDebugging(true)
-	d := NewDeferred(nil)
+	d := New(nil)
 	d.Callback(1)
 	SetDebugging(false)
 	if GetDebugging() {
@@ -212,7 +212,7 @@ func TestDeferredAlreadyCalledDebug(t *testing.T) {
 	if !strings.Contains(msg, " C:") || !strings.Contains(msg, " I:") || !strings.Contains(msg, "TestDeferredAlreadyCalledDebug") {
 		t.Fatalf("debug message lacks the stacks:\n%s", msg)
 	}
-	d = NewDeferred(nil)
+	d = New(nil)
 	d.Callback(1)
 	if msg := d.Callback(2).Error(); msg != ErrAlreadyCalled.Error() {
 		t.Fatalf("non-debug message %q", msg)
@@ -223,19 +223,19 @@ func TestDeferredAlreadyCalledDebug(t *testing.T) {
 // error in a Failure; Errback(nil) is refused (Twisted: NoCurrentExceptionError).
 func TestDeferredErrbackForms(t *testing.T) {
 	f := NewFailure(errBoom)
-	d := NewDeferred(nil)
+	d := New(nil)
 	d.Callback(f)
 	if failureOf(t, d) != f {
 		t.Fatal("Callback(*Failure) did not take the error path with that Failure")
 	}
 	handled(d)
-	d = NewDeferred(nil)
+	d = New(nil)
 	d.Errback(errBoom)
 	if g := failureOf(t, d); g.Err() != errBoom {
 		t.Fatalf("Errback wrapped %v", g.Err())
 	}
 	handled(d)
-	d = NewDeferred(nil)
+	d = New(nil)
 	if err := d.Errback(nil); !errors.Is(err, ErrNilError) || d.Called() {
 		t.Fatalf("Errback(nil) = %v, called %v", err, d.Called())
 	}
@@ -249,7 +249,7 @@ func TestDeferredErrbackForms(t *testing.T) {
 // Spec A12: Succeed and Fail give fired Deferreds like manual firing does.
 func TestDeferredSucceedFail(t *testing.T) {
 	s := Succeed("x")
-	m := NewDeferred(nil)
+	m := New(nil)
 	m.Callback("x")
 	if result(t, s) != result(t, m) || !s.Called() || s.Paused() || s.n != m.n || s.flags != m.flags {
 		t.Fatal("Succeed differs from manual callback")
@@ -259,7 +259,7 @@ func TestDeferredSucceedFail(t *testing.T) {
 		t.Fatal("Fail does not hold the error")
 	}
 	handled(d)
-	if d := Succeed(NewDeferred(nil)); !errors.Is(failureOf(t, d), ErrDeferredResult) {
+	if d := Succeed(New(nil)); !errors.Is(failureOf(t, d), ErrDeferredResult) {
 		t.Fatal("Succeed(*Deferred) should fail")
 	} else {
 		handled(d)
@@ -270,7 +270,7 @@ func TestDeferredSucceedFail(t *testing.T) {
 // recurse: the new one runs after the current returns, also on the error path.
 func TestDeferredReentrantAdd(t *testing.T) {
 	var order []string
-	d := NewDeferred(nil)
+	d := New(nil)
 	d.AddCallback(func(v any) (any, error) {
 		d.AddCallback(func(v any) (any, error) { order = append(order, "inner"); return v, nil })
 		order = append(order, "outer-end")
@@ -281,7 +281,7 @@ func TestDeferredReentrantAdd(t *testing.T) {
 		t.Fatalf("order %v", order)
 	}
 	order = nil
-	d = NewDeferred(nil)
+	d = New(nil)
 	d.AddCallback(func(any) (any, error) {
 		d.AddErrback(func(f *Failure) (any, error) { order = append(order, "eb"); return nil, nil })
 		order = append(order, "raise")
@@ -295,8 +295,8 @@ func TestDeferredReentrantAdd(t *testing.T) {
 
 // Spec A14: a Deferred passed to Callback is rejected and nothing fires.
 func TestDeferredCallbackWithDeferred(t *testing.T) {
-	d := NewDeferred(nil)
-	if err := d.Callback(NewDeferred(nil)); !errors.Is(err, ErrDeferredResult) || d.Called() {
+	d := New(nil)
+	if err := d.Callback(New(nil)); !errors.Is(err, ErrDeferredResult) || d.Called() {
 		t.Fatalf("err %v called %v", err, d.Called())
 	}
 }
@@ -304,7 +304,7 @@ func TestDeferredCallbackWithDeferred(t *testing.T) {
 // Spec A15 and DESIGN (Unpause guard): callbacks wait for as many Unpause
 // as Pause; Unpause on an unpaused Deferred is an error, not -1.
 func TestDeferredPause(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	ran := 0
 	d.AddCallback(func(v any) (any, error) { ran++; return v, nil })
 	if err := d.Unpause(); !errors.Is(err, ErrNotPaused) {
@@ -328,7 +328,7 @@ func TestDeferredPause(t *testing.T) {
 		t.Fatalf("extra Unpause = %v", err)
 	}
 	// Paused before firing with a failure, as testPausedFailure.
-	d = NewDeferred(nil)
+	d = New(nil)
 	d.Pause()
 	var f *Failure
 	d.AddErrback(func(x *Failure) (any, error) { f = x; return nil, nil })
@@ -346,7 +346,7 @@ func TestDeferredPause(t *testing.T) {
 // A goes on with B's result and B holds nil. Errbacks may do the same.
 func TestDeferredReturnsUnfiredDeferred(t *testing.T) {
 	for _, viaErrback := range []bool{false, true} {
-		a, b := NewDeferred(nil), NewDeferred(nil)
+		a, b := New(nil), New(nil)
 		var got any
 		ret := func(any) (any, error) { return b, nil }
 		if viaErrback {
@@ -376,7 +376,7 @@ func TestDeferredReturnsUnfiredDeferred(t *testing.T) {
 // Spec A17: a callback returning a fired B takes B's result at once; B then holds nil.
 func TestDeferredReturnsFiredDeferred(t *testing.T) {
 	b := Succeed("b")
-	a := NewDeferred(nil).AddCallback(func(any) (any, error) { return b, nil })
+	a := New(nil).AddCallback(func(any) (any, error) { return b, nil })
 	a.Callback("a")
 	if result(t, a) != "b" || result(t, b) != nil {
 		t.Fatalf("a %v b %v", result(t, a), result(t, b))
@@ -387,14 +387,14 @@ func TestDeferredReturnsFiredDeferred(t *testing.T) {
 // only A (if it stays unhandled) can be reported.
 func TestDeferredChainedFailureMovesOut(t *testing.T) {
 	b := Fail(errBoom)
-	a := NewDeferred(nil).AddCallback(func(any) (any, error) { return b, nil })
+	a := New(nil).AddCallback(func(any) (any, error) { return b, nil })
 	a.Callback(nil)
 	if !errors.Is(failureOf(t, a), errBoom) || result(t, b) != nil {
 		t.Fatal("failure did not move to A")
 	}
 	handled(a)
-	b2 := NewDeferred(nil)
-	a2 := NewDeferred(nil).AddCallback(func(any) (any, error) { return b2, nil })
+	b2 := New(nil)
+	a2 := New(nil).AddCallback(func(any) (any, error) { return b2, nil })
 	a2.Callback(nil)
 	b2.Errback(errBoom)
 	if !errors.Is(failureOf(t, a2), errBoom) || result(t, b2) != nil {
@@ -407,7 +407,7 @@ func TestDeferredChainedFailureMovesOut(t *testing.T) {
 func TestDeferredChainedPaused(t *testing.T) {
 	b := Succeed("b")
 	b.Pause()
-	a := NewDeferred(nil).AddCallback(func(any) (any, error) { return b, nil })
+	a := New(nil).AddCallback(func(any) (any, error) { return b, nil })
 	a.Callback(nil)
 	if r, _ := a.Result(); r != b {
 		t.Fatalf("A took B's result while B was paused: %v", r)
@@ -424,7 +424,7 @@ func TestDeferredDeepNestingIterative(t *testing.T) {
 	const n = 100000
 	ds := make([]*Deferred, n)
 	for i := range ds {
-		ds[i] = NewDeferred(nil)
+		ds[i] = New(nil)
 	}
 	var depths []int
 	for i := 0; i < n-1; i++ {
@@ -457,7 +457,7 @@ func stackDepth() int {
 // Spec A20: a line of Deferreds each returning the next one, fired from
 // the innermost, also completes for every outer one.
 func TestDeferredDoubleAsynchronousChaining(t *testing.T) {
-	first, second, third := NewDeferred(nil), NewDeferred(nil), NewDeferred(nil)
+	first, second, third := New(nil), New(nil), New(nil)
 	first.AddCallback(func(any) (any, error) { return second, nil })
 	second.AddCallback(func(any) (any, error) { return third, nil })
 	var got any
@@ -472,7 +472,7 @@ func TestDeferredDoubleAsynchronousChaining(t *testing.T) {
 
 // Spec A22 (Go's stricter form): returning the Deferred itself is an error result.
 func TestDeferredReturnsItself(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	d.AddCallback(func(any) (any, error) { return d, nil })
 	d.Callback(1)
 	if !errors.Is(failureOf(t, d), ErrSelfResult) {
@@ -484,7 +484,7 @@ func TestDeferredReturnsItself(t *testing.T) {
 // Spec A23: Chain feeds a's result to b; a goes on with nil; firing b does
 // not touch a; chaining into a fired b leaves a with AlreadyCalledError.
 func TestDeferredChain(t *testing.T) {
-	a, b := NewDeferred(nil), NewDeferred(nil)
+	a, b := New(nil), New(nil)
 	var bGot any
 	b.AddCallback(func(v any) (any, error) { bGot = v; return v, nil })
 	var aAfter any = "unset"
@@ -493,7 +493,7 @@ func TestDeferredChain(t *testing.T) {
 	if bGot != "x" || aAfter != nil {
 		t.Fatalf("b got %v, a after %v", bGot, aAfter)
 	}
-	a, b = NewDeferred(nil), Succeed("done")
+	a, b = New(nil), Succeed("done")
 	a.Chain(b)
 	if err := a.Callback("x"); err != nil {
 		t.Fatal(err)
@@ -503,7 +503,7 @@ func TestDeferredChain(t *testing.T) {
 	}
 	handled(a)
 	// Errors go down the chain to b's errbacks.
-	a, b = NewDeferred(nil), NewDeferred(nil)
+	a, b = New(nil), New(nil)
 	var bf *Failure
 	b.AddErrback(func(f *Failure) (any, error) { bf = f; return nil, nil })
 	a.Chain(b)
@@ -519,7 +519,7 @@ func TestDeferredChainIterative(t *testing.T) {
 	const n = 100000
 	ds := make([]*Deferred, n)
 	for i := range ds {
-		ds[i] = NewDeferred(nil)
+		ds[i] = New(nil)
 	}
 	for i := 0; i < n-1; i++ {
 		ds[i].Chain(ds[i+1])
@@ -535,7 +535,7 @@ func TestDeferredChainIterative(t *testing.T) {
 // Spec A24: String shows the address, the result once fired, and what a
 // waiting Deferred waits on.
 func TestDeferredString(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	if s := d.String(); !strings.HasPrefix(s, "<Deferred at 0x") || strings.Contains(s, "result") {
 		t.Fatalf("unfired %s", s)
 	}
@@ -552,7 +552,7 @@ func TestDeferredCancelNoCanceller(t *testing.T) {
 		func(d *Deferred) error { return d.Callback(1) },
 		func(d *Deferred) error { return d.Errback(errBoom) },
 	} {
-		d := NewDeferred(nil)
+		d := New(nil)
 		var f *Failure
 		d.AddErrback(func(x *Failure) (any, error) { f = x; return nil, nil })
 		d.Cancel()
@@ -574,7 +574,7 @@ func TestDeferredCancelNoCanceller(t *testing.T) {
 func TestDeferredCancelWithCanceller(t *testing.T) {
 	calls := 0
 	var arg *Deferred
-	d := NewDeferred(func(x *Deferred) { calls++; arg = x })
+	d := New(func(x *Deferred) { calls++; arg = x })
 	d.Cancel()
 	d.Cancel()
 	if calls != 1 || arg != d || !errors.Is(failureOf(t, d), ErrCancelled) {
@@ -584,18 +584,18 @@ func TestDeferredCancelWithCanceller(t *testing.T) {
 		t.Fatalf("firing after cancel with canceller: %v", err)
 	}
 	handled(d)
-	d = NewDeferred(func(x *Deferred) { x.Callback("by canceller") })
+	d = New(func(x *Deferred) { x.Callback("by canceller") })
 	d.Cancel()
 	if result(t, d) != "by canceller" {
 		t.Fatal("canceller's callback did not stand")
 	}
-	d = NewDeferred(func(x *Deferred) { x.Errback(errBoom) })
+	d = New(func(x *Deferred) { x.Errback(errBoom) })
 	d.Cancel()
 	if !errors.Is(failureOf(t, d), errBoom) {
 		t.Fatal("canceller's errback did not stand")
 	}
 	handled(d)
-	d = NewDeferred(func(*Deferred) { panic("canceller broke") })
+	d = New(func(*Deferred) { panic("canceller broke") })
 	d.Cancel()
 	if v, ok := failureOf(t, d).Panicked(); !ok || v != "canceller broke" {
 		t.Fatal("panicking canceller")
@@ -606,7 +606,7 @@ func TestDeferredCancelWithCanceller(t *testing.T) {
 // Spec A27: Cancel on a fired Deferred does nothing and never calls the canceller.
 func TestDeferredCancelAfterFiring(t *testing.T) {
 	calls := 0
-	d := NewDeferred(func(*Deferred) { calls++ })
+	d := New(func(*Deferred) { calls++ })
 	d.Callback(1)
 	d.Cancel()
 	d.Cancel()
@@ -619,10 +619,10 @@ func TestDeferredCancelAfterFiring(t *testing.T) {
 // gets the CancelledError. Also through several levels.
 func TestDeferredCancelNested(t *testing.T) {
 	cancelled := 0
-	c := NewDeferred(func(*Deferred) { cancelled++ })
-	b := NewDeferred(nil).AddCallback(func(any) (any, error) { return c, nil })
+	c := New(func(*Deferred) { cancelled++ })
+	b := New(nil).AddCallback(func(any) (any, error) { return c, nil })
 	b.Callback(nil)
-	a := NewDeferred(nil).AddCallback(func(any) (any, error) { return b, nil })
+	a := New(nil).AddCallback(func(any) (any, error) { return b, nil })
 	a.Callback(nil)
 	var f *Failure
 	a.AddErrback(func(x *Failure) (any, error) { f = x; return nil, nil })
@@ -666,7 +666,7 @@ func TestDeferredUnhandledErrorReported(t *testing.T) {
 		Fail(unhandled)
 		handled(Fail(mine[1]))
 		b := Fail(mine[2])
-		a := NewDeferred(nil).AddCallback(func(any) (any, error) { return b, nil })
+		a := New(nil).AddCallback(func(any) (any, error) { return b, nil })
 		a.Callback(nil)
 		handled(a)
 	}()
@@ -727,7 +727,7 @@ func TestDeferredUnhandledErrorDebugInfo(t *testing.T) {
 	defer SetUnhandledErrorHook(nil)
 	SetDebugging(true)
 	func() {
-		d := NewDeferred(nil)
+		d := New(nil)
 		d.Errback(mine)
 	}()
 	SetDebugging(false)
@@ -748,7 +748,7 @@ func TestDeferredUnhandledErrorDebugInfo(t *testing.T) {
 // Spec A33: MaybeDeferred returns f's Deferred itself, a failed one for an
 // error, *Failure or panic, else a fired one.
 func TestMaybeDeferred(t *testing.T) {
-	inner := NewDeferred(nil)
+	inner := New(nil)
 	if MaybeDeferred(func() (any, error) { return inner, nil }) != inner {
 		t.Fatal("returned Deferred not passed through")
 	}
@@ -768,15 +768,65 @@ func TestMaybeDeferred(t *testing.T) {
 	}
 }
 
-func newTestClock() *Clock { return NewClock(time.Unix(0, 0)) }
+// testClock is the least Scheduler: Advance runs the calls that come due.
+type testClock struct {
+	now   time.Duration
+	calls []*testCall
+}
+
+// testCall is a call a testClock holds.
+type testCall struct {
+	at      time.Duration
+	fn      func()
+	pending bool
+}
+
+func (c *testCall) Active() bool { return c.pending }
+
+func (c *testCall) Cancel() error {
+	if !c.pending {
+		return errors.New("call not pending")
+	}
+	c.pending = false
+	return nil
+}
+
+func newTestClock() *testClock { return &testClock{} }
+
+func (c *testClock) CallLater(delay time.Duration, fn func()) *testCall {
+	call := &testCall{at: c.now + delay, fn: fn, pending: true}
+	c.calls = append(c.calls, call)
+	return call
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.now += d
+	for _, call := range c.calls {
+		if call.pending && call.at <= c.now {
+			call.pending = false
+			call.fn()
+		}
+	}
+}
+
+// GetDelayedCalls lists the calls still pending.
+func (c *testClock) GetDelayedCalls() []*testCall {
+	var pending []*testCall
+	for _, call := range c.calls {
+		if call.pending {
+			pending = append(pending, call)
+		}
+	}
+	return pending
+}
 
 // Spec A30: unfired after the timeout, d is cancelled and fails with a
 // TimeoutError; fired first (either way), the timer is cancelled. AddTimeout
 // returns d.
 func TestDeferredAddTimeout(t *testing.T) {
 	c := newTestClock()
-	d := NewDeferred(nil)
-	if d.AddTimeout(10*time.Second, c, nil) != d {
+	d := New(nil)
+	if AddTimeout(d, 10*time.Second, c, nil) != d {
 		t.Fatal("AddTimeout did not return d")
 	}
 	c.Advance(9 * time.Second)
@@ -794,7 +844,7 @@ func TestDeferredAddTimeout(t *testing.T) {
 		func(d *Deferred) { d.Callback("ok") },
 		func(d *Deferred) { d.Errback(errBoom) },
 	} {
-		d := NewDeferred(nil).AddTimeout(time.Second, c, nil)
+		d := AddTimeout(New(nil), time.Second, c, nil)
 		fire(d)
 		if n := len(c.GetDelayedCalls()); n != 0 {
 			t.Fatalf("%d delayed calls left after firing first", n)
@@ -820,13 +870,13 @@ func TestDeferredAddTimeoutCustom(t *testing.T) {
 		}
 		return "custom", nil
 	}
-	d := NewDeferred(nil).AddTimeout(5*time.Second, c, on)
+	d := AddTimeout(New(nil), 5*time.Second, c, on)
 	c.Advance(5 * time.Second)
 	if result(t, d) != "custom" || gotT != 5*time.Second {
 		t.Fatalf("result %v, timeout %v", result(t, d), gotT)
 	}
 	gotT = 0
-	d = NewDeferred(nil).AddTimeout(5*time.Second, c, on)
+	d = AddTimeout(New(nil), 5*time.Second, c, on)
 	d.Cancel()
 	if gotT != 0 || !errors.Is(failureOf(t, d), ErrCancelled) {
 		t.Fatal("onTimeout ran on a manual cancel")
@@ -842,23 +892,23 @@ func TestDeferredAddTimeoutCustom(t *testing.T) {
 // earlier errback that swallows the cancellation gives success.
 func TestDeferredAddTimeoutCancellerOutcomes(t *testing.T) {
 	c := newTestClock()
-	d := NewDeferred(func(d *Deferred) { d.Callback("by canceller") }).AddTimeout(time.Second, c, nil)
+	d := AddTimeout(New(func(d *Deferred) { d.Callback("by canceller") }), time.Second, c, nil)
 	c.Advance(time.Second)
 	if result(t, d) != "by canceller" {
 		t.Fatalf("result %v", result(t, d))
 	}
-	d = NewDeferred(func(d *Deferred) { d.Errback(errBoom) }).AddTimeout(time.Second, c, nil)
+	d = AddTimeout(New(func(d *Deferred) { d.Errback(errBoom) }), time.Second, c, nil)
 	c.Advance(time.Second)
 	if f := failureOf(t, d); !errors.Is(f, errBoom) || errors.Is(f, ErrTimeout) {
 		t.Fatalf("failure %v", f)
 	}
 	handled(d)
-	d = NewDeferred(nil).AddErrback(func(f *Failure) (any, error) {
+	d = AddTimeout(New(nil).AddErrback(func(f *Failure) (any, error) {
 		if err := f.Trap(ErrCancelled); err != nil {
 			return nil, err
 		}
 		return "swallowed", nil
-	}).AddTimeout(time.Second, c, nil)
+	}), time.Second, c, nil)
 	c.Advance(time.Second)
 	if result(t, d) != "swallowed" {
 		t.Fatalf("result %v", result(t, d))
@@ -869,7 +919,7 @@ func TestDeferredAddTimeoutCancellerOutcomes(t *testing.T) {
 // recurse; d still fails with ErrCancelled once.
 func TestDeferredCancelFromCanceller(t *testing.T) {
 	calls := 0
-	d := NewDeferred(func(d *Deferred) { calls++; d.Cancel() })
+	d := New(func(d *Deferred) { calls++; d.Cancel() })
 	d.Cancel()
 	if calls != 1 || !errors.Is(failureOf(t, d), ErrCancelled) {
 		t.Fatalf("calls %d", calls)
@@ -880,7 +930,7 @@ func TestDeferredCancelFromCanceller(t *testing.T) {
 // Spec A15: a callback that pauses its own Deferred holds the callbacks
 // after it until Unpause.
 func TestDeferredPauseFromCallback(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	var order []string
 	d.AddCallback(func(v any) (any, error) { d.Pause(); order = append(order, "pause"); return v, nil })
 	d.AddCallback(func(v any) (any, error) { order = append(order, "after"); return v, nil })

@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 // Spec A3 with types: Then passes typed results along the chain.
 func TestThen(t *testing.T) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	Then(Then(d, func(s string) (int, error) { return strconv.Atoi(s) }),
 		func(n int) (string, error) { return strconv.Itoa(n * 2), nil })
 	d.Callback("21")

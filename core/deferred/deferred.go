@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -67,7 +67,7 @@ const (
 	kindBoth                    // run cb on either path
 	kindResume                  // hand the result to target, which waits on us
 	kindChain                   // fire target with the result (Chain)
-	kindList                    // record the result in target's DeferredList
+	kindList                    // record the result in target's List
 )
 
 func (o pairOp) kind() pairOp { return o & 0xff }
@@ -125,7 +125,7 @@ type Deferred struct {
 type deferredExtra struct {
 	created, fired []uintptr
 	unhandled      *unhandledRecord
-	list           *listState // when the Deferred is a DeferredList
+	list           *listState // when the Deferred is a List's
 }
 
 // unhandledRecord is what the GC cleanup reports: it must not point back at
@@ -211,9 +211,9 @@ func formatPCs(pcs []uintptr) string {
 	}
 }
 
-// NewDeferred returns an unfired Deferred. canceller, if not nil, is called
+// New returns an unfired Deferred. canceller, if not nil, is called
 // by Cancel while the Deferred has no result (see Cancel).
-func NewDeferred(canceller func(*Deferred)) *Deferred {
+func New(canceller func(*Deferred)) *Deferred {
 	d := &Deferred{canceller: canceller}
 	if debugging.Load() {
 		d.extra = &deferredExtra{created: callers(3)}
@@ -223,7 +223,7 @@ func NewDeferred(canceller func(*Deferred)) *Deferred {
 
 // Succeed returns a Deferred already fired with v.
 func Succeed(v any) *Deferred {
-	d := NewDeferred(nil)
+	d := New(nil)
 	if err := d.Callback(v); err != nil {
 		d.start(newFailure(err, 2))
 	}
@@ -233,7 +233,7 @@ func Succeed(v any) *Deferred {
 // Fail returns a Deferred already failed with err (a nil err fails with
 // ErrNilError).
 func Fail(err error) *Deferred {
-	d := NewDeferred(nil)
+	d := New(nil)
 	if err == nil {
 		err = ErrNilError
 	}
@@ -654,8 +654,9 @@ func (d *Deferred) String() string {
 	return s + ">"
 }
 
-// callGuarded calls f, turning a panic into a Failure.
-func callGuarded(f func() (any, error)) (res any, err error) {
+// Guard calls f and returns what it returns, a panic in f as a *Failure
+// whose stack holds the panicking frames.
+func Guard(f func() (any, error)) (res any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			res, err = nil, panicFailure(v)
@@ -668,7 +669,7 @@ func callGuarded(f func() (any, error)) (res any, err error) {
 // *Deferred unchanged, a failed one for an error, a returned *Failure or a
 // panic, else one fired with the value.
 func MaybeDeferred(f func() (any, error)) *Deferred {
-	res, err := callGuarded(f)
+	res, err := Guard(f)
 	if err != nil {
 		return Fail(err)
 	}

@@ -1,14 +1,16 @@
-package core
+package coretest
 
 import (
 	"errors"
 	"net"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/core"
 )
 
 // StringTransport records writes, close requests, producers and addresses.
 func TestStringTransport(t *testing.T) {
-	var _ DisconnectingTransport = (*StringTransport)(nil)
+	var _ core.DisconnectingTransport = (*StringTransport)(nil)
 	tr := NewStringTransport()
 	tr.Write([]byte("ab"))
 	tr.WriteSequence([][]byte{[]byte("c"), nil, []byte("de")})
@@ -63,7 +65,7 @@ func TestStringTransportProducer(t *testing.T) {
 	if err := tr.RegisterProducer(nopProducer{}, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.RegisterProducer(nopProducer{}, false); !errors.Is(err, ErrProducerRegistered) {
+	if err := tr.RegisterProducer(nopProducer{}, false); !errors.Is(err, core.ErrProducerRegistered) {
 		t.Fatalf("second producer: %v", err)
 	}
 	if p, streaming := tr.Producer(); p != (nopProducer{}) || !streaming {

@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -8,20 +8,20 @@ import (
 
 // Errors of the Deferred concurrency primitives.
 var (
-	// ErrNotLocked rejects releasing a DeferredLock that is not locked.
+	// ErrNotLocked rejects releasing a Lock that is not locked.
 	ErrNotLocked = errors.New("release of an unlocked DeferredLock")
-	// ErrTooManyReleases rejects releasing a DeferredSemaphore past its limit.
+	// ErrTooManyReleases rejects releasing a Semaphore past its limit.
 	ErrTooManyReleases = errors.New("DeferredSemaphore released more often than acquired")
 	// ErrNilFunc rejects Run with a nil function.
 	ErrNilFunc = errors.New("Run needs a function")
-	// ErrQueueOverflow rejects a Put on a full DeferredQueue.
+	// ErrQueueOverflow rejects a Put on a full Queue.
 	ErrQueueOverflow = errors.New("DeferredQueue is full")
 	// ErrQueueUnderflow rejects a Get when the queue's backlog of waiting
 	// Gets is full.
 	ErrQueueUnderflow = errors.New("DeferredQueue has too many waiting Gets")
 )
 
-// Unlimited is a DeferredQueue size or backlog without a limit.
+// Unlimited is a Queue size or backlog without a limit.
 const Unlimited = -1
 
 // waiters is a FIFO of Deferreds waiting for a primitive. Firing goes
@@ -41,7 +41,7 @@ type readyItem struct {
 
 // wait queues a new Deferred whose Cancel takes it out of the queue.
 func (w *waiters) wait() *Deferred {
-	d := NewDeferred(w.remove)
+	d := New(w.remove)
 	w.queue = append(w.queue, d)
 	return d
 }
@@ -93,21 +93,21 @@ func runLocked(acquire func() *Deferred, release func() error, f func() (any, er
 	})
 }
 
-// DeferredLock is a lock for code on the reactor goroutine: Acquire
+// Lock is a lock for code on the reactor goroutine: Acquire
 // returns a Deferred that fires (with the lock) once the lock is yours.
 // Like Deferred it is not safe for concurrent use.
-type DeferredLock struct {
+type Lock struct {
 	locked bool
 	w      waiters
 }
 
 // Locked reports whether the lock is held.
-func (l *DeferredLock) Locked() bool { return l.locked }
+func (l *Lock) Locked() bool { return l.locked }
 
 // Acquire returns a Deferred that fires with l when l is free: at once if
 // it is, else after the earlier waiters (FIFO). Cancelling it while it
 // waits takes it out of the queue and fails it with ErrCancelled.
-func (l *DeferredLock) Acquire() *Deferred {
+func (l *Lock) Acquire() *Deferred {
 	if l.locked {
 		return l.w.wait()
 	}
@@ -117,7 +117,7 @@ func (l *DeferredLock) Acquire() *Deferred {
 
 // Release hands the lock to the next waiter (it stays locked) or frees it.
 // It fails with ErrNotLocked when l is not locked.
-func (l *DeferredLock) Release() error {
+func (l *Lock) Release() error {
 	if !l.locked {
 		return ErrNotLocked
 	}
@@ -131,35 +131,35 @@ func (l *DeferredLock) Release() error {
 
 // Run acquires l, calls f (see MaybeDeferred), releases l once f's result
 // is in, success or failure, and returns a Deferred with that result.
-func (l *DeferredLock) Run(f func() (any, error)) *Deferred {
+func (l *Lock) Run(f func() (any, error)) *Deferred {
 	return runLocked(l.Acquire, l.Release, f)
 }
 
-// DeferredSemaphore lets up to a limit of holders in at once; the others
+// Semaphore lets up to a limit of holders in at once; the others
 // wait in FIFO order. Like Deferred it is not safe for concurrent use.
-type DeferredSemaphore struct {
+type Semaphore struct {
 	tokens, limit int
 	w             waiters
 }
 
-// NewDeferredSemaphore returns a semaphore with n tokens; n must be at least 1.
-func NewDeferredSemaphore(n int) (*DeferredSemaphore, error) {
+// NewSemaphore returns a semaphore with n tokens; n must be at least 1.
+func NewSemaphore(n int) (*Semaphore, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("DeferredSemaphore needs at least 1 token, got %d", n)
 	}
-	return &DeferredSemaphore{tokens: n, limit: n}, nil
+	return &Semaphore{tokens: n, limit: n}, nil
 }
 
 // Tokens is how many more holders may acquire without waiting.
-func (s *DeferredSemaphore) Tokens() int { return s.tokens }
+func (s *Semaphore) Tokens() int { return s.tokens }
 
 // Limit is the number of tokens the semaphore was made with.
-func (s *DeferredSemaphore) Limit() int { return s.limit }
+func (s *Semaphore) Limit() int { return s.limit }
 
 // Acquire returns a Deferred that fires with s once a token is yours: at
 // once while tokens remain, else in FIFO order. Cancelling it while it
 // waits takes it out of the queue and fails it with ErrCancelled.
-func (s *DeferredSemaphore) Acquire() *Deferred {
+func (s *Semaphore) Acquire() *Deferred {
 	if s.tokens == 0 {
 		return s.w.wait()
 	}
@@ -169,7 +169,7 @@ func (s *DeferredSemaphore) Acquire() *Deferred {
 
 // Release returns a token, handing it straight to the next waiter if any.
 // It fails with ErrTooManyReleases when every token is already back.
-func (s *DeferredSemaphore) Release() error {
+func (s *Semaphore) Release() error {
 	if s.tokens == s.limit {
 		return ErrTooManyReleases
 	}
@@ -183,35 +183,35 @@ func (s *DeferredSemaphore) Release() error {
 
 // Run acquires a token, calls f (see MaybeDeferred), releases the token
 // once f's result is in, and returns a Deferred with that result.
-func (s *DeferredSemaphore) Run(f func() (any, error)) *Deferred {
+func (s *Semaphore) Run(f func() (any, error)) *Deferred {
 	return runLocked(s.Acquire, s.Release, f)
 }
 
-// DeferredQueue hands values from Put to Gets in FIFO order; a Get with
+// Queue hands values from Put to Gets in FIFO order; a Get with
 // nothing buffered waits. Like Deferred it is not safe for concurrent use.
-type DeferredQueue struct {
+type Queue struct {
 	pending       []any
 	size, backlog int
 	w             waiters
 }
 
-// NewDeferredQueue returns a queue buffering at most size values and
+// NewQueue returns a queue buffering at most size values and
 // holding at most backlog waiting Gets; Unlimited (or any negative value)
 // means no limit.
-func NewDeferredQueue(size, backlog int) *DeferredQueue {
-	return &DeferredQueue{size: size, backlog: backlog}
+func NewQueue(size, backlog int) *Queue {
+	return &Queue{size: size, backlog: backlog}
 }
 
 // Len is the number of buffered values.
-func (q *DeferredQueue) Len() int { return len(q.pending) }
+func (q *Queue) Len() int { return len(q.pending) }
 
 // Waiting is the number of Gets waiting for a value.
-func (q *DeferredQueue) Waiting() int { return len(q.w.queue) }
+func (q *Queue) Waiting() int { return len(q.w.queue) }
 
 // Put gives v to the oldest waiting Get, else buffers it. It fails with
 // ErrQueueOverflow when no Get waits and size values are buffered, and with
 // ErrDeferredResult for a *Deferred (it cannot be a Deferred's result).
-func (q *DeferredQueue) Put(v any) error {
+func (q *Queue) Put(v any) error {
 	if _, ok := v.(*Deferred); ok {
 		return ErrDeferredResult
 	}
@@ -230,7 +230,7 @@ func (q *DeferredQueue) Put(v any) error {
 // buffered, else when Put gives one. Cancelling a waiting Get takes it out
 // of the queue and fails it with ErrCancelled. It fails with
 // ErrQueueUnderflow when backlog Gets already wait.
-func (q *DeferredQueue) Get() (*Deferred, error) {
+func (q *Queue) Get() (*Deferred, error) {
 	if len(q.pending) > 0 {
 		v := q.pending[0]
 		q.pending[0] = nil

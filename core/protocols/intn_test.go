@@ -1,4 +1,4 @@
-package core
+package protocols
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/core/coretest"
 )
 
 // frame prefixes s with its length in p big-endian bytes.
@@ -27,11 +29,11 @@ var intNKinds = []struct {
 	{"Int8", 1, NewInt8StringReceiver},
 }
 
-func newIntN(build func(StringHandler) *IntNStringReceiver, maxLen int) (*IntNStringReceiver, *strRec, *StringTransport) {
+func newIntN(build func(StringHandler) *IntNStringReceiver, maxLen int) (*IntNStringReceiver, *strRec, *coretest.StringTransport) {
 	h := &strRec{}
 	r := build(h)
 	r.MaxLength = maxLen
-	tr := NewStringTransport()
+	tr := coretest.NewStringTransport()
 	r.ConnectionMade(tr)
 	return r, h, tr
 }
@@ -113,7 +115,7 @@ func TestIntNLengthLimitExceeded(t *testing.T) {
 		h := &lengthRec{}
 		r := k.build(h)
 		r.MaxLength = 10
-		r.ConnectionMade(NewStringTransport())
+		r.ConnectionMade(coretest.NewStringTransport())
 		wire := append(frame(k.prefix, strings.Repeat("x", 11)), frame(k.prefix, "ok")...)
 		for n := 1; n <= len(wire); n++ {
 			h.strs, h.lengths = nil, nil
@@ -146,7 +148,7 @@ func TestIntNPausingAndReentrancy(t *testing.T) {
 	}
 	wire := bytes.Join([][]byte{frame(2, "a"), frame(2, "pause"), frame(2, "b"), frame(2, "feed"), frame(2, "c")}, nil)
 	r.DataReceived(wire)
-	if !slices.Equal(h.strs, []string{"a", "pause"}) || tr.ProducerState() != Paused {
+	if !slices.Equal(h.strs, []string{"a", "pause"}) || tr.ProducerState() != coretest.Paused {
 		t.Fatalf("paused: %q %v", h.strs, tr.ProducerState())
 	}
 	r.ResumeProducing()
@@ -155,7 +157,7 @@ func TestIntNPausingAndReentrancy(t *testing.T) {
 	}
 	r.StopProducing()
 	r.DataReceived(frame(2, "late"))
-	if len(h.strs) != 6 || tr.ProducerState() != Stopped {
+	if len(h.strs) != 6 || tr.ProducerState() != coretest.Stopped {
 		t.Fatalf("after stop: %q", h.strs)
 	}
 }
@@ -173,7 +175,7 @@ func BenchmarkInt32StringReceiver(b *testing.B) {
 	chunks, total := benchStream(10000, func(i int) []byte { return frame(4, benchString(i)) })
 	h := &countStrings{}
 	r := NewInt32StringReceiver(h)
-	r.ConnectionMade(NewStringTransport())
+	r.ConnectionMade(coretest.NewStringTransport())
 	benchFeed(b, r, chunks, total)
 	if h.n%10000 != 0 {
 		b.Fatalf("%d strings", h.n)

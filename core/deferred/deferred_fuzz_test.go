@@ -1,4 +1,4 @@
-package core
+package deferred
 
 import (
 	"errors"
@@ -118,7 +118,7 @@ func (m *refDeferred) fire(o outcome) error {
 }
 
 func runProgram(t *testing.T, prog []byte) {
-	d := NewDeferred(nil)
+	d := New(nil)
 	m := &refDeferred{}
 	var log []string
 	fail := func(format string, args ...any) {
