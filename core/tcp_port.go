@@ -25,18 +25,6 @@ const (
 // and has no reserve left to free.
 const acceptRetry = 100 * time.Millisecond
 
-// ListenError is a failure to listen (Twisted's CannotListenError).
-type ListenError struct {
-	Addr string
-	Err  error
-}
-
-func (e *ListenError) Error() string {
-	return fmt.Sprintf("core: cannot listen on %s: %v", e.Addr, e.Err)
-}
-
-func (e *ListenError) Unwrap() error { return e.Err }
-
 // Port is a listening TCP socket that builds a protocol for every accepted
 // connection (Twisted's tcp.Port).
 type Port struct {
@@ -61,19 +49,19 @@ type Port struct {
 // f. Call it on the loop's goroutine or before Run.
 func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	if f == nil {
-		return nil, &ListenError{Addr: addr, Err: errors.New("nil Factory")}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: errors.New("nil Factory")}
 	}
 	sa, family, err := resolveTCP(addr)
 	if err != nil {
-		return nil, &ListenError{Addr: addr, Err: err}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: err}
 	}
 	fd, err := newSocket(family, unix.SOCK_STREAM)
 	if err != nil {
-		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("socket: %w", err)}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: fmt.Errorf("socket: %w", err)}
 	}
 	fail := func(step string, err error) (*Port, error) {
 		_ = unix.Close(fd)
-		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("%s: %w", step, err)}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: fmt.Errorf("%s: %w", step, err)}
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt SO_REUSEADDR", err)
