@@ -109,6 +109,44 @@ type receiver struct {
 	ended bool // ConnectionLost was called
 }
 
+// flow is the push-producer part LineReceiver and IntNStringReceiver
+// share: pausing stops delivery and the transport's reads together.
+type flow struct {
+	paused bool
+}
+
+func (f *flow) pause(t core.Transport) {
+	f.paused = true
+	if t != nil {
+		t.PauseProducing()
+	}
+}
+
+// resume resumes t's reads and lets deliver parse what was buffered.
+func (f *flow) resume(t core.Transport, deliver func([]byte)) {
+	f.paused = false
+	if t != nil {
+		t.ResumeProducing()
+	}
+	deliver(nil)
+}
+
+func (f *flow) stop(t core.Transport) {
+	f.paused = true
+	if t != nil {
+		t.StopProducing()
+	}
+}
+
+// held is a framer's halt: stop and drop once t is disconnecting, stop
+// while paused.
+func (f *flow) held(t core.Transport) (stop, drop bool) {
+	if disconnecting(t) {
+		return true, true
+	}
+	return f.paused, false
+}
+
 // made sets *transport to t, watched, then tells handler if it is a
 // ConnectionMadeHandler (in that order: the handler may use the transport).
 func (c *receiver) made(handler any, transport *core.Transport, t core.Transport) {
@@ -336,9 +374,9 @@ type LineReceiver struct {
 	Transport core.Transport
 
 	receiver
-	out    []byte // SendLine's scratch: line and delimiter, one Write
-	raw    bool
-	paused bool
+	flow
+	out []byte // SendLine's scratch: line and delimiter, one Write
+	raw bool
 }
 
 // NewLineReceiver returns a LineReceiver with Twisted's defaults that calls h.
@@ -397,37 +435,16 @@ func (r *LineReceiver) SetLineMode(extra []byte) {
 func (r *LineReceiver) ClearLineBuffer() []byte { return r.in.takeAll() }
 
 // PauseProducing stops delivering lines and pauses the transport's reads.
-func (r *LineReceiver) PauseProducing() {
-	r.paused = true
-	if r.Transport != nil {
-		r.Transport.PauseProducing()
-	}
-}
+func (r *LineReceiver) PauseProducing() { r.pause(r.Transport) }
 
 // ResumeProducing resumes the transport's reads and delivers what was
 // buffered meanwhile.
-func (r *LineReceiver) ResumeProducing() {
-	r.paused = false
-	if r.Transport != nil {
-		r.Transport.ResumeProducing()
-	}
-	r.DataReceived(nil)
-}
+func (r *LineReceiver) ResumeProducing() { r.resume(r.Transport, r.DataReceived) }
 
 // StopProducing stops delivering and stops the transport.
-func (r *LineReceiver) StopProducing() {
-	r.paused = true
-	if r.Transport != nil {
-		r.Transport.StopProducing()
-	}
-}
+func (r *LineReceiver) StopProducing() { r.stop(r.Transport) }
 
-func (r *LineReceiver) halt() (stop, drop bool) {
-	if disconnecting(r.Transport) {
-		return true, true
-	}
-	return r.paused, false
-}
+func (r *LineReceiver) halt() (stop, drop bool) { return r.held(r.Transport) }
 
 func (r *LineReceiver) step(in *inbuf) bool {
 	b := in.cur[in.pos:]

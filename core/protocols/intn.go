@@ -46,7 +46,7 @@ type IntNStringReceiver struct {
 	prefix int    // bytes of length prefix; 0 means 4
 	out    []byte // SendString's scratch, one Write
 	skip   uint64 // bytes of an over-long string still to skip
-	paused bool
+	flow
 }
 
 // NewInt32StringReceiver returns a receiver of strings with a 4-byte prefix.
@@ -103,37 +103,16 @@ func (r *IntNStringReceiver) SendString(s []byte) error {
 }
 
 // PauseProducing stops delivering strings and pauses the transport's reads.
-func (r *IntNStringReceiver) PauseProducing() {
-	r.paused = true
-	if r.Transport != nil {
-		r.Transport.PauseProducing()
-	}
-}
+func (r *IntNStringReceiver) PauseProducing() { r.pause(r.Transport) }
 
 // ResumeProducing resumes the transport's reads and delivers what was
 // buffered meanwhile.
-func (r *IntNStringReceiver) ResumeProducing() {
-	r.paused = false
-	if r.Transport != nil {
-		r.Transport.ResumeProducing()
-	}
-	r.DataReceived(nil)
-}
+func (r *IntNStringReceiver) ResumeProducing() { r.resume(r.Transport, r.DataReceived) }
 
 // StopProducing stops delivering and stops the transport.
-func (r *IntNStringReceiver) StopProducing() {
-	r.paused = true
-	if r.Transport != nil {
-		r.Transport.StopProducing()
-	}
-}
+func (r *IntNStringReceiver) StopProducing() { r.stop(r.Transport) }
 
-func (r *IntNStringReceiver) halt() (stop, drop bool) {
-	if disconnecting(r.Transport) {
-		return true, true
-	}
-	return r.paused, false
-}
+func (r *IntNStringReceiver) halt() (stop, drop bool) { return r.held(r.Transport) }
 
 // prefixOf reads a p-byte big-endian length.
 func prefixOf(b []byte, p int) uint32 {
