@@ -574,12 +574,14 @@ func figures(f *results.File) []*Figure {
 }
 
 // sortedParams returns the distinct values of a numeric parameter,
-// ascending by number.
+// ascending by number. Only numbers in their plain form ("64", not "064",
+// "6.4e1" or "x/../../tmp") are taken: a value becomes part of a figure's
+// ID and so of a file name.
 func sortedParams(rs []*results.Result, key string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range rs {
-		if v, ok := r.Params[key]; ok && !seen[v] {
+		if v, ok := r.Params[key]; ok && !seen[v] && plainNumber(v) {
 			seen[v] = true
 			out = append(out, v)
 		}
@@ -590,6 +592,13 @@ func sortedParams(rs []*results.Result, key string) []string {
 		return a < b
 	})
 	return out
+}
+
+// plainNumber reports whether v is a non-negative number as strconv
+// prints it.
+func plainNumber(v string) bool {
+	x, err := strconv.ParseFloat(v, 64)
+	return err == nil && x >= 0 && strconv.FormatFloat(x, 'f', -1, 64) == v
 }
 
 func paramCategory(key, prefix string) func(r *results.Result) string {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -89,7 +90,13 @@ func renderAll(figs []*Figure, outDir string) ([][]byte, error) {
 	return pngs, nil
 }
 
+// figureID is what a figure's ID, a file name stem under -out, may be.
+var figureID = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,80}$`)
+
 func renderOne(fig *Figure, outDir string, png *[]byte) error {
+	if !figureID.MatchString(fig.ID) {
+		return fmt.Errorf("report: figure ID %q is not a safe file name", fig.ID)
+	}
 	p, s, err := render(fig)
 	if err != nil {
 		return err
