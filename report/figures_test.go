@@ -285,13 +285,13 @@ func TestSummarize(t *testing.T) {
 
 func TestCompareSignificance(t *testing.T) {
 	old := []float64{100, 101, 99, 100, 102, 98}
-	if c := compare(old, []float64{110, 111, 109, 110, 112, 108}); !c.Significant || math.Abs(c.Pct-10) > 0.01 || c.P >= 0.05 {
+	if c := compare(old, []float64{110, 111, 109, 110, 112, 108}, 0.05); !c.Significant || math.Abs(c.Pct-10) > 0.01 || c.P >= 0.05 {
 		t.Errorf("10%% shift: %+v, want significant +10%%", c)
 	}
-	if c := compare(old, []float64{100, 102, 98, 101, 99, 100}); c.Significant {
+	if c := compare(old, []float64{100, 102, 98, 101, 99, 100}, 0.05); c.Significant {
 		t.Errorf("same distribution: %+v, want not significant", c)
 	}
-	if c := compare([]float64{1, 2}, []float64{3, 4}); c.Significant || c.Note == "" {
+	if c := compare([]float64{1, 2}, []float64{3, 4}, 0.05); c.Significant || c.Note == "" {
 		t.Errorf("2+2 samples: %+v, want not significant with a note", c)
 	}
 }

@@ -55,16 +55,17 @@ type compareView struct {
 	BaseLabel string
 }
 
-// unitOf is how a metric's values print.
+// unitOf is how a metric's values print, from the results' metric table.
 func unitOf(metric string) unit {
-	switch metric {
-	case results.RoundTripsPerSec, results.ConnsPerSec:
-		return unitRate
-	case results.BytesPerConn, results.ServerPeakRSS:
-		return unitBytes
-	}
-	if strings.HasSuffix(metric, "-ns") || strings.HasPrefix(metric, "ns/") || strings.Contains(metric, "-ns/") {
+	switch results.MetricOf(metric).Format {
+	case results.Duration:
 		return unitNs
+	case results.Rate:
+		return unitRate
+	case results.Bytes:
+		return unitBytes
+	case results.Percent:
+		return unitPct
 	}
 	return unitCount
 }

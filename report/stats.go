@@ -59,13 +59,16 @@ type Change struct {
 	Old, New    Summary
 	Pct         float64 // (new/old - 1) * 100
 	P           float64 // Mann-Whitney U test p-value
-	Significant bool    // P < 0.05
-	Note        string  // why a difference cannot be significant, when it cannot
+	Significant bool    // P < alpha
+	// Detectable is false when the sample sizes cannot give a p-value
+	// under alpha whatever the values (2+2 samples: at best p = 0.33).
+	Detectable bool
+	Note       string // why a difference cannot be significant, when it cannot
 }
 
 // compare tests old against new as benchstat does: medians, and the
-// Mann-Whitney U test at alpha 0.05.
-func compare(old, new []float64) Change {
+// Mann-Whitney U test at level alpha.
+func compare(old, new []float64, alpha float64) Change {
 	c := Change{Old: summarize(old), New: summarize(new)}
 	if c.Old.Median != 0 {
 		c.Pct = (c.New.Median/c.Old.Median - 1) * 100
@@ -74,9 +77,26 @@ func compare(old, new []float64) Change {
 	s2 := benchmath.NewSample(append([]float64(nil), new...), &benchmath.DefaultThresholds)
 	cmp := benchmath.AssumeNothing.Compare(s1, s2)
 	c.P = cmp.P
-	c.Significant = cmp.P < cmp.Alpha && c.Old.Median != c.New.Median
-	if len(cmp.Warnings) > 0 {
+	c.Significant = cmp.P < alpha && c.Old.Median != c.New.Median
+	c.Detectable = minPValue(len(old), len(new)) < alpha
+	if !c.Detectable {
+		c.Note = fmt.Sprintf("%d+%d samples cannot reach p < %g", len(old), len(new), alpha)
+	} else if len(cmp.Warnings) > 0 {
 		c.Note = cmp.Warnings[0].Error()
 	}
 	return c
+}
+
+// minPValue is the smallest two-sided p-value the exact Mann-Whitney U
+// test gives for samples of n and m values: both orderings where one
+// sample lies wholly above the other, out of C(n+m, n).
+func minPValue(n, m int) float64 {
+	if n == 0 || m == 0 {
+		return 1
+	}
+	ways := 1.0
+	for i := 1; i <= n; i++ {
+		ways = ways * float64(m+i) / float64(i)
+	}
+	return math.Min(1, 2/ways)
 }
