@@ -11,11 +11,11 @@ import (
 
 // Comparison is a run against a baseline: every metric both measured.
 type Comparison struct {
-	Machine      []string // how the two machines differ; empty when alike
-	Rows         []CompareRow
-	Better       int
-	Worse        int
-	Same         int
+	Machine []string // how the two machines differ; empty when alike
+	Rows    []CompareRow
+	Better  int
+	Worse   int
+	Same    int
 	// Undetectable counts the Same rows whose sample sizes could not give
 	// a p-value under Alpha whatever the values.
 	Undetectable int
