@@ -74,11 +74,8 @@ func unitOf(metric string) unit {
 // (or category), one column per implementation; each cell has the median,
 // its interval and the ratio to the reference.
 func figureTable(f *Figure) table {
-	if strings.HasPrefix(f.ID, "fairness-") {
-		return fairnessTable(f)
-	}
-	if f.Latency != nil {
-		return latencyTable(f)
+	if f.entry != nil && f.entry.table != nil {
+		return f.entry.table(f)
 	}
 	xl := f.XLabel
 	if xl == "" {

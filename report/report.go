@@ -20,9 +20,6 @@ import (
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
-// Workloads the suite runs; a run without one of them is partial.
-var expectedWorkloads = []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
-
 // Generate reads inDir/results.json (and baselineDir/results.json unless
 // baselineDir is empty) and writes outDir/index.html and each figure as
 // outDir/ID.png and outDir/ID.svg, comparing with DefaultGate's alpha.
@@ -209,7 +206,7 @@ func missing(f *results.File) []string {
 		skipped["workload "+s.What] = true
 	}
 	var out []string
-	for _, w := range expectedWorkloads {
+	for _, w := range expectedWorkloads() {
 		if !have[w] && !skipped["workload "+w] {
 			out = append(out, fmt.Sprintf("no results for the %s workload (not selected, or the run stopped before it)", w))
 		}

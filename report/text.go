@@ -41,8 +41,7 @@ func (f *Figure) rank(x float64) []ranked {
 }
 
 // keyXs are the x values the summary and prose talk about: for lines the
-// largest x (and C=1000 for echo, the comparison point); for bars
-// every category.
+// largest x (and the figure's KeyX); for bars every category.
 func (f *Figure) keyXs() []float64 {
 	if f.Bars {
 		out := make([]float64, len(f.Categories))
@@ -56,10 +55,10 @@ func (f *Figure) keyXs() []float64 {
 		return nil
 	}
 	last := xs[len(xs)-1]
-	if strings.HasPrefix(f.ID, "echo-") && last != 1000 {
+	if f.KeyX != 0 && last != f.KeyX {
 		for _, x := range xs {
-			if x == 1000 {
-				return []float64{1000, last}
+			if x == f.KeyX {
+				return []float64{f.KeyX, last}
 			}
 		}
 	}
@@ -96,49 +95,51 @@ type Headline struct {
 	Few      bool   // too few runs for CIs: Tie compares min..max ranges
 }
 
-// headlines summarizes each figure at its key x values.
+// headlines summarizes each figure as its catalog entry says.
 func headlines(figs []*Figure) []Headline {
 	var out []Headline
 	for _, f := range figs {
-		switch {
-		case strings.HasPrefix(f.ID, "fairness-"), f.Latency != nil, f.NoHeadline:
-			continue
-		case f.ID == "micro":
-			if h, ok := microHeadline(f); ok {
-				out = append(out, h)
-				continue
-			}
-		}
-		for _, x := range f.keyXs() {
-			r := f.rank(x)
-			if len(r) == 0 {
-				continue
-			}
-			h := Headline{Figure: f.Short, At: f.atLabel(x), FigureID: f.ID,
-				Winner: displayName(r[0].Impl), Value: f.YUnit.format(r[0].P.Y.Median) + mark(r[0].P)}
-			if len(r) > 1 {
-				h.Next = fmt.Sprintf("%s %s (%s)", displayName(r[1].Impl), f.YUnit.format(r[1].P.Y.Median),
-					fmtRatio(r[1].P.Y.Median/r[0].P.Y.Median))
-				a, b := r[0].P.Y, r[1].P.Y
-				h.Tie = a.Lo <= b.Hi && b.Lo <= a.Hi
-				h.Few = a.Range || b.Range
-			}
-			if f.Ref != "" && f.Ref != "raw" && f.Ref != r[0].Impl {
-				if s := f.series(f.Ref); s != nil {
-					if rp, ok := s.at(x); ok && rp.Y.Median != 0 {
-						h.VsRef = fmt.Sprintf("%s %s", fmtRatio(r[0].P.Y.Median/rp.Y.Median), displayName(f.Ref))
-					}
-				}
-			}
-			out = append(out, h)
+		if f.entry != nil && f.entry.headlines != nil {
+			out = append(out, f.entry.headlines(f)...)
 		}
 	}
 	return out
 }
 
-// microHeadline condenses the micro-benchmarks into one row: the
-// geometric-mean speedup of the best implementation over Twisted.
-func microHeadline(f *Figure) (Headline, bool) {
+// rankHeadlines are a ranking figure's summary rows: who is best at each
+// key x, the runner-up, and the best against the reference.
+func rankHeadlines(f *Figure) []Headline {
+	var out []Headline
+	for _, x := range f.keyXs() {
+		r := f.rank(x)
+		if len(r) == 0 {
+			continue
+		}
+		h := Headline{Figure: f.Short, At: f.atLabel(x), FigureID: f.ID,
+			Winner: displayName(r[0].Impl), Value: f.YUnit.format(r[0].P.Y.Median) + mark(r[0].P)}
+		if len(r) > 1 {
+			h.Next = fmt.Sprintf("%s %s (%s)", displayName(r[1].Impl), f.YUnit.format(r[1].P.Y.Median),
+				fmtRatio(r[1].P.Y.Median/r[0].P.Y.Median))
+			a, b := r[0].P.Y, r[1].P.Y
+			h.Tie = a.Lo <= b.Hi && b.Lo <= a.Hi
+			h.Few = a.Range || b.Range
+		}
+		if f.Ref != "" && f.Ref != "raw" && f.Ref != r[0].Impl {
+			if s := f.series(f.Ref); s != nil {
+				if rp, ok := s.at(x); ok && rp.Y.Median != 0 {
+					h.VsRef = fmt.Sprintf("%s %s", fmtRatio(r[0].P.Y.Median/rp.Y.Median), displayName(f.Ref))
+				}
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// microHeadlines condenses the micro-benchmarks into one row: the
+// geometric-mean speedup of the best implementation over Twisted, or the
+// ranking rows when Twisted did not run.
+func microHeadlines(f *Figure) []Headline {
 	best := Headline{}
 	bestGM := 0.0
 	for i := range f.Series {
@@ -150,7 +151,10 @@ func microHeadline(f *Figure) (Headline, bool) {
 				Winner: displayName(s.Impl), Value: faster(gm) + " than Twisted (geometric mean)"}
 		}
 	}
-	return best, bestGM > 0
+	if bestGM == 0 {
+		return rankHeadlines(f)
+	}
+	return []Headline{best}
 }
 
 // speedup is the geometric mean of Twisted's time over s's, over the
@@ -234,9 +238,8 @@ func losses(figs []*Figure) []string {
 	}
 	var ls []loss
 	for _, f := range figs {
-		size := strings.TrimPrefix(f.ID, "fairness-")
 		for _, l := range f.Lossy {
-			ls = append(ls, loss{lossText(l, size), l.P.Y.Median + l.P.WorstLost/1e6})
+			ls = append(ls, loss{lossText(l, f.Size), l.P.Y.Median + l.P.WorstLost/1e6})
 		}
 	}
 	sort.SliceStable(ls, func(i, j int) bool { return ls[i].lost > ls[j].lost })
@@ -266,41 +269,6 @@ func lossText(l ranked, size string) string {
 	return fmt.Sprintf("%s served %s and lost %s at C=%s (%s B messages; %s; median of %d runs, worst run lost %s).",
 		displayName(l.Impl), commas(int64(math.Max(p.X-p.Y.Median, 0))), commas(int64(p.Y.Median)),
 		commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
-}
-
-// explain writes the paragraph under a figure from its data.
-func explain(f *Figure) string {
-	switch {
-	case f.ID == "dispatch-setup":
-		return rankingText(f) + " The time to create the descriptors and register them before the timed dispatch, kept apart from the cost per event. epoll pays one epoll_ctl per descriptor up front; poll and select only fill an array, and pay on every wait instead."
-	case strings.HasPrefix(f.ID, "dispatch-"):
-		return explainDispatch(f)
-	case strings.HasPrefix(f.ID, "echo-syscalls-"):
-		return rankingText(f) + " System calls the server made per round trip (its own count of waits, reads, writes and interest changes; for the peers, where measured). Below 3 means one wait served several connections; epoll's interest changes (epoll_ctl) show here when a server toggles write interest."
-	case strings.HasPrefix(f.ID, "echo-cpu-"):
-		return rankingText(f) + " This is what the server pays per round trip (its user+system CPU over the timed window, divided by round trips), so it does not depend on how fast the load generator is: on a small machine it is the fair headline. select and poll pay a scan of every descriptor per wait, which grows with C; epoll pays only for ready descriptors."
-	case strings.HasPrefix(f.ID, "echo-rts-"):
-		return rankingText(f) + clientBoundText(f) + " In a closed loop each connection waits for its echo before sending again, so round trips per second rise with C until the server or the load generator runs out of CPU, then flatten."
-	case f.ID == "echo-open-p99":
-		return rankingText(f) + behindText(f) + " Open loop: requests leave at a fixed rate whatever the server does, and latency counts from when each request was due, so a stall shows in full instead of slowing the load down (no coordinated omission). p99 climbs as the offered load nears what the server can serve."
-	case strings.HasPrefix(f.ID, "echo-p99-"):
-		return rankingText(f) + " With C connections in a closed loop, about C requests are in flight, so latency grows roughly as C divided by throughput (Little's law); a server that serves unfairly shows it in p99 first."
-	case f.Latency != nil:
-		return explainLatency(f)
-	case strings.HasPrefix(f.ID, "fairness-"):
-		ls := losses([]*Figure{f})
-		if len(ls) == 0 {
-			return "Every implementation served every connection at every C in every run: no connection starved, was dropped or failed to connect."
-		}
-		return strings.Join(ls, " ") + " A connection is starved when it got no echo in the timed window; such a server's round trips per second come from the connections it did serve, so check this figure before trusting the throughput one."
-	case f.ID == "idle-memory":
-		return rankingText(f) + " The server's resident memory growth divided by the number of idle connections: user-space state per connection (buffers, goroutine stacks, Python objects). Kernel socket buffers are not in RSS and are not counted."
-	case f.ID == "connect":
-		return rankingText(f) + " Each connection is opened, does one round trip and is closed, so this measures accept, registration and teardown rather than steady-state I/O."
-	case f.ID == "micro":
-		return explainMicro(f)
-	}
-	return rankingText(f)
 }
 
 // rankingText says who leads at the figure's key x values, by how much,
