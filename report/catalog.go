@@ -58,7 +58,7 @@ var catalog = []figureEntry{
 	},
 	{
 		workloads: []string{"echo"},
-		build: echoLines("echo-cpu-", "Server CPU per round trip", "Echo server CPU/round trip", "server CPU per round trip", results.ServerCPUNsPerRT, false, true),
+		build:     echoLines("echo-cpu-", "Server CPU per round trip", "Echo server CPU/round trip", "server CPU per round trip", results.ServerCPUNsPerRT, false, true),
 		prose: func(f *Figure) string {
 			return rankingText(f) + " This is what the server pays per round trip (its user+system CPU over the timed window, divided by round trips), so it does not depend on how fast the load generator is: on a small machine it is the fair headline. select and poll pay a scan of every descriptor per wait, which grows with C; epoll pays only for ready descriptors."
 		},

@@ -14,15 +14,15 @@ import (
 // computed from the results alone (see figures), so its data is tested
 // without drawing.
 type Figure struct {
-	ID    string // file name stem and HTML id
-	Title string
-	Short string // the title in the summary table
-	XLabel     string
-	YLabel     string
-	XUnit      unit
-	YUnit      unit
-	LogX       bool
-	LogY       bool
+	ID     string // file name stem and HTML id
+	Title  string
+	Short  string // the title in the summary table
+	XLabel string
+	YLabel string
+	XUnit  unit
+	YUnit  unit
+	LogX   bool
+	LogY   bool
 	// Bars draws grouped bars, one group per category and one bar per
 	// series; a point's X is then its category's index.
 	Bars       bool
@@ -48,7 +48,7 @@ type Figure struct {
 	// look at besides the largest x (C=1000 for echo).
 	KeyX float64
 	// Size is the message size a per-size figure is for.
-	Size string
+	Size  string
 	entry *figureEntry // the catalog entry that built the figure
 }
 
