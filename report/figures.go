@@ -325,33 +325,6 @@ func (f *Figure) xLabelOf(x float64) string {
 	return f.XUnit.format(x)
 }
 
-// ratio is p's median over the reference's at the same x; ok is false
-// when there is no reference point.
-func (f *Figure) ratio(s *Series, p Point) (float64, bool) {
-	if f.Ref == "" {
-		return 0, false
-	}
-	ref := f.Ref
-	if ref == "raw" {
-		if strings.HasPrefix(s.Impl, "raw-") {
-			return 0, false
-		}
-		ref = "raw-" + s.Impl
-	}
-	if s.Impl == ref {
-		return 0, false
-	}
-	rs := f.series(ref)
-	if rs == nil {
-		return 0, false
-	}
-	rp, ok := rs.at(p.X)
-	if !ok || rp.Y.Median == 0 {
-		return 0, false
-	}
-	return p.Y.Median / rp.Y.Median, true
-}
-
 // barSpec describes a bar figure: one metric per implementation, grouped
 // into categories. The unit, label (unless ylabel is set) and direction
 // come from the metric table.

@@ -93,7 +93,7 @@ func figureTable(f *Figure) table {
 	} else {
 		xs = f.xs()
 	}
-	bound, rangeUsed, lost, late := false, false, false, false
+	bound, rangeUsed, lost, late, spreads := false, false, false, false, false
 	for _, x := range xs {
 		row := []cell{{Text: f.xLabelOf(x), Class: "x"}}
 		for i := range f.Series {
@@ -115,8 +115,16 @@ func figureTable(f *Figure) table {
 				sub = "range " + sub
 				rangeUsed = true
 			}
-			if r, ok := f.ratio(s, p); ok {
-				sub += " · " + fmtRatio(r)
+			if _, rp, ok := f.refPoint(s.Impl, x); ok && rp.Y.Median != 0 {
+				if separated(p.Y, rp.Y) {
+					sub += " · " + relative(p.Y.Median, rp.Y.Median)
+				} else {
+					sub += " · ~"
+				}
+			}
+			if p.Y.Spread != "" {
+				c.Text += " ¶"
+				spreads = true
 			}
 			c.Sub = sub
 			kind := "95% CI of the median"
@@ -124,6 +132,9 @@ func figureTable(f *Figure) table {
 				kind = "range (min..max; too few runs for a 95% CI)"
 			}
 			c.Title = fmt.Sprintf("%s %s .. %s, n=%d", kind, f.YUnit.format(p.Y.Lo), f.YUnit.format(p.Y.Hi), p.Y.N)
+			if p.Y.Spread != "" {
+				c.Title += "; runs disagree: " + p.Y.Spread
+			}
 			if p.ClientBound {
 				c.Class = "bound"
 				bound = true
@@ -135,6 +146,9 @@ func figureTable(f *Figure) table {
 	t.Foot = append(t.Foot, "Each cell: median over the runs; ± is the 95% confidence interval of the median as benchstat computes it (hover for its bounds)"+refFoot(f)+".")
 	if rangeUsed {
 		t.Foot = append(t.Foot, "range: fewer than 6 runs, so ± is the range (min..max), not a confidence interval.")
+	}
+	if spreads {
+		t.Foot = append(t.Foot, "¶: the runs disagree: two clusters of values (bimodal) or one run far from the rest (outlier, by the quartiles' fences or the median absolute deviation); its median is less certain than its interval says (hover for which).")
 	}
 	if lost {
 		t.Foot = append(t.Foot, "‡: the server lost connections at this point (starved, dropped or never connected; see the fairness figure), so its numbers describe only the connections it served.")
@@ -151,9 +165,9 @@ func figureTable(f *Figure) table {
 func refFoot(f *Figure) string {
 	switch {
 	case f.Ref == "raw":
-		return "; the ratio (x) is to the backend's own raw floor (the same system calls without the reactor) at the same N"
+		return "; \"Nx higher/lower\" compares with the backend's own raw floor (the same system calls without the reactor) at the same N, ~ where their intervals overlap"
 	case f.Ref != "" && f.series(f.Ref) != nil:
-		return "; the ratio (x) is to " + displayName(f.Ref) + " at the same point"
+		return "; \"Nx higher/lower\" compares with " + displayName(f.Ref) + " at the same point, ~ where their intervals overlap"
 	}
 	return ""
 }
@@ -195,7 +209,7 @@ func latencyTable(f *Figure) table {
 		for _, s := range f.Series {
 			c := cell{Text: unitNs.format(f.Latency[s.Impl][i])}
 			if ref := f.Latency[f.Ref]; ref != nil && s.Impl != f.Ref && ref[i] > 0 {
-				c.Sub = fmtRatio(f.Latency[s.Impl][i] / ref[i])
+				c.Sub = relative(f.Latency[s.Impl][i], ref[i])
 			}
 			row = append(row, c)
 		}
@@ -316,10 +330,10 @@ nav a { margin-right: .8em; }
 <h2 id="summary">Summary: who wins where</h2>
 {{if .Headlines}}<p class="lead">{{.Lead}}</p>
 <table class="wins">
-<tr><th>figure</th><th>at</th><th>best</th><th>runner-up (times the best)</th><th>best vs reference</th></tr>
-{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>{{if .Few}}ranges overlap (few runs){{else}}tie{{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
+<tr><th>figure</th><th>at</th><th>best</th><th>runner-up (against the best)</th><th>best vs reference</th></tr>
+{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>too close to call{{if .Few}} (few runs){{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
-<p class="foot">Medians over the runs. <em>tie</em>: the runner-up's 95% confidence interval overlaps the best's. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none.</p>
+<p class="foot">Medians over the runs. <em>too close to call</em>: the runner-up's 95% confidence interval overlaps the best's (with fewer than 6 runs: their ranges overlap, or the Mann-Whitney U test between them does not reach p &lt; 0.05, which takes 4 runs each); such a row counts as nobody's win. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none.</p>
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
