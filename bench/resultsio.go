@@ -110,7 +110,7 @@ func WriteBenchFormat(w io.Writer, f *results.File) error {
 		for _, s := range r.Samples {
 			res.Values = res.Values[:0]
 			for _, u := range sampleUnits(s) {
-				res.Values = append(res.Values, benchfmt.Value{Value: s.Metrics[u], Unit: u})
+				res.Values = append(res.Values, benchfmt.Value{Value: sixDigits(s.Metrics[u]), Unit: u})
 			}
 			if len(res.Values) == 0 {
 				continue
@@ -163,6 +163,13 @@ func sortUnits(units []string) {
 		}
 		return units[i] < units[j]
 	})
+}
+
+// sixDigits rounds v to six significant digits: more than any sample's
+// noise allows, and a benchmark line stays readable.
+func sixDigits(v float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	return r
 }
 
 // oneLine keeps a value on its line.

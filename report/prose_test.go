@@ -75,8 +75,12 @@ func TestWhoWinsNeedsSeparatedIntervals(t *testing.T) {
 	}
 	// Two runs each: ranges that happen to separate are not evidence.
 	f = mk([]float64{800, 810}, []float64{900, 910})
-	if hs := headlines([]*Figure{f}); !hs[0].Tie || !hs[0].Few {
+	hs = headlines([]*Figure{f})
+	if !hs[0].Tie || !hs[0].Few {
 		t.Errorf("2+2 runs: headline %+v, want too close to call with few runs", hs[0])
+	}
+	if l := lead(hs); !strings.HasPrefix(l, "None of the 1 comparisons below has a clear winner; 1 too close to call") {
+		t.Errorf("lead %q", l)
 	}
 	// Separated: a winner, and the ratio reads one way.
 	f = mk(six(200), six(8000))

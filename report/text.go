@@ -237,6 +237,9 @@ func lead(hs []Headline) string {
 		parts = append(parts, fmt.Sprintf("%s %d", n, wins[n]))
 	}
 	text := fmt.Sprintf("Best of %d comparisons below: %s", len(hs), strings.Join(parts, ", "))
+	if len(parts) == 0 {
+		text = fmt.Sprintf("None of the %d comparisons below has a clear winner", len(hs))
+	}
 	if ties > 0 {
 		text += fmt.Sprintf("; %d too close to call (the best's and the runner-up's intervals overlap)", ties)
 		if boundTies > 0 {
