@@ -90,15 +90,7 @@ func TestGenerateDegenerate(t *testing.T) {
 		res("callbacks", "epoll", map[string]string{"shape": "x"}, map[string][]float64{results.NsPerOp: {4}}),
 		{Name: "Connect/impl=epoll", Workload: "connect", Impl: "epoll", Samples: []results.Sample{{}}},
 	}}
-	data, err := json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := t.TempDir()
-	if err := os.WriteFile(filepath.Join(in, "results.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := Generate(in, "", t.TempDir()); err != nil {
+	if err := Generate(writeFile(t, f), "", t.TempDir()); err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
 }
