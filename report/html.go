@@ -53,6 +53,7 @@ type compareView struct {
 	Rows      []CompareRow
 	Sig       []CompareRow
 	BaseLabel string
+	Alpha     float64 // the significance level
 }
 
 // unitOf is how a metric's values print, from the results' metric table.
@@ -343,7 +344,7 @@ nav a { margin-right: .8em; }
 <tr class="text"><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>
 {{range .Groups}}<tr class="{{.Verdict}}"><td class="x">{{.Workload}}</td><td>{{.Metric}}</td><td>{{printf "%+.1f%%" .GeoPct}}</td><td>{{.Better}}</td><td>{{.Worse}}</td><td>{{.N}}</td></tr>
 {{end}}</table>{{end}}
-<p class="foot">{{if .Groups}}Workload metrics where significant changes one way outnumber the other way and the false positives expected at p &lt; 0.05. {{end}}{{.Steady}} other workload metrics show no consistent change.</p>
+<p class="foot">{{if .Groups}}Workload metrics where significant changes one way outnumber the other way and the false positives expected at p &lt; {{.Alpha}}. {{end}}{{.Steady}} other workload metrics show no consistent change.</p>
 {{if .Top}}<p>The largest significant changes:</p>
 <table class="text">
 <tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>
@@ -371,7 +372,7 @@ nav a { margin-right: .8em; }
 {{end}}{{end}}{{end}}</section>
 {{end}}
 {{with .Compare}}<h2 id="compare">Comparison with the baseline</h2>
-<p>Every metric both runs measured. Change is the difference of the medians; a change is significant when the Mann-Whitney U test gives p &lt; 0.05 (as benchstat); others are shown as ~.</p>
+<p>Every metric both runs measured. Change is the difference of the medians; a change is significant when the Mann-Whitney U test gives p &lt; {{.Alpha}} (as benchstat); others are shown as ~.</p>
 <h3>Significant changes</h3>
 {{if .Sig}}<details{{if le (len .Sig) 40}} open{{end}}><summary>{{len .Sig}} significant changes</summary>
 <table class="text">

@@ -162,7 +162,7 @@ func buildPage(cur, base *results.File, c *Comparison, baselineDir string, figs 
 			Notes: f.Notes, Table: figureTable(f)})
 	}
 	if c != nil {
-		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir,
+		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir, Alpha: c.Alpha,
 			Top: append(c.top("worse", 5), c.top("better", 5)...)}
 		for _, r := range c.Rows {
 			if r.Verdict != "same" {

@@ -339,3 +339,23 @@ func TestCompareTooFewSamples(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderAlpha(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Render(Options{In: "testdata/full", Baseline: "testdata/base", Out: dir, Gate: Gate{Alpha: 0.01, Threshold: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Alpha != 0.01 || !strings.Contains(string(page), "p &lt; 0.01") || strings.Contains(string(page), "p &lt; 0.05 (as benchstat)") {
+		t.Error("the page does not use the comparison's alpha")
+	}
+	for _, r := range c.Rows {
+		if r.Verdict != "same" && r.Change.P >= 0.01 {
+			t.Errorf("%s %s significant at p=%.3f with alpha 0.01", r.Name, r.Metric, r.Change.P)
+		}
+	}
+}
