@@ -2,7 +2,7 @@ package bench
 
 import (
 	"flag"
-	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/reactorbench/reactorbench/bench/results"
@@ -29,7 +29,9 @@ func benchReactors() []string {
 }
 
 // BenchmarkDispatch is the dispatch workload: one op is one event (a
-// callback reading a byte and writing one on), timed apart from setup.
+// callback reading a byte and writing one on), timed apart from setup. Its
+// names and units are the suite's (impl=, ns/event, syscalls/event,
+// setup-ns), so benchstat compares a `go test` run with a suite run.
 //
 //	go test ./bench -run X -bench Dispatch -benchmem -args -reactor=epoll
 func BenchmarkDispatch(b *testing.B) {
@@ -37,7 +39,7 @@ func BenchmarkDispatch(b *testing.B) {
 	for _, impl := range dispatchImpls(benchReactors()) {
 		for _, pt := range dispatchPoints(ladder) {
 			n, active := pt[0], pt[1]
-			b.Run(fmt.Sprintf("reactor=%s/fds=%d/active=%d", impl.name, n, active), func(b *testing.B) {
+			b.Run(subName(dispatchName(impl.name, n, active)), func(b *testing.B) {
 				b.ReportAllocs()
 				b.StopTimer()
 				s, err := measureDispatch(impl, n, active, b.N, b)
@@ -46,19 +48,27 @@ func BenchmarkDispatch(b *testing.B) {
 				}
 				m := s.metrics()
 				b.ReportMetric(m[results.NsPerEvent], "ns/op")
-				b.ReportMetric(m[results.SyscallsPerEvent], "syscalls/op")
-				b.ReportMetric(m[results.SetupNs], "setup-ns")
+				for unit, v := range m {
+					b.ReportMetric(v, unit)
+				}
 			})
 		}
 	}
 }
 
+// subName is a suite result name without its workload prefix: the
+// sub-benchmark path under BenchmarkWORKLOAD.
+func subName(name string) string {
+	_, sub, _ := strings.Cut(name, "/")
+	return sub
+}
+
 // benchShapes runs the shapes of an in-process workload as sub-benchmarks
-// reactor=NAME/KEY.
+// impl=NAME/KEY, the suite's names.
 func benchShapes(b *testing.B, workload string) {
 	for _, name := range benchReactors() {
 		for _, s := range inprocShapes(workload, false) {
-			b.Run("reactor="+name+"/"+s.key, func(b *testing.B) {
+			b.Run(subName(inprocName(workload, name, s.key)), func(b *testing.B) {
 				b.ReportAllocs()
 				b.StopTimer()
 				l, err := core.Open(name)

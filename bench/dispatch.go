@@ -381,7 +381,7 @@ func runDispatchWorkload(ctx context.Context, o *Options, emit func(results.Resu
 				}
 				m := s.metrics()
 				m[results.AllocsPerOp] = float64(sw.mallocs) / float64(max(s.events, 1))
-				res[i].Samples = append(res[i].Samples, results.Sample{Metrics: m})
+				res[i].Samples = append(res[i].Samples, results.Sample{Metrics: m, Iters: int64(s.events)})
 			}
 		}
 		for _, r := range res {

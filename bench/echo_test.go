@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -146,17 +147,10 @@ func TestPlanEchoClamps(t *testing.T) {
 //
 //	go test ./bench -run X -bench Echo -benchtime 6x -args -reactor=epoll
 func BenchmarkEcho(b *testing.B) {
-	impls := map[string]string{}
-	var order []string
-	for _, r := range benchReactors() {
-		impls[r], order = "reactor="+r, append(order, r)
-	}
-	for _, p := range []string{"gonet", "netpoll"} {
-		impls[p], order = "peer="+p, append(order, p)
-	}
-	for _, impl := range order {
+	for _, impl := range slices.Concat(benchReactors(), []string{"gonet", "netpoll"}) {
 		for _, conns := range []int{1, 100, 1000} {
-			b.Run(fmt.Sprintf("%s/conns=%d", impls[impl], conns), func(b *testing.B) {
+			// The suite's result names, so benchstat compares the two.
+			b.Run(fmt.Sprintf("impl=%s/conns=%d/size=64", impl, conns), func(b *testing.B) {
 				ctx := context.Background()
 				srv, err := startWarmServer(ctx, impl)
 				if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/bench/results"
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/deferred"
 	"github.com/reactorbench/reactorbench/internal/peerenv"
 )
 
@@ -39,7 +40,7 @@ var benchSink any
 
 func identity(v any) (any, error) { return v, nil }
 
-func recoverFailure(*core.Failure) (any, error) { return nil, nil }
+func recoverFailure(*deferred.Failure) (any, error) { return nil, nil }
 
 var errShape = errors.New("bench: errback shape")
 
@@ -67,16 +68,16 @@ func deferredShape(name string, op func()) shape {
 // callbackShapes are the Deferred shapes of the Deferred issue, under the
 // names core's own benchmarks and the Twisted scripts use.
 func callbackShapes() []shape {
-	ds := make([]*core.Deferred, 1000)
+	ds := make([]*deferred.Deferred, 1000)
 	return []shape{
 		deferredShape("create-callback-fire", func() {
-			d := core.NewDeferred(nil)
+			d := deferred.New(nil)
 			d.AddCallback(identity)
 			d.Callback(nil)
 			benchSink = d
 		}),
 		deferredShape("chain-10", func() {
-			d := core.NewDeferred(nil)
+			d := deferred.New(nil)
 			for range 10 {
 				d.AddCallback(identity)
 			}
@@ -85,16 +86,16 @@ func callbackShapes() []shape {
 		}),
 		deferredShape("list-1000", func() {
 			for i := range ds {
-				ds[i] = core.NewDeferred(nil)
+				ds[i] = deferred.New(nil)
 			}
-			l := core.NewDeferredList(ds, core.ListOptions{})
+			l := deferred.List(ds, deferred.ListOptions{})
 			for _, d := range ds {
 				d.Callback(nil)
 			}
 			benchSink = l
 		}),
 		deferredShape("errback", func() {
-			d := core.NewDeferred(nil)
+			d := deferred.New(nil)
 			d.AddErrback(recoverFailure)
 			d.Errback(errShape)
 			benchSink = d

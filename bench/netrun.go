@@ -268,7 +268,7 @@ func loadSample(r *loadgen.Result) results.Sample {
 			m[results.ClientBound] = 1
 		}
 	}
-	s := results.Sample{Metrics: m}
+	s := results.Sample{Metrics: m, Iters: r.RoundTrips}
 	h := r.Hist()
 	if h.TotalCount() > 0 {
 		m[results.P50Ns] = float64(h.ValueAtQuantile(50))

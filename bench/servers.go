@@ -17,6 +17,7 @@ import (
 
 	"github.com/reactorbench/reactorbench/bench/peers"
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/protocols"
 	"github.com/reactorbench/reactorbench/internal/peerenv"
 	"github.com/reactorbench/reactorbench/reactors"
 )
@@ -224,7 +225,7 @@ func serveReactor(backend reactors.Info, in io.Reader, out io.Writer) error {
 	}
 	loop := core.NewLoop(p)
 	defer loop.Close()
-	port, err := loop.ListenTCP("127.0.0.1:0", core.EchoFactory)
+	port, err := loop.ListenTCP("127.0.0.1:0", protocols.EchoFactory)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"sync/atomic"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // Errors of the thread helpers.
@@ -18,17 +20,17 @@ var (
 // DeferToThread runs f on r's thread pool and returns a Deferred that
 // fires on the reactor goroutine with f's result, or fails with its error
 // (a panic in f becomes a *Failure). Call it on the reactor goroutine.
-func DeferToThread(r ThreadCaller, f func() (any, error)) *Deferred {
-	d := NewDeferred(nil)
+func DeferToThread(r ThreadCaller, f func() (any, error)) *deferred.Deferred {
+	d := deferred.New(nil)
 	if f == nil {
-		d.Errback(ErrNilFunc)
+		d.Errback(deferred.ErrNilFunc)
 		return d
 	}
 	r.CallInThread(func() {
-		res, err := callGuarded(f)
-		var fail *Failure
+		res, err := deferred.Guard(f)
+		var fail *deferred.Failure
 		if err != nil {
-			fail = NewFailure(err)
+			fail = deferred.NewFailure(err)
 		}
 		r.CallFromThread(func() { settle(d, res, fail) })
 	})
@@ -37,13 +39,13 @@ func DeferToThread(r ThreadCaller, f func() (any, error)) *Deferred {
 
 // settle fires d with res, or with fail when not nil; a result Callback
 // refuses (a *Deferred from another goroutine) fails d instead.
-func settle(d *Deferred, res any, fail *Failure) {
+func settle(d *deferred.Deferred, res any, fail *deferred.Failure) {
 	if fail == nil {
 		err := d.Callback(res)
-		if err == nil || errors.Is(err, ErrAlreadyCalled) {
+		if err == nil || errors.Is(err, deferred.ErrAlreadyCalled) {
 			return
 		}
-		fail = NewFailure(err)
+		fail = deferred.NewFailure(err)
 	}
 	_ = d.Errback(fail)
 }
@@ -62,8 +64,8 @@ func CallMultipleInThread(r ThreadCaller, fns ...func()) {
 }
 
 // BlockingCallFromThread runs f on the reactor goroutine (see
-// MaybeDeferred) and waits for its result: f's value or error, or, when f
-// returns a *Deferred, what that Deferred fires with (an error as its
+// deferred.MaybeDeferred) and waits for its result: f's value or error, or,
+// when f returns a *Deferred, what that Deferred fires with (an error as its
 // *Failure). Call it from another goroutine, such as a pool thread: on the
 // reactor goroutine it returns ErrBlockingCallInIOThread at once instead of
 // deadlocking (Twisted hangs). Called before Run, it waits for the loop to
@@ -74,7 +76,7 @@ func CallMultipleInThread(r ThreadCaller, fns ...func()) {
 // its last pass waits forever, as in Twisted.
 func BlockingCallFromThread(r Reactor, f func() (any, error)) (any, error) {
 	if f == nil {
-		return nil, ErrNilFunc
+		return nil, deferred.ErrNilFunc
 	}
 	if r.IsInIOThread() {
 		return nil, ErrBlockingCallInIOThread
@@ -99,15 +101,15 @@ func BlockingCallFromThread(r Reactor, f func() (any, error)) (any, error) {
 				ch <- outcome{v, err}
 			}
 		}
-		id, terr := r.AddSystemEventTrigger(Before, Shutdown, func() *Deferred {
+		id, terr := r.AddSystemEventTrigger(Before, Shutdown, func() *deferred.Deferred {
 			deliver(nil, ErrReactorStopped)
 			return nil
 		})
-		MaybeDeferred(f).AddBoth(func(v any) (any, error) {
+		deferred.MaybeDeferred(f).AddBoth(func(v any) (any, error) {
 			if terr == nil {
 				_ = r.RemoveSystemEventTrigger(id)
 			}
-			if fl, ok := v.(*Failure); ok {
+			if fl, ok := v.(*deferred.Failure); ok {
 				deliver(nil, fl)
 			} else {
 				deliver(v, nil)

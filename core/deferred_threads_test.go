@@ -7,7 +7,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
+	"github.com/reactorbench/reactorbench/reactors"
 )
+
+var errBoom = errors.New("boom")
 
 // Spec D78, D81: DeferToThread runs f off the loop; the Deferred fires on
 // the loop goroutine with the result, or with the error or panic as a
@@ -26,7 +31,7 @@ func TestDeferToThread(t *testing.T) {
 		}
 		var mu sync.Mutex
 		l.CallWhenRunning(func() {
-			ds := []*Deferred{
+			ds := []*deferred.Deferred{
 				DeferToThread(l, func() (any, error) {
 					mu.Lock()
 					inPool = append(inPool, l.IsInIOThread())
@@ -35,13 +40,13 @@ func TestDeferToThread(t *testing.T) {
 				}),
 				DeferToThread(l, func() (any, error) { return nil, errBoom }),
 				DeferToThread(l, func() (any, error) { panic("in pool") }),
-				DeferToThread(l, func() (any, error) { return NewDeferred(nil), nil }),
+				DeferToThread(l, func() (any, error) { return deferred.New(nil), nil }),
 				DeferToThread(l, nil),
 			}
 			for i, d := range ds {
 				d.AddBoth(record(i))
 			}
-			NewDeferredList(ds, ListOptions{}).AddBoth(func(any) (any, error) { l.Stop(); return nil, nil })
+			deferred.List(ds, deferred.ListOptions{}).AddBoth(func(any) (any, error) { l.Stop(); return nil, nil })
 		})
 		runTestLoop(t, l)
 		if len(inPool) != 1 || inPool[0] {
@@ -58,18 +63,18 @@ func TestDeferToThread(t *testing.T) {
 		if results[0] != 3 {
 			t.Fatalf("result %v", results[0])
 		}
-		if f, _ := results[1].(*Failure); f == nil || !errors.Is(f, errBoom) {
+		if f, _ := results[1].(*deferred.Failure); f == nil || !errors.Is(f, errBoom) {
 			t.Fatalf("error result %v", results[1])
 		}
-		if f, _ := results[2].(*Failure); f == nil {
+		if f, _ := results[2].(*deferred.Failure); f == nil {
 			t.Fatalf("panic result %v", results[2])
 		} else if v, ok := f.Panicked(); !ok || v != "in pool" {
 			t.Fatalf("panic value %v", v)
 		}
-		if f, _ := results[3].(*Failure); f == nil || !errors.Is(f, ErrDeferredResult) {
+		if f, _ := results[3].(*deferred.Failure); f == nil || !errors.Is(f, deferred.ErrDeferredResult) {
 			t.Fatalf("Deferred from a thread: %v", results[3])
 		}
-		if f, _ := results[4].(*Failure); f == nil || !errors.Is(f, ErrNilFunc) {
+		if f, _ := results[4].(*deferred.Failure); f == nil || !errors.Is(f, deferred.ErrNilFunc) {
 			t.Fatalf("nil f: %v", results[4])
 		}
 	})
@@ -98,12 +103,12 @@ func TestBlockingCallFromThread(t *testing.T) {
 				call(func() (any, error) { onLoop = l.IsInIOThread(); return "sync", nil })
 				call(func() (any, error) { return nil, errBoom })
 				call(func() (any, error) {
-					d := NewDeferred(nil)
+					d := deferred.New(nil)
 					l.CallLater(time.Millisecond, func() { d.Callback("async") })
 					return d, nil
 				})
 				call(func() (any, error) {
-					d := NewDeferred(nil)
+					d := deferred.New(nil)
 					l.CallLater(time.Millisecond, func() { d.Errback(errBoom) })
 					return d, nil
 				})
@@ -122,12 +127,12 @@ func TestBlockingCallFromThread(t *testing.T) {
 			t.Fatalf("results %v", results)
 		}
 		for _, i := range []int{1, 3} {
-			var f *Failure
+			var f *deferred.Failure
 			if !errors.Is(results[i].err, errBoom) || !errors.As(results[i].err, &f) {
 				t.Fatalf("result %d: %v", i, results[i].err)
 			}
 		}
-		if !errors.Is(results[4].err, ErrNilFunc) {
+		if !errors.Is(results[4].err, deferred.ErrNilFunc) {
 			t.Fatalf("nil f: %v", results[4].err)
 		}
 	})
@@ -144,7 +149,7 @@ func TestBlockingCallFromThreadShutdown(t *testing.T) {
 			l.CallInThread(func() {
 				_, err = BlockingCallFromThread(l, func() (any, error) {
 					l.CallLater(0, func() { l.Stop() })
-					return NewDeferred(nil), nil
+					return deferred.New(nil), nil
 				})
 			})
 		})
@@ -184,14 +189,14 @@ func TestDeferredAddTimeoutOnLoop(t *testing.T) {
 		l := newTestLoop(t, name)
 		var err error
 		l.CallWhenRunning(func() {
-			NewDeferred(nil).AddTimeout(time.Millisecond, l, nil).AddErrback(func(f *Failure) (any, error) {
+			deferred.AddTimeout(deferred.New(nil), time.Millisecond, l, nil).AddErrback(func(f *deferred.Failure) (any, error) {
 				err = f
 				l.Stop()
 				return nil, nil
 			})
 		})
 		runTestLoop(t, l)
-		if !errors.Is(err, ErrTimeout) {
+		if !errors.Is(err, deferred.ErrTimeout) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -295,7 +300,7 @@ func TestBlockingCallFromThreadWhileStopping(t *testing.T) {
 				f := func() (any, error) { return i, nil }
 				if i%2 == 1 {
 					f = func() (any, error) {
-						d := NewDeferred(nil)
+						d := deferred.New(nil)
 						l.CallLater(0, func() { _ = d.Callback(i) })
 						return d, nil
 					}
@@ -320,7 +325,7 @@ func TestBlockingCallFromThreadWhileStopping(t *testing.T) {
 				l.CallInThread(hammer)
 			}
 			l.CallInThread(func() {
-				_, err := BlockingCallFromThread(l, func() (any, error) { return NewDeferred(nil), nil })
+				_, err := BlockingCallFromThread(l, func() (any, error) { return deferred.New(nil), nil })
 				errs <- err
 			})
 		})
@@ -338,3 +343,33 @@ func TestBlockingCallFromThreadWhileStopping(t *testing.T) {
 		})
 	})
 }
+
+// BenchmarkDeferToThread times sequential round trips: from the loop to a
+// pool goroutine and back, one Deferred each. Twisted's counterpart is
+// shape=defer-to-thread of bench/peers/twisted_inproc.py callbacks.
+func BenchmarkDeferToThread(b *testing.B) {
+	for _, name := range reactors.Names() {
+		b.Run("backend="+name, func(b *testing.B) {
+			l := newTestLoop(b, name)
+			var step func(any) (any, error)
+			left := 0
+			step = func(any) (any, error) {
+				if left == 0 {
+					return nil, l.Stop()
+				}
+				left--
+				DeferToThread(l, benchWork).AddCallback(step)
+				return nil, nil
+			}
+			b.ReportAllocs()
+			l.CallWhenRunning(func() {
+				b.ResetTimer()
+				left = b.N
+				step(nil)
+			})
+			runTestLoop(b, l)
+		})
+	}
+}
+
+func benchWork() (any, error) { return nil, nil }

@@ -1,11 +1,16 @@
 // Package core is Twisted's reactor model for Go: one event loop over a
-// pluggable readiness backend (see package reactors), timers, calls from
-// other goroutines, a thread pool, Deferreds and Failures, TCP transports
-// driving Protocols, line and length-prefixed receivers, and the test
-// helpers Twisted users expect (a deterministic Clock, an in-memory
-// transport).
+// pluggable readiness backend (see package reactors), its descriptor table
+// and dispatch, timers and a deterministic Clock, LoopingCall, the
+// lifecycle and its system event triggers, signals, calls from other
+// goroutines and a thread pool (CallInThread, DeferToThread,
+// BlockingCallFromThread), and TCP transports driving Protocols.
 //
 // Everything a protocol or Deferred callback touches runs on the reactor's
 // goroutine; other goroutines reach the reactor only through
 // CallFromThread, BlockingCallFromThread and the thread pool.
+//
+// Results you do not have yet are Deferreds, in package core/deferred.
+// The line, netstring and length-prefixed receivers and Echo are in
+// core/protocols; StringTransport and Loopback, for testing a protocol
+// without sockets, are in core/coretest.
 package core

@@ -1,19 +1,19 @@
 package core_test
 
 import (
-	"errors"
 	"fmt"
 	"log"
 	"time"
 
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/deferred"
 	_ "github.com/reactorbench/reactorbench/reactors/all"
 )
 
 // runLater returns a Deferred that fires with fn's result seconds from
 // now on s: a timed event turned into a result you don't have yet.
-func runLater(s core.Scheduler, seconds int, fn func() any) *core.Deferred {
-	d := core.NewDeferred(nil)
+func runLater(s core.Scheduler, seconds int, fn func() any) *deferred.Deferred {
+	d := deferred.New(nil)
 	s.CallLater(time.Duration(seconds)*time.Second, func() { d.Callback(fn()) })
 	return d
 }
@@ -22,7 +22,7 @@ func runLater(s core.Scheduler, seconds int, fn func() any) *core.Deferred {
 // Twisted", on the deterministic Clock: Hello at 2 s, Beautiful at 3 s,
 // and World 3 s after Hello, because the callback returns a Deferred the
 // chain waits for.
-func ExampleDeferred_runLater() {
+func ExampleClock_runLater() {
 	clock := core.NewClock(time.Unix(0, 0))
 	start := clock.Now()
 	printStuff := func(msg string) func() any {
@@ -45,7 +45,7 @@ func ExampleDeferred_runLater() {
 }
 
 // orderFood is a placeholder for a meal you don't have yet.
-func orderFood(clock *core.Clock, meal string) *core.Deferred {
+func orderFood(clock *core.Clock, meal string) *deferred.Deferred {
 	return runLater(clock, 1, func() any { return meal })
 }
 
@@ -64,7 +64,7 @@ func complimentChef(praiseworthy any) (any, error) {
 }
 
 // Callbacks in a chain: each one gets what the previous returned.
-func ExampleDeferred_AddCallback() {
+func ExampleClock_callbackChain() {
 	clock := core.NewClock(time.Unix(0, 0))
 	orderFood(clock, "eggs benedict").AddCallback(eatMeal).AddCallback(complimentChef)
 	orderFood(clock, "cold soup").AddCallback(eatMeal).AddCallback(complimentChef)
@@ -72,75 +72,6 @@ func ExampleDeferred_AddCallback() {
 	// Output:
 	// Wuu chef!
 	// I sneeze in your face!
-}
-
-var errKitchenClosed = errors.New("kitchen closed")
-
-// order fires at once with a meal, or fails when the kitchen is closed.
-func order(open bool) *core.Deferred {
-	if !open {
-		return core.Fail(errKitchenClosed)
-	}
-	return core.Succeed("soup")
-}
-
-func doAction(v any) (any, error) {
-	fmt.Println("  eat", v)
-	return v, nil
-}
-
-func handleError(f *core.Failure) (any, error) {
-	fmt.Println("  handle:", f)
-	return "bread", nil
-}
-
-func doCleanup(v any) (any, error) {
-	fmt.Println("  clean up")
-	return v, nil
-}
-
-// The four try/except/else/finally shapes of the same paper, each run once
-// with an open and once with a closed kitchen.
-func ExampleDeferred_errorHandling() {
-	for _, open := range []bool{true, false} {
-		fmt.Println("kitchen open:", open)
-
-		// 1. try: order; except: handle; then act anyway.
-		fmt.Println(" 1")
-		order(open).AddErrback(handleError).AddCallback(doAction)
-
-		// 2. try: order; except: handle; else: act (only on success).
-		fmt.Println(" 2")
-		order(open).AddCallbacks(doAction, handleError)
-
-		// 3. try: order and act; except: handle errors of both.
-		fmt.Println(" 3")
-		order(open).AddCallback(doAction).AddErrback(handleError)
-
-		// 4. try: order; finally: clean up.
-		fmt.Println(" 4")
-		order(open).AddBoth(doCleanup).AddErrback(func(*core.Failure) (any, error) { return nil, nil })
-	}
-	// Output:
-	// kitchen open: true
-	//  1
-	//   eat soup
-	//  2
-	//   eat soup
-	//  3
-	//   eat soup
-	//  4
-	//   clean up
-	// kitchen open: false
-	//  1
-	//   handle: kitchen closed
-	//   eat bread
-	//  2
-	//   handle: kitchen closed
-	//  3
-	//   handle: kitchen closed
-	//  4
-	//   clean up
 }
 
 // deferToThread from "Using Threads in Twisted": a long calculation runs

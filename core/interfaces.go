@@ -1,6 +1,10 @@
 package core
 
-import "time"
+import (
+	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
+)
 
 // Scheduler is the time part of a reactor, which Clock implements too.
 type Scheduler interface {
@@ -100,7 +104,7 @@ type Lifecycle interface {
 	// AddSystemEventTrigger runs fn in the phase of event. A "before"
 	// trigger may return a Deferred, which holds back the later phases until
 	// it fires; others return nil.
-	AddSystemEventTrigger(phase Phase, event string, fn func() *Deferred) (TriggerID, error)
+	AddSystemEventTrigger(phase Phase, event string, fn func() *deferred.Deferred) (TriggerID, error)
 	// RemoveSystemEventTrigger removes a trigger that has not run yet.
 	RemoveSystemEventTrigger(id TriggerID) error
 }

@@ -13,42 +13,12 @@ import (
 	"github.com/reactorbench/reactorbench/internal/testenv"
 )
 
-// Clients no one here wrote (Twisted on its select and epoll reactors,
-// Node.js net) send 200 KiB in pieces to our echo server, and Twisted's
-// LineReceiver sends lines to our line echo server, on every backend; each
-// checks every byte it gets back.
-func TestInteropForeignClientsDriveOurEcho(t *testing.T) {
-	servers := []struct {
-		factory Factory
-		clients []interop.Client
-	}{
-		{EchoFactory, interop.EchoClients("testdata")},
-		{LineEchoFactory, interop.LineClients("testdata")},
-	}
-	forEachBackend(t, func(t *testing.T, name string) {
-		for _, s := range servers {
-			for _, c := range s.clients {
-				t.Run(c.Name, func(t *testing.T) {
-					c.Require(t)
-					l := newTestLoop(t, name)
-					_, addr := listen(t, l, s.factory)
-					serveWhile(t, l, func() {
-						if err := c.Run(addr); err != nil {
-							t.Error(err)
-						}
-					})
-				})
-			}
-		}
-	})
-}
-
 // Our client (ConnectTCP) sends 200 KiB in pieces to a Twisted echo server
 // and gets every byte back, on every backend.
 func TestInteropOurClientTwistedServer(t *testing.T) {
 	py, err := testenv.Python3Twisted()
 	testenv.Require(t, "Twisted", testenv.TwistedHint, err)
-	srv := exec.Command(py, "testdata/twisted_echo_server.py")
+	srv := exec.Command(py, "protocols/testdata/twisted_echo_server.py")
 	stdin, err := srv.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/reactorbench/reactorbench/core/deferred"
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -24,7 +25,7 @@ var (
 
 type sysTrigger struct {
 	id TriggerID
-	fn func() *Deferred
+	fn func() *deferred.Deferred
 }
 
 // sysEvent holds the pending triggers of one named event, per phase. Firing
@@ -69,7 +70,7 @@ func (l *Loop) initLifecycle() {
 }
 
 func (l *Loop) addBuiltin(p Phase, event string, fn func()) {
-	_, _ = l.AddSystemEventTrigger(p, event, func() *Deferred { fn(); return nil })
+	_, _ = l.AddSystemEventTrigger(p, event, func() *deferred.Deferred { fn(); return nil })
 }
 
 // addStartTrigger registers what makes the loop running; Crash registers it
@@ -150,13 +151,13 @@ func (l *Loop) CallWhenRunning(fn func()) {
 		fn()
 		return
 	}
-	_, _ = l.AddSystemEventTrigger(After, Startup, func() *Deferred { fn(); return nil })
+	_, _ = l.AddSystemEventTrigger(After, Startup, func() *deferred.Deferred { fn(); return nil })
 }
 
 // AddSystemEventTrigger runs fn in the given phase of event ("startup",
 // "shutdown", or any name fired with FireSystemEvent). A Before trigger may
 // return a Deferred; the later phases wait until all of them fired.
-func (l *Loop) AddSystemEventTrigger(phase Phase, event string, fn func() *Deferred) (TriggerID, error) {
+func (l *Loop) AddSystemEventTrigger(phase Phase, event string, fn func() *deferred.Deferred) (TriggerID, error) {
 	i := phaseIndex(phase)
 	if i < 0 {
 		return 0, fmt.Errorf("%w %q (want before, during or after)", ErrInvalidPhase, phase)
@@ -218,7 +219,7 @@ func (l *Loop) fireSystemEvent(event string) {
 		}
 		waiting++
 		d.AddBoth(func(r any) (any, error) {
-			if f, ok := r.(*Failure); ok {
+			if f, ok := r.(*deferred.Failure); ok {
 				log.Printf("before %s trigger failed: %v", event, f)
 			}
 			done()
@@ -239,7 +240,7 @@ func (l *Loop) finishFiring(ev *sysEvent, event string) {
 	ev.firing = false
 }
 
-func (l *Loop) callTrigger(t sysTrigger, event string) (d *Deferred) {
+func (l *Loop) callTrigger(t sysTrigger, event string) (d *deferred.Deferred) {
 	protect(event+" trigger", func() { d = t.fn() })
 	return d
 }

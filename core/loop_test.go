@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // The Loop is a Reactor.
@@ -80,8 +82,8 @@ func TestStartupOrder(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
 		var got []string
-		note := func(s string) func() *Deferred {
-			return func() *Deferred {
+		note := func(s string) func() *deferred.Deferred {
+			return func() *deferred.Deferred {
 				got = append(got, s+":"+map[bool]string{true: "running", false: "stopped"}[l.Running()])
 				return nil
 			}
@@ -104,7 +106,7 @@ func TestStartupOrder(t *testing.T) {
 	})
 }
 
-func mustTrigger(t *testing.T, l *Loop, p Phase, event string, fn func() *Deferred) TriggerID {
+func mustTrigger(t *testing.T, l *Loop, p Phase, event string, fn func() *deferred.Deferred) TriggerID {
 	t.Helper()
 	id, err := l.AddSystemEventTrigger(p, event, fn)
 	if err != nil {
@@ -121,8 +123,8 @@ func TestAsyncBeforeTrigger(t *testing.T) {
 		var got []string
 		var waitsAtFire uint64
 		for _, delay := range []time.Duration{20 * time.Millisecond, 40 * time.Millisecond} {
-			mustTrigger(t, l, Before, Startup, func() *Deferred {
-				d := NewDeferred(nil)
+			mustTrigger(t, l, Before, Startup, func() *deferred.Deferred {
+				d := deferred.New(nil)
 				l.CallLater(delay, func() {
 					got = append(got, "fire")
 					waitsAtFire = l.Counters().Waits
@@ -131,8 +133,8 @@ func TestAsyncBeforeTrigger(t *testing.T) {
 				return d
 			})
 		}
-		mustTrigger(t, l, Before, Startup, func() *Deferred { return Succeed(nil) })
-		mustTrigger(t, l, During, Startup, func() *Deferred { got = append(got, "during"); return nil })
+		mustTrigger(t, l, Before, Startup, func() *deferred.Deferred { return deferred.Succeed(nil) })
+		mustTrigger(t, l, During, Startup, func() *deferred.Deferred { got = append(got, "during"); return nil })
 		l.CallWhenRunning(func() { got = append(got, "after"); _ = l.Stop() })
 		runTestLoop(t, l)
 		if want := []string{"fire", "fire", "during", "after"}; !slices.Equal(got, want) {
@@ -152,7 +154,7 @@ func TestShutdownTriggers(t *testing.T) {
 		l := newTestLoop(t, name)
 		var got []string
 		for _, p := range []Phase{After, During, Before} {
-			mustTrigger(t, l, p, Shutdown, func() *Deferred { got = append(got, string(p)); return nil })
+			mustTrigger(t, l, p, Shutdown, func() *deferred.Deferred { got = append(got, string(p)); return nil })
 		}
 		l.CallWhenRunning(func() {
 			_ = l.Stop()
@@ -167,7 +169,7 @@ func TestShutdownTriggers(t *testing.T) {
 
 		c := newTestLoop(t, name)
 		fired := false
-		mustTrigger(t, c, Before, Shutdown, func() *Deferred { fired = true; return nil })
+		mustTrigger(t, c, Before, Shutdown, func() *deferred.Deferred { fired = true; return nil })
 		c.CallWhenRunning(c.Crash)
 		runTestLoop(t, c)
 		if fired || c.Running() {
@@ -181,12 +183,12 @@ func TestAsyncBeforeShutdown(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
 		var got []string
-		mustTrigger(t, l, Before, Shutdown, func() *Deferred {
-			d := NewDeferred(nil)
+		mustTrigger(t, l, Before, Shutdown, func() *deferred.Deferred {
+			d := deferred.New(nil)
 			l.CallLater(10*time.Millisecond, func() { got = append(got, "fired"); _ = d.Callback(nil) })
 			return d
 		})
-		mustTrigger(t, l, After, Shutdown, func() *Deferred { got = append(got, "after"); return nil })
+		mustTrigger(t, l, After, Shutdown, func() *deferred.Deferred { got = append(got, "after"); return nil })
 		l.CallWhenRunning(func() { _ = l.Stop() })
 		runTestLoop(t, l)
 		if want := []string{"fired", "after"}; !slices.Equal(got, want) {
@@ -202,11 +204,11 @@ func TestTriggerPanic(t *testing.T) {
 		logs := captureLog(t)
 		l := newTestLoop(t, name)
 		var got []string
-		mustTrigger(t, l, Before, Startup, func() *Deferred { panic("before") })
-		mustTrigger(t, l, Before, Startup, func() *Deferred { got = append(got, "before2"); return nil })
-		mustTrigger(t, l, During, Startup, func() *Deferred { panic("during") })
-		mustTrigger(t, l, After, Startup, func() *Deferred { got = append(got, "after"); return nil })
-		mustTrigger(t, l, Before, Startup, func() *Deferred { return Fail(errors.New("failed before")) })
+		mustTrigger(t, l, Before, Startup, func() *deferred.Deferred { panic("before") })
+		mustTrigger(t, l, Before, Startup, func() *deferred.Deferred { got = append(got, "before2"); return nil })
+		mustTrigger(t, l, During, Startup, func() *deferred.Deferred { panic("during") })
+		mustTrigger(t, l, After, Startup, func() *deferred.Deferred { got = append(got, "after"); return nil })
+		mustTrigger(t, l, Before, Startup, func() *deferred.Deferred { return deferred.Fail(errors.New("failed before")) })
 		l.CallWhenRunning(func() { _ = l.Stop() })
 		runTestLoop(t, l)
 		if want := []string{"before2", "after"}; !slices.Equal(got, want) {
@@ -224,13 +226,13 @@ func TestTriggerPanic(t *testing.T) {
 func TestTriggerManagement(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
-		if _, err := l.AddSystemEventTrigger("sometime", Startup, func() *Deferred { return nil }); !errors.Is(err, ErrInvalidPhase) {
+		if _, err := l.AddSystemEventTrigger("sometime", Startup, func() *deferred.Deferred { return nil }); !errors.Is(err, ErrInvalidPhase) {
 			t.Errorf("bad phase: %v", err)
 		}
 		if _, err := l.AddSystemEventTrigger(Before, "x", nil); err == nil {
 			t.Error("nil trigger accepted")
 		}
-		id := mustTrigger(t, l, Before, "x", func() *Deferred { return nil })
+		id := mustTrigger(t, l, Before, "x", func() *deferred.Deferred { return nil })
 		if err := l.RemoveSystemEventTrigger(id); err != nil {
 			t.Fatal(err)
 		}
@@ -239,15 +241,15 @@ func TestTriggerManagement(t *testing.T) {
 		}
 		n := 0
 		var during TriggerID
-		mustTrigger(t, l, Before, "x", func() *Deferred {
+		mustTrigger(t, l, Before, "x", func() *deferred.Deferred {
 			n++
 			if err := l.RemoveSystemEventTrigger(during); err != nil {
 				t.Error(err)
 			}
 			return nil
 		})
-		during = mustTrigger(t, l, During, "x", func() *Deferred { n += 100; return nil })
-		mustTrigger(t, l, After, "x", func() *Deferred { n += 10; return nil })
+		during = mustTrigger(t, l, During, "x", func() *deferred.Deferred { n += 100; return nil })
+		mustTrigger(t, l, After, "x", func() *deferred.Deferred { n += 10; return nil })
 		l.FireSystemEvent("x")
 		l.FireSystemEvent("x")
 		if n != 11 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // Errors of LoopingCall misuse.
@@ -25,7 +27,7 @@ type LoopingCall struct {
 	interval time.Duration
 	start    time.Time
 	call     *DelayedCall
-	done     *Deferred
+	done     *deferred.Deferred
 	running  bool
 	gen      uint64 // bumped by Start and Stop, so a stale tick does nothing
 	lastBeat int64
@@ -44,19 +46,19 @@ func NewLoopingCall(s Scheduler, fn func() error) *LoopingCall {
 // fn's error (a panic counts as one), which also stops the loop. An
 // interval of zero calls fn on every pass of the scheduler. Starting a
 // running LoopingCall or a negative interval gives a failed Deferred.
-func (lc *LoopingCall) Start(interval time.Duration, now bool) *Deferred {
+func (lc *LoopingCall) Start(interval time.Duration, now bool) *deferred.Deferred {
 	if lc.running || interval < 0 || lc.fn == nil || lc.s == nil {
 		err := ErrLoopingCallRunning
 		if !lc.running {
 			err = fmt.Errorf("core: LoopingCall.Start: bad interval %v or no function/scheduler", interval)
 		}
-		d := NewDeferred(nil)
+		d := deferred.New(nil)
 		_ = d.Errback(err)
 		return d
 	}
 	lc.running, lc.interval, lc.skipped = true, interval, 0
 	lc.gen++
-	lc.done = NewDeferred(nil)
+	lc.done = deferred.New(nil)
 	lc.start = lc.s.Now()
 	d := lc.done
 	if now {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 func TestLoopingCallBeats(t *testing.T) {
@@ -75,9 +77,9 @@ func TestLoopingCallErrors(t *testing.T) {
 		return nil
 	})
 	var failed error
-	lc.Start(time.Second, true).AddErrback(func(f *Failure) (any, error) { failed = f; return nil, nil })
+	lc.Start(time.Second, true).AddErrback(func(f *deferred.Failure) (any, error) { failed = f; return nil, nil })
 	var again error
-	lc.Start(time.Second, true).AddErrback(func(f *Failure) (any, error) { again = f; return nil, nil })
+	lc.Start(time.Second, true).AddErrback(func(f *deferred.Failure) (any, error) { again = f; return nil, nil })
 	if !errors.Is(again, ErrLoopingCallRunning) {
 		t.Errorf("Start while running: %v", again)
 	}
@@ -92,12 +94,12 @@ func TestLoopingCallErrors(t *testing.T) {
 
 	p := NewLoopingCall(c, func() error { panic("bad") })
 	var perr error
-	p.Start(time.Second, true).AddErrback(func(f *Failure) (any, error) { perr = f; return nil, nil })
+	p.Start(time.Second, true).AddErrback(func(f *deferred.Failure) (any, error) { perr = f; return nil, nil })
 	if perr == nil || p.Running() {
 		t.Errorf("panic: failure %v, running %v", perr, p.Running())
 	}
 	var neg error
-	NewLoopingCall(c, func() error { return nil }).Start(-time.Second, false).AddErrback(func(f *Failure) (any, error) { neg = f; return nil, nil })
+	NewLoopingCall(c, func() error { return nil }).Start(-time.Second, false).AddErrback(func(f *deferred.Failure) (any, error) { neg = f; return nil, nil })
 	if neg == nil {
 		t.Error("negative interval accepted")
 	}

@@ -43,6 +43,15 @@ type WriteClosedProtocol interface {
 	WriteConnectionLost()
 }
 
+// DisconnectingTransport is a Transport that tells whether LoseConnection or
+// AbortConnection was called (Twisted's transport.disconnecting). The
+// receivers of package protocols deliver nothing more once their transport
+// is disconnecting, and drop what they buffered.
+type DisconnectingTransport interface {
+	Transport
+	Disconnecting() bool
+}
+
 // BaseProtocol is embedded by protocols that need only some of the events;
 // it keeps the transport in Transport.
 type BaseProtocol struct {

@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // Item 70: with signal handling on, SIGINT and SIGTERM stop the loop and
@@ -15,8 +17,8 @@ func TestSignalsStop(t *testing.T) {
 			l := newTestLoop(t, name)
 			l.HandleSignals(true)
 			var before, during bool
-			mustTrigger(t, l, Before, Startup, func() *Deferred { before = l.signals.ch != nil; return nil })
-			mustTrigger(t, l, During, Startup, func() *Deferred { during = l.signals.ch != nil; return nil })
+			mustTrigger(t, l, Before, Startup, func() *deferred.Deferred { before = l.signals.ch != nil; return nil })
+			mustTrigger(t, l, During, Startup, func() *deferred.Deferred { during = l.signals.ch != nil; return nil })
 			l.CallWhenRunning(func() {
 				if err := syscall.Kill(os.Getpid(), sig); err != nil {
 					t.Error(err)

@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // TCP is the reactor's TCP API (Twisted's IReactorTCP).
 type TCP interface {
@@ -13,6 +16,24 @@ type TCP interface {
 }
 
 var _ TCP = (*Loop)(nil)
+
+// OpError is a failure to connect to an address (the reason
+// ClientConnectionFailed gets, Twisted's ConnectError) or to listen on one
+// (from ListenTCP, Twisted's CannotListenError).
+type OpError struct {
+	// Op is "connect to" or "listen on".
+	Op   string
+	Addr string
+	Err  error
+}
+
+// Error says what failed, on which address, and why.
+func (e *OpError) Error() string {
+	return fmt.Sprintf("core: cannot %s %s: %v", e.Op, e.Addr, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *OpError) Unwrap() error { return e.Err }
 
 // tcpReadBuffer returns the loop's read buffer, shared by all its
 // connections: reads happen one at a time on the loop goroutine, and

@@ -14,7 +14,7 @@ import (
 // zero, as in Twisted.
 const DefaultConnectTimeout = 30 * time.Second
 
-// Reasons a connection attempt fails, wrapped in a *ConnectError; socket
+// Reasons a connection attempt fails, wrapped in an *OpError; socket
 // errors such as unix.ECONNREFUSED are wrapped as they are.
 var (
 	// ErrConnectTimeout: the peer did not answer within the timeout.
@@ -27,24 +27,12 @@ var (
 	ErrConnectorBusy = errors.New("core: Connect called while connecting or connected")
 )
 
-// ConnectError is the reason given to ClientConnectionFailed.
-type ConnectError struct {
-	Addr string
-	Err  error
-}
-
-func (e *ConnectError) Error() string {
-	return fmt.Sprintf("core: cannot connect to %s: %v", e.Addr, e.Err)
-}
-
-func (e *ConnectError) Unwrap() error { return e.Err }
-
 // ClientFactory builds the protocol of an outgoing connection and hears how
 // it ended (Twisted's ClientFactory).
 type ClientFactory interface {
 	Factory
-	// ClientConnectionFailed is called when the attempt fails, with a
-	// *ConnectError.
+	// ClientConnectionFailed is called when the attempt fails, with an
+	// *OpError.
 	ClientConnectionFailed(c *Connector, reason error)
 	// ClientConnectionLost is called after the protocol's ConnectionLost,
 	// with the same reason.
@@ -213,7 +201,7 @@ func (c *Connector) fail(reason error) {
 	c.state = disconnected
 	c.stopTimer()
 	c.closeSocket()
-	c.factory.ClientConnectionFailed(c, &ConnectError{Addr: c.addr, Err: reason})
+	c.factory.ClientConnectionFailed(c, &OpError{Op: "connect to", Addr: c.addr, Err: reason})
 }
 
 func (c *Connector) stopTimer() {

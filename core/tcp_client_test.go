@@ -131,7 +131,7 @@ func reservedPort(t *testing.T) string {
 }
 
 // A refused connection reaches ClientConnectionFailed with ECONNREFUSED
-// inside a *ConnectError, on a later pass, and the connector can retry.
+// inside an *OpError, on a later pass, and the connector can retry.
 func TestConnectTCPRefused(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
@@ -161,9 +161,9 @@ func TestConnectTCPRefused(t *testing.T) {
 		}
 		runTestLoop(t, l)
 		for _, r := range reasons {
-			var ce *ConnectError
+			var ce *OpError
 			if !errors.As(r, &ce) || !errors.Is(r, unix.ECONNREFUSED) {
-				t.Errorf("reason %v, want a ConnectError wrapping ECONNREFUSED", r)
+				t.Errorf("reason %v, want an OpError wrapping ECONNREFUSED", r)
 			}
 		}
 		if len(reasons) != 2 {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/reactorbench/reactorbench/core/deferred"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,18 +25,6 @@ const (
 // and has no reserve left to free.
 const acceptRetry = 100 * time.Millisecond
 
-// ListenError is a failure to listen (Twisted's CannotListenError).
-type ListenError struct {
-	Addr string
-	Err  error
-}
-
-func (e *ListenError) Error() string {
-	return fmt.Sprintf("core: cannot listen on %s: %v", e.Addr, e.Err)
-}
-
-func (e *ListenError) Unwrap() error { return e.Err }
-
 // Port is a listening TCP socket that builds a protocol for every accepted
 // connection (Twisted's tcp.Port).
 type Port struct {
@@ -52,7 +41,7 @@ type Port struct {
 	exhausted bool // descriptors ran out in this burst (logged once)
 
 	closed  bool
-	stopped *Deferred // fired on the pass after the socket closes
+	stopped *deferred.Deferred // fired on the pass after the socket closes
 }
 
 // ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
@@ -60,19 +49,19 @@ type Port struct {
 // f. Call it on the loop's goroutine or before Run.
 func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	if f == nil {
-		return nil, &ListenError{Addr: addr, Err: errors.New("nil Factory")}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: errors.New("nil Factory")}
 	}
 	sa, family, err := resolveTCP(addr)
 	if err != nil {
-		return nil, &ListenError{Addr: addr, Err: err}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: err}
 	}
 	fd, err := newSocket(family, unix.SOCK_STREAM)
 	if err != nil {
-		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("socket: %w", err)}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: fmt.Errorf("socket: %w", err)}
 	}
 	fail := func(step string, err error) (*Port, error) {
 		_ = unix.Close(fd)
-		return nil, &ListenError{Addr: addr, Err: fmt.Errorf("%s: %w", step, err)}
+		return nil, &OpError{Op: "listen on", Addr: addr, Err: fmt.Errorf("%s: %w", step, err)}
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt SO_REUSEADDR", err)
@@ -211,9 +200,9 @@ func (p *Port) shedWaiting(cause error) {
 
 // StopListening closes the listening socket; accepted connections stay.
 // The Deferred fires on the next pass, once the port is closed.
-func (p *Port) StopListening() *Deferred {
+func (p *Port) StopListening() *deferred.Deferred {
 	if p.stopped == nil {
-		p.stopped = NewDeferred(nil)
+		p.stopped = deferred.New(nil)
 		p.ConnectionLost(ErrConnectionDone)
 	}
 	return p.stopped
@@ -233,7 +222,7 @@ func (p *Port) ConnectionLost(error) {
 		p.reserve = -1
 	}
 	if p.stopped == nil {
-		p.stopped = NewDeferred(nil)
+		p.stopped = deferred.New(nil)
 	}
 	d := p.stopped
 	p.loop.CallLater(0, func() { _ = d.Callback(nil) })

@@ -135,7 +135,7 @@ func TestTCPStopListening(t *testing.T) {
 	})
 }
 
-// Listening on a bad or busy address is a clear *ListenError.
+// Listening on a bad or busy address is a clear *OpError.
 func TestTCPListenErrors(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
@@ -150,9 +150,9 @@ func TestTCPListenErrors(t *testing.T) {
 		}
 		for in, want := range cases {
 			p, err := l.ListenTCP(in, EchoFactory)
-			var le *ListenError
+			var le *OpError
 			if p != nil || !errors.As(err, &le) || !strings.Contains(err.Error(), want) {
-				t.Errorf("ListenTCP(%q) = %v, %v; want a ListenError mentioning %q", in, p, err, want)
+				t.Errorf("ListenTCP(%q) = %v, %v; want an OpError mentioning %q", in, p, err, want)
 			}
 		}
 		if _, err := l.ListenTCP("127.0.0.1:0", nil); err == nil {

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 func (p *workerPool) count() (workers int, started bool) {
@@ -30,7 +32,7 @@ func TestThreadPoolLifecycle(t *testing.T) {
 		if w, started := l.pool.count(); w != 0 || started || ran.Load() != 0 {
 			t.Fatalf("before Run: %d workers, started %v, ran %d", w, started, ran.Load())
 		}
-		mustTrigger(t, l, Before, Shutdown, func() *Deferred { close(release); return nil })
+		mustTrigger(t, l, Before, Shutdown, func() *deferred.Deferred { close(release); return nil })
 		runTestLoop(t, l)
 		if ran.Load() != 2 {
 			t.Errorf("Run returned before the pool joined its work (%d)", ran.Load())

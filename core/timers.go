@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"runtime"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // Errors of DelayedCall methods on a call that can no longer change.
@@ -21,7 +23,7 @@ var (
 type delayedCallCalled struct{}
 
 func (delayedCallCalled) Error() string        { return "core: delayed call was already called" }
-func (delayedCallCalled) Is(target error) bool { return target == ErrAlreadyCalled }
+func (delayedCallCalled) Is(target error) bool { return target == deferred.ErrAlreadyCalled }
 
 type dcState uint8
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/core/deferred"
 )
 
 // captureLog collects what the standard logger prints during the test.
@@ -121,13 +123,13 @@ func TestDelayedCallCancel(t *testing.T) {
 		if ran {
 			t.Error("cancelled call ran")
 		}
-		if !errors.Is(selfErr, ErrAlreadyCalled) || !errors.Is(selfErr, ErrDelayedCallCalled) {
+		if !errors.Is(selfErr, deferred.ErrAlreadyCalled) || !errors.Is(selfErr, ErrDelayedCallCalled) {
 			t.Errorf("Cancel from inside the call = %v, want ErrAlreadyCalled", selfErr)
 		}
 		if self.Active() {
 			t.Error("call is active after it ran")
 		}
-		if err := self.Cancel(); !errors.Is(err, ErrAlreadyCalled) {
+		if err := self.Cancel(); !errors.Is(err, deferred.ErrAlreadyCalled) {
 			t.Errorf("Cancel after the call ran = %v, want ErrAlreadyCalled", err)
 		}
 	})
@@ -143,7 +145,7 @@ func TestDelayedCallResetDelayErrors(t *testing.T) {
 	for _, tc := range []struct {
 		dc   *DelayedCall
 		want error
-	}{{cancelled, ErrAlreadyCancelled}, {called, ErrAlreadyCalled}} {
+	}{{cancelled, ErrAlreadyCancelled}, {called, deferred.ErrAlreadyCalled}} {
 		if err := tc.dc.Reset(time.Second); !errors.Is(err, tc.want) {
 			t.Errorf("Reset = %v, want %v", err, tc.want)
 		}

@@ -4,19 +4,24 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
 // Comparison is a run against a baseline: every metric both measured.
 type Comparison struct {
-	Machine      []string // how the two machines differ; empty when alike
-	Rows         []CompareRow
-	Better       int
-	Worse        int
-	Same         int
+	Machine []string // how the two machines differ; empty when alike
+	Rows    []CompareRow
+	Better  int
+	Worse   int
+	Same    int
+	// Undetectable counts the Same rows whose sample sizes could not give
+	// a p-value under Alpha whatever the values.
+	Undetectable int
 	OnlyBaseline int // results the baseline has and the new run lacks
 	OnlyNew      int
+	Alpha        float64
 }
 
 // CompareRow is one metric of one result in both runs.
@@ -29,17 +34,23 @@ type CompareRow struct {
 	Verdict string
 }
 
-// neutral metrics describe the method, not the implementation's speed.
-// A busier server is not a worse one: utilization is a condition of the
-// measurement, not a result.
-var neutral = map[string]bool{results.ClientBound: true, results.ClientCPUPercent: true, "server-cpu-%": true, behind: true}
+// Gate is when a comparison fails: a significant change for the worse of
+// at least Threshold percent at significance level Alpha, or any
+// significant increase in allocations.
+type Gate struct {
+	Alpha     float64 // significance level of the Mann-Whitney U test
+	Threshold float64 // the smallest regression, in percent, that fails
+}
 
-// higherBetter metrics improve when they grow; all others are costs.
-var higherBetter = map[string]bool{results.RoundTripsPerSec: true, results.ConnsPerSec: true}
+// DefaultGate is benchstat's alpha and a 10% regression threshold.
+var DefaultGate = Gate{Alpha: 0.05, Threshold: 10}
 
-// compareFiles compares every metric of every result the two runs share.
-func compareFiles(base, cur *results.File) *Comparison {
-	c := &Comparison{Machine: machineDiffs(base.Env, cur.Env)}
+// compareFiles compares every metric of every result the two runs share
+// at significance level alpha. Metrics the results table marks as not
+// compared (load generator CPU, client-bound flags) and unknown ones are
+// left out: neither direction of change would mean anything.
+func compareFiles(base, cur *results.File, alpha float64) *Comparison {
+	c := &Comparison{Machine: machineDiffs(base.Env, cur.Env), Alpha: alpha}
 	old := map[string]*results.Result{}
 	for i := range base.Results {
 		old[base.Results[i].Name] = &base.Results[i]
@@ -54,24 +65,29 @@ func compareFiles(base, cur *results.File) *Comparison {
 			continue
 		}
 		for _, m := range metricsOf(r) {
-			if neutral[m] {
+			meta := results.MetricOf(m)
+			if meta.Better == results.NotCompared {
 				continue
 			}
 			ov, nv := values(o, m), values(r, m)
 			if len(ov) == 0 || len(nv) == 0 {
 				continue
 			}
-			ch := compare(ov, nv)
+			ch := compare(ov, nv, alpha)
 			row := CompareRow{Workload: r.Workload, Name: r.Name, Metric: m, Change: ch, Verdict: "same"}
-			if ch.Significant {
-				if (ch.Pct > 0) == higherBetter[m] {
+			switch {
+			case ch.Significant:
+				if (ch.New.Median > ch.Old.Median) == (meta.Better == results.HigherBetter) {
 					row.Verdict = "better"
 					c.Better++
 				} else {
 					row.Verdict = "worse"
 					c.Worse++
 				}
-			} else {
+			case !ch.Detectable:
+				c.Undetectable++
+				c.Same++
+			default:
 				c.Same++
 			}
 			c.Rows = append(c.Rows, row)
@@ -83,6 +99,57 @@ func compareFiles(base, cur *results.File) *Comparison {
 		}
 	}
 	return c
+}
+
+// Regressions returns the rows that fail g: significantly worse by at
+// least g.Threshold percent, or a significant increase in allocations of
+// any size (from zero, too).
+func (c *Comparison) Regressions(g Gate) []CompareRow {
+	var out []CompareRow
+	for _, r := range c.Rows {
+		if r.Verdict != "worse" {
+			continue
+		}
+		alloc := results.MetricOf(r.Metric).Alloc
+		if alloc || r.Change.Old.Median == 0 || math.Abs(r.Change.Pct) >= g.Threshold {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Summary is the comparison's headline: how many metrics changed which
+// way, and whether the samples could have shown a change at all.
+func (c *Comparison) Summary() string {
+	var s string
+	if len(c.Rows) > 0 && c.Undetectable == len(c.Rows) {
+		s = fmt.Sprintf("Too few samples to detect any change: with %s, the Mann-Whitney U test cannot reach p < %g however different the runs are (4 runs on each side are the fewest that can). %d metrics compared, none can be called better or worse.",
+			c.sampleSizes(), c.Alpha, len(c.Rows))
+	} else {
+		s = fmt.Sprintf("%d significant regressions, %d significant improvements, %d metrics without a significant change (Mann-Whitney U, p < %g).",
+			c.Worse, c.Better, c.Same, c.Alpha)
+		if c.Undetectable > 0 {
+			s += fmt.Sprintf(" %d of those had too few samples for any change to be significant.", c.Undetectable)
+		}
+	}
+	if c.OnlyBaseline > 0 || c.OnlyNew > 0 {
+		s += fmt.Sprintf(" %d results only in the baseline, %d only in this run.", c.OnlyBaseline, c.OnlyNew)
+	}
+	return s
+}
+
+// sampleSizes describes the runs per side, e.g. "2+2 samples".
+func (c *Comparison) sampleSizes() string {
+	seen := map[[2]int]bool{}
+	var parts []string
+	for _, r := range c.Rows {
+		k := [2]int{r.Change.Old.N, r.Change.New.N}
+		if !seen[k] && len(parts) < 3 {
+			seen[k] = true
+			parts = append(parts, fmt.Sprintf("%d+%d", k[0], k[1]))
+		}
+	}
+	return strings.Join(parts, ", ") + " samples"
 }
 
 // metricsOf lists the metrics any sample of r has, sorted.
@@ -144,7 +211,7 @@ type GroupChange struct {
 	Better, Worse    int     // significant changes among the N
 	// Verdict is "better" or "worse" when significant changes that way
 	// outnumber those the other way and the false positives expected at
-	// alpha 0.05 (N/20, at least 2); else "same".
+	// alpha (N*alpha, at least 2); else "same".
 	Verdict string
 }
 
@@ -178,7 +245,7 @@ func (c *Comparison) groups() []GroupChange {
 	res := make([]GroupChange, 0, len(out))
 	for _, g := range out {
 		g.GeoPct = (math.Exp(logs[[2]string{g.Workload, g.Metric}]/float64(g.N)) - 1) * 100
-		noise := max(2, float64(g.N)/20)
+		noise := max(2, float64(g.N)*c.Alpha)
 		switch {
 		case g.Worse > g.Better && float64(g.Worse) >= noise:
 			g.Verdict = "worse"

@@ -14,18 +14,15 @@ import (
 // computed from the results alone (see figures), so its data is tested
 // without drawing.
 type Figure struct {
-	ID    string // file name stem and HTML id
-	Title string
-	Short string // the title in the summary table
-	// NoHeadline keeps the figure out of the summary: it explains the
-	// others rather than ranking the implementations.
-	NoHeadline bool
-	XLabel     string
-	YLabel     string
-	XUnit      unit
-	YUnit      unit
-	LogX       bool
-	LogY       bool
+	ID     string // file name stem and HTML id
+	Title  string
+	Short  string // the title in the summary table
+	XLabel string
+	YLabel string
+	XUnit  unit
+	YUnit  unit
+	LogX   bool
+	LogY   bool
 	// Bars draws grouped bars, one group per category and one bar per
 	// series; a point's X is then its category's index.
 	Bars       bool
@@ -47,6 +44,12 @@ type Figure struct {
 	// Latency holds, for a latency distribution figure, each
 	// implementation's quantiles (see quantiles) from its histogram.
 	Latency map[string][]float64
+	// KeyX, when not zero, is a comparison point the summary and prose
+	// look at besides the largest x (C=1000 for echo).
+	KeyX float64
+	// Size is the message size a per-size figure is for.
+	Size  string
+	entry *figureEntry // the catalog entry that built the figure
 }
 
 // Series is one implementation's line or bars.
@@ -150,24 +153,36 @@ func lostConns(r *results.Result) []float64 {
 }
 
 // lineSpec describes a line figure: metric against a numeric parameter.
+// The y axis's unit, its label (unless ylabel is set) and which way is
+// better come from the metric table.
 type lineSpec struct {
 	id, title, short, xlabel, ylabel string
 	workload, xParam, metric         string
 	filter                           map[string]string
-	xUnit, yUnit                     unit
-	logX, logY, lower                bool
+	xUnit                            unit
+	logX, logY                       bool
 	ref                              string
-	noHeadline                       bool // the figure explains, it does not rank: not in the summary
+	keyX                             float64 // see Figure.KeyX
 	// markBound marks client-bound points: on figures whose metric the
 	// load generator's limit distorts (throughput, latency), not on
 	// server CPU per round trip, which it does not.
 	markBound bool
 }
 
+// metricAxis is a metric's axis label, unit and direction.
+func metricAxis(metric, label string) (string, unit, bool) {
+	m := results.MetricOf(metric)
+	if label == "" {
+		label = m.Label
+	}
+	return label, unitOf(metric), m.Better == results.LowerBetter
+}
+
 // lineFigure builds a line figure from ix; nil when no result matches.
 func lineFigure(ix index, sp lineSpec) *Figure {
-	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, NoHeadline: sp.noHeadline, XLabel: sp.xlabel, YLabel: sp.ylabel,
-		XUnit: sp.xUnit, YUnit: sp.yUnit, LogX: sp.logX, LogY: sp.logY, Lower: sp.lower, Ref: sp.ref}
+	ylabel, yUnit, lower := metricAxis(sp.metric, sp.ylabel)
+	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, XLabel: sp.xlabel, YLabel: ylabel,
+		XUnit: sp.xUnit, YUnit: yUnit, LogX: sp.logX, LogY: sp.logY, Lower: lower, Ref: sp.ref, KeyX: sp.keyX, Size: sp.filter["size"]}
 	byImpl := map[string][]Point{}
 	omitted, clamped := 0, 0
 	for _, r := range ix[sp.workload] {
@@ -310,52 +325,26 @@ func (f *Figure) xLabelOf(x float64) string {
 	return f.XUnit.format(x)
 }
 
-// ratio is p's median over the reference's at the same x; ok is false
-// when there is no reference point.
-func (f *Figure) ratio(s *Series, p Point) (float64, bool) {
-	if f.Ref == "" {
-		return 0, false
-	}
-	ref := f.Ref
-	if ref == "raw" {
-		if strings.HasPrefix(s.Impl, "raw-") {
-			return 0, false
-		}
-		ref = "raw-" + s.Impl
-	}
-	if s.Impl == ref {
-		return 0, false
-	}
-	rs := f.series(ref)
-	if rs == nil {
-		return 0, false
-	}
-	rp, ok := rs.at(p.X)
-	if !ok || rp.Y.Median == 0 {
-		return 0, false
-	}
-	return p.Y.Median / rp.Y.Median, true
-}
-
 // barSpec describes a bar figure: one metric per implementation, grouped
-// into categories.
+// into categories. The unit, label (unless ylabel is set) and direction
+// come from the metric table.
 type barSpec struct {
 	id, title, short, ylabel string
 	workloads                []string
 	metric                   string
 	// category names a result's group; results with the same category
 	// are bars side by side.
-	category    func(r *results.Result) string
-	yUnit       unit
-	logY, lower bool
-	ref         string
-	markBound   bool
+	category  func(r *results.Result) string
+	logY      bool
+	ref       string
+	markBound bool
 }
 
 // barFigure builds a bar figure from ix; nil when no result matches.
 func barFigure(ix index, sp barSpec) *Figure {
-	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, YLabel: sp.ylabel, YUnit: sp.yUnit,
-		LogY: sp.logY, Lower: sp.lower, Ref: sp.ref, Bars: true}
+	ylabel, yUnit, lower := metricAxis(sp.metric, sp.ylabel)
+	fig := &Figure{ID: sp.id, Title: sp.title, Short: sp.short, YLabel: ylabel, YUnit: yUnit,
+		LogY: sp.logY, Lower: lower, Ref: sp.ref, Bars: true}
 	type bar struct {
 		cat string
 		p   Point
@@ -415,7 +404,7 @@ func barFigure(ix index, sp barSpec) *Figure {
 func fairnessFigure(ix index, size string) *Figure {
 	fig := &Figure{ID: "fairness-" + size, Title: "Connections not served, " + size + " B messages", Short: "Lost connections, " + size + " B",
 		XLabel: "connections (C)", YLabel: "connections lost (median run)", XUnit: unitCount, YUnit: unitCount,
-		LogX: true, LogY: true, Lower: true}
+		LogX: true, LogY: true, Lower: true, Size: size}
 	byImpl := map[string][]Point{}
 	var ladder []float64
 	for _, r := range ix["echo"] {
@@ -492,94 +481,15 @@ func fairnessFigure(ix index, size string) *Figure {
 	return fig
 }
 
-// figures computes every figure the results allow, in page order.
-func figures(f *results.File) []*Figure {
-	ix := newIndex(f)
-	var out []*Figure
-	add := func(fig *Figure) {
-		if fig != nil {
-			out = append(out, fig)
-		}
-	}
-	for _, a := range sortedParams(ix["dispatch"], "active") {
-		add(lineFigure(ix, lineSpec{id: "dispatch-a" + a, title: "Dispatch cost per event, " + a + " active", short: "Dispatch, " + a + " active",
-			xlabel: "watched descriptors (N)", ylabel: "time per event",
-			workload: "dispatch", xParam: "fds", metric: results.NsPerEvent, filter: map[string]string{"active": a},
-			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "raw"}))
-	}
-	if actives := sortedParams(ix["dispatch"], "active"); len(actives) > 0 {
-		a := actives[0]
-		add(lineFigure(ix, lineSpec{id: "dispatch-setup", title: "Dispatch setup time (registering N descriptors), " + a + " active",
-			xlabel: "watched descriptors (N)", ylabel: "setup time", noHeadline: true,
-			workload: "dispatch", xParam: "fds", metric: results.SetupNs, filter: map[string]string{"active": a},
-			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "raw"}))
-	}
-	sizes := sortedParams(ix["echo"], "size")
-	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-cpu-" + size, title: "Server CPU per round trip, " + size + " B messages", short: "Echo server CPU/round trip, " + size + " B",
-			xlabel: "connections (C)", ylabel: "server CPU per round trip",
-			workload: "echo", xParam: "conns", metric: results.ServerCPUNsPerRT, filter: map[string]string{"size": size},
-			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
-	}
-	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-rts-" + size, title: "Echo round trips per second, " + size + " B messages", short: "Echo round trips/s, " + size + " B", markBound: true,
-			xlabel: "connections (C)", ylabel: "round trips per second",
-			workload: "echo", xParam: "conns", metric: results.RoundTripsPerSec, filter: map[string]string{"size": size},
-			xUnit: unitCount, yUnit: unitRate, logX: true, ref: "gonet"}))
-	}
-	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-p99-" + size, title: "Echo p99 latency, " + size + " B messages", short: "Echo p99, " + size + " B", markBound: true,
-			xlabel: "connections (C)", ylabel: "p99 round-trip latency",
-			workload: "echo", xParam: "conns", metric: results.P99Ns, filter: map[string]string{"size": size},
-			xUnit: unitCount, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
-	}
-	for _, size := range sizes {
-		add(lineFigure(ix, lineSpec{id: "echo-syscalls-" + size, title: "System calls per round trip, " + size + " B messages",
-			xlabel: "connections (C)", ylabel: "system calls per round trip", noHeadline: true,
-			workload: "echo", xParam: "conns", metric: results.SyscallsPerEvent, filter: map[string]string{"size": size},
-			xUnit: unitCount, yUnit: unitCount, logX: true, lower: true, ref: "gonet"}))
-	}
-	for _, size := range sizes {
-		add(fairnessFigure(ix, size))
-	}
-	for _, size := range sizes {
-		add(latencyFigure(ix, size))
-	}
-	openX := "conns"
-	for _, r := range ix["echo-open"] {
-		if _, ok := r.Params["rate"]; ok {
-			openX = "rate"
-			break
-		}
-	}
-	openLabel := map[string]string{"conns": "connections (C)", "rate": "offered load (requests per second)"}[openX]
-	openUnit := map[string]unit{"conns": unitCount, "rate": unitRate}[openX]
-	add(lineFigure(ix, lineSpec{id: "echo-open-p99", title: "Open-loop echo p99 latency (from the intended send time)", short: "Open-loop p99", markBound: true,
-		xlabel: openLabel, ylabel: "p99 round-trip latency",
-		workload: "echo-open", xParam: openX, metric: results.P99Ns,
-		xUnit: openUnit, yUnit: unitNs, logX: true, logY: true, lower: true, ref: "gonet"}))
-	add(barFigure(ix, barSpec{id: "idle-memory", title: "Memory per idle connection", short: "Idle memory/connection",
-		ylabel: "RSS per connection", workloads: []string{"idle-memory"}, metric: results.BytesPerConn,
-		category: paramCategory("conns", "C="), yUnit: unitBytes, lower: true, ref: "gonet"}))
-	add(barFigure(ix, barSpec{id: "connect", title: "Connect/accept rate (open, one round trip, close)", short: "Connect/accept rate", markBound: true,
-		ylabel: "connections per second", workloads: []string{"connect"}, metric: results.ConnsPerSec,
-		category: paramCategory("conns", "C="), yUnit: unitRate, ref: "gonet"}))
-	add(barFigure(ix, barSpec{id: "micro", title: "Callbacks, timers and cross-thread calls, beside Twisted", short: "Callbacks/timers/cross-thread",
-		ylabel: "time per operation (log)", workloads: []string{"callbacks", "timers", "cross-thread"}, metric: results.NsPerOp,
-		category: shapeCategory, yUnit: unitNs, logY: true, lower: true, ref: "twisted"}))
-	for _, fig := range out {
-		fig.Text = explain(fig)
-	}
-	return out
-}
-
 // sortedParams returns the distinct values of a numeric parameter,
-// ascending by number.
+// ascending by number. Only numbers in their plain form ("64", not "064",
+// "6.4e1" or "x/../../tmp") are taken: a value becomes part of a figure's
+// ID and so of a file name.
 func sortedParams(rs []*results.Result, key string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range rs {
-		if v, ok := r.Params[key]; ok && !seen[v] {
+		if v, ok := r.Params[key]; ok && !seen[v] && plainNumber(v) {
 			seen[v] = true
 			out = append(out, v)
 		}
@@ -590,6 +500,13 @@ func sortedParams(rs []*results.Result, key string) []string {
 		return a < b
 	})
 	return out
+}
+
+// plainNumber reports whether v is a non-negative number as strconv
+// prints it.
+func plainNumber(v string) bool {
+	x, err := strconv.ParseFloat(v, 64)
+	return err == nil && x >= 0 && strconv.FormatFloat(x, 'f', -1, 64) == v
 }
 
 func paramCategory(key, prefix string) func(r *results.Result) string {
@@ -664,7 +581,7 @@ func latencyFigure(ix index, size string) *Figure {
 	}
 	fig := &Figure{ID: "latency-" + size, Title: fmt.Sprintf("Round-trip latency distribution at C=%s, %s B messages", commas(int64(c)), size),
 		Short: "Latency tail, " + size + " B", XLabel: "round-trip latency", YLabel: "round trips slower than this",
-		XUnit: unitNs, YUnit: unitPct, LogX: true, LogY: true, Lower: true, Ref: "gonet", Latency: map[string][]float64{}}
+		XUnit: unitNs, YUnit: unitPct, LogX: true, LogY: true, Lower: true, Ref: "gonet", Latency: map[string][]float64{}, Size: size}
 	byImpl := map[string][]Point{}
 	for impl, h := range hists[c] {
 		uppers := make([]int64, 0, len(h))

@@ -94,15 +94,13 @@ func TestDispatchFigure(t *testing.T) {
 	if want := []string{"epoll", "raw-epoll", "select", "raw-select"}; !reflect.DeepEqual(order, want) {
 		t.Errorf("series order = %v, want %v", order, want)
 	}
-	sel := f.series("select")
-	p, _ := sel.at(1024)
-	if r, ok := f.ratio(sel, p); !ok || r != 1.2 {
-		t.Errorf("select ratio to its raw floor = %v, %v; want 1.2", r, ok)
+	if s, rp, ok := f.refPoint("select", 1024); !ok || s.Impl != "raw-select" || rp.Y.Median != 20000 {
+		t.Errorf("select's reference at 1,024 = %v %+v, %v; want its raw floor", s, rp, ok)
 	}
-	if _, ok := f.ratio(f.series("raw-select"), p); ok {
-		t.Error("a raw floor has a ratio to itself")
+	if _, _, ok := f.refPoint("raw-select", 1024); ok {
+		t.Error("a raw floor has a raw floor")
 	}
-	for _, w := range []string{"epoll stays within 1x from 1 to 1,024", "select rises 40x", "(1.2x its raw floor at 1,024)", "so it stays flat"} {
+	for _, w := range []string{"epoll shows no change its intervals can tell from noise from 1 to 1,024", "select rises 40x", "(1.2x higher than its raw floor at 1,024)", "so it stays flat"} {
 		if !strings.Contains(f.Text, w) {
 			t.Errorf("text %q lacks %q", f.Text, w)
 		}
@@ -190,7 +188,7 @@ func TestEchoFigures(t *testing.T) {
 			cpuAt = append(cpuAt, h.At+" "+h.Winner+" "+h.VsRef)
 		}
 	}
-	if want := []string{"C=1,000 epoll 0.77x Go net", "C=10,000 epoll 0.77x Go net"}; !reflect.DeepEqual(cpuAt, want) {
+	if want := []string{"C=1,000 epoll 1.3x lower than Go net", "C=10,000 epoll 1.3x lower than Go net"}; !reflect.DeepEqual(cpuAt, want) {
 		t.Errorf("cpu headlines = %q, want %q", cpuAt, want)
 	}
 }
@@ -285,13 +283,13 @@ func TestSummarize(t *testing.T) {
 
 func TestCompareSignificance(t *testing.T) {
 	old := []float64{100, 101, 99, 100, 102, 98}
-	if c := compare(old, []float64{110, 111, 109, 110, 112, 108}); !c.Significant || math.Abs(c.Pct-10) > 0.01 || c.P >= 0.05 {
+	if c := compare(old, []float64{110, 111, 109, 110, 112, 108}, 0.05); !c.Significant || math.Abs(c.Pct-10) > 0.01 || c.P >= 0.05 {
 		t.Errorf("10%% shift: %+v, want significant +10%%", c)
 	}
-	if c := compare(old, []float64{100, 102, 98, 101, 99, 100}); c.Significant {
+	if c := compare(old, []float64{100, 102, 98, 101, 99, 100}, 0.05); c.Significant {
 		t.Errorf("same distribution: %+v, want not significant", c)
 	}
-	if c := compare([]float64{1, 2}, []float64{3, 4}); c.Significant || c.Note == "" {
+	if c := compare([]float64{1, 2}, []float64{3, 4}, 0.05); c.Significant || c.Note == "" {
 		t.Errorf("2+2 samples: %+v, want not significant with a note", c)
 	}
 }
@@ -414,7 +412,7 @@ func TestLatencyFigure(t *testing.T) {
 	if got := fig.Latency["gonet"]; !reflect.DeepEqual(got, []float64{2000, 2000, 4000, 8000, 8000}) {
 		t.Errorf("gonet quantiles = %v", got)
 	}
-	if tb := figureTable(fig); tb.Rows[2][0].Text != "p99" || tb.Rows[2][1].Text != "2 µs" || tb.Rows[2][1].Sub != "0.5x" {
+	if tb := figureTable(fig); tb.Rows[2][0].Text != "p99" || tb.Rows[2][1].Text != "2 µs" || tb.Rows[2][1].Sub != "2x lower" {
 		t.Errorf("p99 row = %+v", tb.Rows[2])
 	}
 }

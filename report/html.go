@@ -53,18 +53,20 @@ type compareView struct {
 	Rows      []CompareRow
 	Sig       []CompareRow
 	BaseLabel string
+	Alpha     float64 // the significance level
 }
 
-// unitOf is how a metric's values print.
+// unitOf is how a metric's values print, from the results' metric table.
 func unitOf(metric string) unit {
-	switch metric {
-	case results.RoundTripsPerSec, results.ConnsPerSec:
-		return unitRate
-	case results.BytesPerConn, results.ServerPeakRSS:
-		return unitBytes
-	}
-	if strings.HasSuffix(metric, "-ns") || strings.HasPrefix(metric, "ns/") || strings.Contains(metric, "-ns/") {
+	switch results.MetricOf(metric).Format {
+	case results.Duration:
 		return unitNs
+	case results.Rate:
+		return unitRate
+	case results.Bytes:
+		return unitBytes
+	case results.Percent:
+		return unitPct
 	}
 	return unitCount
 }
@@ -73,11 +75,8 @@ func unitOf(metric string) unit {
 // (or category), one column per implementation; each cell has the median,
 // its interval and the ratio to the reference.
 func figureTable(f *Figure) table {
-	if strings.HasPrefix(f.ID, "fairness-") {
-		return fairnessTable(f)
-	}
-	if f.Latency != nil {
-		return latencyTable(f)
+	if f.entry != nil && f.entry.table != nil {
+		return f.entry.table(f)
 	}
 	xl := f.XLabel
 	if xl == "" {
@@ -95,7 +94,7 @@ func figureTable(f *Figure) table {
 	} else {
 		xs = f.xs()
 	}
-	bound, rangeUsed, lost, late := false, false, false, false
+	bound, rangeUsed, lost, late, spreads := false, false, false, false, false
 	for _, x := range xs {
 		row := []cell{{Text: f.xLabelOf(x), Class: "x"}}
 		for i := range f.Series {
@@ -117,8 +116,16 @@ func figureTable(f *Figure) table {
 				sub = "range " + sub
 				rangeUsed = true
 			}
-			if r, ok := f.ratio(s, p); ok {
-				sub += " · " + fmtRatio(r)
+			if _, rp, ok := f.refPoint(s.Impl, x); ok && rp.Y.Median != 0 {
+				if separated(p.Y, rp.Y) {
+					sub += " · " + relative(p.Y.Median, rp.Y.Median)
+				} else {
+					sub += " · ~"
+				}
+			}
+			if p.Y.Spread != "" {
+				c.Text += " ¶"
+				spreads = true
 			}
 			c.Sub = sub
 			kind := "95% CI of the median"
@@ -126,6 +133,9 @@ func figureTable(f *Figure) table {
 				kind = "range (min..max; too few runs for a 95% CI)"
 			}
 			c.Title = fmt.Sprintf("%s %s .. %s, n=%d", kind, f.YUnit.format(p.Y.Lo), f.YUnit.format(p.Y.Hi), p.Y.N)
+			if p.Y.Spread != "" {
+				c.Title += "; runs disagree: " + p.Y.Spread
+			}
 			if p.ClientBound {
 				c.Class = "bound"
 				bound = true
@@ -137,6 +147,9 @@ func figureTable(f *Figure) table {
 	t.Foot = append(t.Foot, "Each cell: median over the runs; ± is the 95% confidence interval of the median as benchstat computes it (hover for its bounds)"+refFoot(f)+".")
 	if rangeUsed {
 		t.Foot = append(t.Foot, "range: fewer than 6 runs, so ± is the range (min..max), not a confidence interval.")
+	}
+	if spreads {
+		t.Foot = append(t.Foot, "¶: the runs disagree: two clusters of values (bimodal) or one run far from the rest (outlier, by the quartiles' fences or the median absolute deviation); its median is less certain than its interval says (hover for which).")
 	}
 	if lost {
 		t.Foot = append(t.Foot, "‡: the server lost connections at this point (starved, dropped or never connected; see the fairness figure), so its numbers describe only the connections it served.")
@@ -153,9 +166,9 @@ func figureTable(f *Figure) table {
 func refFoot(f *Figure) string {
 	switch {
 	case f.Ref == "raw":
-		return "; the ratio (x) is to the backend's own raw floor (the same system calls without the reactor) at the same N"
+		return "; \"Nx higher/lower\" compares with the backend's own raw floor (the same system calls without the reactor) at the same N, ~ where their intervals overlap"
 	case f.Ref != "" && f.series(f.Ref) != nil:
-		return "; the ratio (x) is to " + displayName(f.Ref) + " at the same point"
+		return "; \"Nx higher/lower\" compares with " + displayName(f.Ref) + " at the same point, ~ where their intervals overlap"
 	}
 	return ""
 }
@@ -197,7 +210,7 @@ func latencyTable(f *Figure) table {
 		for _, s := range f.Series {
 			c := cell{Text: unitNs.format(f.Latency[s.Impl][i])}
 			if ref := f.Latency[f.Ref]; ref != nil && s.Impl != f.Ref && ref[i] > 0 {
-				c.Sub = fmtRatio(f.Latency[s.Impl][i] / ref[i])
+				c.Sub = relative(f.Latency[s.Impl][i], ref[i])
 			}
 			row = append(row, c)
 		}
@@ -318,10 +331,10 @@ nav a { margin-right: .8em; }
 <h2 id="summary">Summary: who wins where</h2>
 {{if .Headlines}}<p class="lead">{{.Lead}}</p>
 <table class="wins">
-<tr><th>figure</th><th>at</th><th>best</th><th>runner-up (times the best)</th><th>best vs reference</th></tr>
-{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>{{if .Few}}ranges overlap (few runs){{else}}tie{{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
+<tr><th>figure</th><th>at</th><th>best</th><th>runner-up (against the best)</th><th>best vs reference</th></tr>
+{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>too close to call{{if .Few}} (few runs){{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
-<p class="foot">Medians over the runs. <em>tie</em>: the runner-up's 95% confidence interval overlaps the best's. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none.</p>
+<p class="foot">Medians over the runs. <em>too close to call</em>: the runner-up's 95% confidence interval overlaps the best's (with fewer than 6 runs: their ranges overlap, or the Mann-Whitney U test between them does not reach p &lt; 0.05, which takes 4 runs each); such a row counts as nobody's win. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none.</p>
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
@@ -331,7 +344,7 @@ nav a { margin-right: .8em; }
 <tr class="text"><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>
 {{range .Groups}}<tr class="{{.Verdict}}"><td class="x">{{.Workload}}</td><td>{{.Metric}}</td><td>{{printf "%+.1f%%" .GeoPct}}</td><td>{{.Better}}</td><td>{{.Worse}}</td><td>{{.N}}</td></tr>
 {{end}}</table>{{end}}
-<p class="foot">{{if .Groups}}Workload metrics where significant changes one way outnumber the other way and the false positives expected at p &lt; 0.05. {{end}}{{.Steady}} other workload metrics show no consistent change.</p>
+<p class="foot">{{if .Groups}}Workload metrics where significant changes one way outnumber the other way and the false positives expected at p &lt; {{.Alpha}}. {{end}}{{.Steady}} other workload metrics show no consistent change.</p>
 {{if .Top}}<p>The largest significant changes:</p>
 <table class="text">
 <tr><th>result</th><th>metric</th><th>baseline → this run</th><th>change</th><th>verdict</th><th>significance</th></tr>
@@ -359,7 +372,7 @@ nav a { margin-right: .8em; }
 {{end}}{{end}}{{end}}</section>
 {{end}}
 {{with .Compare}}<h2 id="compare">Comparison with the baseline</h2>
-<p>Every metric both runs measured. Change is the difference of the medians; a change is significant when the Mann-Whitney U test gives p &lt; 0.05 (as benchstat); others are shown as ~.</p>
+<p>Every metric both runs measured. Change is the difference of the medians; a change is significant when the Mann-Whitney U test gives p &lt; {{.Alpha}} (as benchstat); others are shown as ~.</p>
 <h3>Significant changes</h3>
 {{if .Sig}}<details{{if le (len .Sig) 40}} open{{end}}><summary>{{len .Sig}} significant changes</summary>
 <table class="text">

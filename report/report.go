@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,13 +20,24 @@ import (
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
-// Workloads the suite runs; a run without one of them is partial.
-var expectedWorkloads = []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
-
 // Generate reads inDir/results.json (and baselineDir/results.json unless
 // baselineDir is empty) and writes outDir/index.html and each figure as
-// outDir/ID.png and outDir/ID.svg.
+// outDir/ID.png and outDir/ID.svg, comparing with DefaultGate's alpha.
 func Generate(inDir, baselineDir, outDir string) error {
+	_, err := Render(Options{In: inDir, Baseline: baselineDir, Out: outDir, Gate: DefaultGate})
+	return err
+}
+
+// Options is what Render reads, where it writes and how it compares.
+type Options struct {
+	In, Baseline, Out string
+	Gate              Gate // its Alpha is the comparison's significance level
+}
+
+// Render is Generate with options. It returns the comparison with the
+// baseline (nil without one), so a caller can apply o.Gate to it.
+func Render(o Options) (*Comparison, error) {
+	inDir, baselineDir, outDir := o.In, o.Baseline, o.Out
 	// The two files are tens of megabytes of histograms: read them at once.
 	var base *results.File
 	var baseErr error
@@ -36,28 +48,32 @@ func Generate(inDir, baselineDir, outDir string) error {
 	cur, err := Load(inDir)
 	wg.Wait()
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	if baseErr != nil {
-		return fmt.Errorf("report: baseline: %w", baseErr)
+		return nil, fmt.Errorf("report: baseline: %w", baseErr)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	figs := figures(cur)
 	pngs, err := renderAll(figs, outDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := buildPage(cur, base, baselineDir, figs, pngs)
+	var cmp *Comparison
+	if base != nil {
+		cmp = compareFiles(base, cur, o.Gate.Alpha)
+	}
+	p := buildPage(cur, base, cmp, baselineDir, figs, pngs)
 	var buf bytes.Buffer
 	if err := writePage(&buf, p); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(outDir, "index.html"), buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	return nil
+	return cmp, nil
 }
 
 // renderAll draws every figure, in parallel, writes its PNG and SVG files
@@ -89,7 +105,13 @@ func renderAll(figs []*Figure, outDir string) ([][]byte, error) {
 	return pngs, nil
 }
 
+// figureID is what a figure's ID, a file name stem under -out, may be.
+var figureID = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,80}$`)
+
 func renderOne(fig *Figure, outDir string, png *[]byte) error {
+	if !figureID.MatchString(fig.ID) {
+		return fmt.Errorf("report: figure ID %q is not a safe file name", fig.ID)
+	}
 	p, s, err := render(fig)
 	if err != nil {
 		return err
@@ -105,7 +127,7 @@ func renderOne(fig *Figure, outDir string, png *[]byte) error {
 }
 
 // buildPage assembles what the template shows.
-func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs [][]byte) *page {
+func buildPage(cur, base *results.File, c *Comparison, baselineDir string, figs []*Figure, pngs [][]byte) *page {
 	hs := headlines(figs)
 	p := &page{
 		Title:     "reactorbench report",
@@ -139,9 +161,8 @@ func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs
 		p.Figures = append(p.Figures, figView{ID: f.ID, Title: f.Title, Text: f.Text, PNG: dataURL(pngs[i]),
 			Notes: f.Notes, Table: figureTable(f)})
 	}
-	if base != nil {
-		c := compareFiles(base, cur)
-		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir,
+	if c != nil {
+		cv := &compareView{Machine: c.Machine, Rows: c.Rows, BaseLabel: baselineDir, Alpha: c.Alpha,
 			Top: append(c.top("worse", 5), c.top("better", 5)...)}
 		for _, r := range c.Rows {
 			if r.Verdict != "same" {
@@ -155,11 +176,7 @@ func buildPage(cur, base *results.File, baselineDir string, figs []*Figure, pngs
 				cv.Groups = append(cv.Groups, g)
 			}
 		}
-		cv.Summary = fmt.Sprintf("%d significant regressions, %d significant improvements, %d metrics without a significant change (Mann-Whitney U, p < 0.05).",
-			c.Worse, c.Better, c.Same)
-		if c.OnlyBaseline > 0 || c.OnlyNew > 0 {
-			cv.Summary += fmt.Sprintf(" %d results only in the baseline, %d only in this run.", c.OnlyBaseline, c.OnlyNew)
-		}
+		cv.Summary = c.Summary()
 		if !base.Env.Date.IsZero() {
 			cv.BaseLabel += ", " + base.Env.Date.UTC().Format("2006-01-02 15:04 UTC")
 		}
@@ -189,7 +206,7 @@ func missing(f *results.File) []string {
 		skipped["workload "+s.What] = true
 	}
 	var out []string
-	for _, w := range expectedWorkloads {
+	for _, w := range expectedWorkloads() {
 		if !have[w] && !skipped["workload "+w] {
 			out = append(out, fmt.Sprintf("no results for the %s workload (not selected, or the run stopped before it)", w))
 		}

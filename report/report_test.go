@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -145,7 +147,7 @@ func TestGenerateFiles(t *testing.T) {
 	}
 	for _, w := range []string{
 		"Twisted select served 997 and lost 8,902 at C=9,900",
-		"epoll stays within",
+		"epoll shows no change its intervals can tell from noise",
 		"peer twisted-kqueue", "run on FreeBSD or macOS",
 		"connection ladder clamped to 9,900",
 		"Intel(R) Xeon(R) CPU @ 2.20GHz", "6.1.0-28-amd64", "server cpu 0, load generator cpu 1", "3f2c1ab",
@@ -187,7 +189,7 @@ func TestPartialRun(t *testing.T) {
 
 func TestCompareBaseline(t *testing.T) {
 	base, cur := mustLoad(t, "testdata/base"), mustLoad(t, "testdata/full")
-	c := compareFiles(base, cur)
+	c := compareFiles(base, cur, 0.05)
 	if len(c.Machine) != 0 {
 		t.Errorf("same machine reported as different: %v", c.Machine)
 	}
@@ -235,7 +237,7 @@ func TestCompareBaseline(t *testing.T) {
 }
 
 func TestCompareOtherMachine(t *testing.T) {
-	c := compareFiles(mustLoad(t, "testdata/other"), mustLoad(t, "testdata/full"))
+	c := compareFiles(mustLoad(t, "testdata/other"), mustLoad(t, "testdata/full"), 0.05)
 	got := strings.Join(c.Machine, "; ")
 	for _, w := range []string{`CPU: baseline "AMD Ryzen 7 5800U"`, "kernel:", "host:", "cores:"} {
 		if !strings.Contains(got, w) {
@@ -253,6 +255,107 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		if err := Generate("testdata/full", "testdata/base", out); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// twoRuns is a baseline and a run of one echo result with n samples each;
+// the run's server CPU is scaled by cpu and its allocations are allocs.
+func twoRuns(n int, cpu, allocs float64) (base, cur *results.File) {
+	mk := func(scale, alloc float64) *results.File {
+		var cpuVals, rts, allocVals, client []float64
+		for i := range n {
+			cpuVals = append(cpuVals, scale*(1000+float64(i)))
+			rts = append(rts, (50000+float64(i))/scale)
+			allocVals = append(allocVals, alloc)
+			client = append(client, 50*scale)
+		}
+		return &results.File{Version: 1, Results: []results.Result{res("echo", "epoll", map[string]string{"conns": "10", "size": "64"},
+			map[string][]float64{results.ServerCPUNsPerRT: cpuVals, results.RoundTripsPerSec: rts, results.AllocsPerOp: allocVals,
+				results.ClientCPUPercent: client, "made-up/s": client})}}
+	}
+	return mk(1, 0), mk(cpu, allocs)
+}
+
+func TestCompareDirectionFromMetricTable(t *testing.T) {
+	base, cur := twoRuns(6, 0.5, 0) // half the CPU, twice the round trips
+	c := compareFiles(base, cur, 0.05)
+	for _, r := range c.Rows {
+		if r.Verdict != "better" && r.Metric != results.AllocsPerOp { // 0 -> 0 allocations
+			t.Errorf("%s: %s, want better", r.Metric, r.Verdict)
+		}
+		if r.Metric == results.ClientCPUPercent || r.Metric == "made-up/s" {
+			t.Errorf("%s is compared, but the table says it is not", r.Metric)
+		}
+	}
+}
+
+func TestGate(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		n           int
+		cpu, allocs float64
+		gate        Gate
+		want        []string // failing metrics
+	}{
+		{"slower beyond threshold", 6, 1.2, 0, DefaultGate, []string{results.RoundTripsPerSec, results.ServerCPUNsPerRT}},
+		{"slower within threshold", 6, 1.05, 0, DefaultGate, nil},
+		{"lower threshold", 6, 1.05, 0, Gate{Alpha: 0.05, Threshold: 2}, []string{results.RoundTripsPerSec, results.ServerCPUNsPerRT}},
+		{"faster", 6, 0.5, 0, DefaultGate, nil},
+		{"allocations from zero", 6, 1, 1, DefaultGate, []string{results.AllocsPerOp}},
+		{"too few samples", 2, 2, 1, DefaultGate, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, cur := twoRuns(tc.n, tc.cpu, tc.allocs)
+			c := compareFiles(base, cur, tc.gate.Alpha)
+			var got []string
+			for _, r := range c.Regressions(tc.gate) {
+				got = append(got, r.Metric)
+			}
+			sort.Strings(got)
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("regressions %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCompareTooFewSamples(t *testing.T) {
+	base, cur := twoRuns(2, 3, 5)
+	c := compareFiles(base, cur, 0.05)
+	if s := c.Summary(); !strings.Contains(s, "Too few samples to detect any change") || !strings.Contains(s, "2+2 samples") {
+		t.Errorf("summary %q does not say 2+2 samples cannot show a change", s)
+	}
+	base, cur = twoRuns(6, 3, 5)
+	if s := compareFiles(base, cur, 0.05).Summary(); strings.Contains(s, "Too few") {
+		t.Errorf("summary %q claims too few samples with 6+6", s)
+	}
+	for _, tc := range []struct {
+		n, m int
+		want float64
+	}{{2, 2, 1.0 / 3}, {3, 3, 0.1}, {4, 4, 2.0 / 70}, {0, 5, 1}} {
+		if got := minPValue(tc.n, tc.m); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("minPValue(%d, %d) = %g, want %g", tc.n, tc.m, got, tc.want)
+		}
+	}
+}
+
+func TestRenderAlpha(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Render(Options{In: "testdata/full", Baseline: "testdata/base", Out: dir, Gate: Gate{Alpha: 0.01, Threshold: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Alpha != 0.01 || !strings.Contains(string(page), "p &lt; 0.01") || strings.Contains(string(page), "p &lt; 0.05 (as benchstat)") {
+		t.Error("the page does not use the comparison's alpha")
+	}
+	for _, r := range c.Rows {
+		if r.Verdict != "same" && r.Change.P >= 0.01 {
+			t.Errorf("%s %s significant at p=%.3f with alpha 0.01", r.Name, r.Metric, r.Change.P)
 		}
 	}
 }

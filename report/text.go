@@ -41,8 +41,7 @@ func (f *Figure) rank(x float64) []ranked {
 }
 
 // keyXs are the x values the summary and prose talk about: for lines the
-// largest x (and C=1000 for echo, the comparison point); for bars
-// every category.
+// largest x (and the figure's KeyX); for bars every category.
 func (f *Figure) keyXs() []float64 {
 	if f.Bars {
 		out := make([]float64, len(f.Categories))
@@ -56,10 +55,10 @@ func (f *Figure) keyXs() []float64 {
 		return nil
 	}
 	last := xs[len(xs)-1]
-	if strings.HasPrefix(f.ID, "echo-") && last != 1000 {
+	if f.KeyX != 0 && last != f.KeyX {
 		for _, x := range xs {
-			if x == 1000 {
-				return []float64{1000, last}
+			if x == f.KeyX {
+				return []float64{f.KeyX, last}
 			}
 		}
 	}
@@ -96,80 +95,113 @@ type Headline struct {
 	Few      bool   // too few runs for CIs: Tie compares min..max ranges
 }
 
-// headlines summarizes each figure at its key x values.
+// headlines summarizes each figure as its catalog entry says.
 func headlines(figs []*Figure) []Headline {
 	var out []Headline
 	for _, f := range figs {
-		switch {
-		case strings.HasPrefix(f.ID, "fairness-"), f.Latency != nil, f.NoHeadline:
-			continue
-		case f.ID == "micro":
-			if h, ok := microHeadline(f); ok {
-				out = append(out, h)
-				continue
-			}
-		}
-		for _, x := range f.keyXs() {
-			r := f.rank(x)
-			if len(r) == 0 {
-				continue
-			}
-			h := Headline{Figure: f.Short, At: f.atLabel(x), FigureID: f.ID,
-				Winner: displayName(r[0].Impl), Value: f.YUnit.format(r[0].P.Y.Median) + mark(r[0].P)}
-			if len(r) > 1 {
-				h.Next = fmt.Sprintf("%s %s (%s)", displayName(r[1].Impl), f.YUnit.format(r[1].P.Y.Median),
-					fmtRatio(r[1].P.Y.Median/r[0].P.Y.Median))
-				a, b := r[0].P.Y, r[1].P.Y
-				h.Tie = a.Lo <= b.Hi && b.Lo <= a.Hi
-				h.Few = a.Range || b.Range
-			}
-			if f.Ref != "" && f.Ref != "raw" && f.Ref != r[0].Impl {
-				if s := f.series(f.Ref); s != nil {
-					if rp, ok := s.at(x); ok && rp.Y.Median != 0 {
-						h.VsRef = fmt.Sprintf("%s %s", fmtRatio(r[0].P.Y.Median/rp.Y.Median), displayName(f.Ref))
-					}
-				}
-			}
-			out = append(out, h)
+		if f.entry != nil && f.entry.headlines != nil {
+			out = append(out, f.entry.headlines(f)...)
 		}
 	}
 	return out
 }
 
-// microHeadline condenses the micro-benchmarks into one row: the
-// geometric-mean speedup of the best implementation over Twisted.
-func microHeadline(f *Figure) (Headline, bool) {
+// rankHeadlines are a ranking figure's summary rows: who is best at each
+// key x, the runner-up, and the best against the reference (for
+// dispatch, against its own raw floor). A row whose best and runner-up
+// do not separate is a tie: too close to call.
+func rankHeadlines(f *Figure) []Headline {
+	var out []Headline
+	for _, x := range f.keyXs() {
+		r := f.rank(x)
+		if len(r) == 0 {
+			continue
+		}
+		h := Headline{Figure: f.Short, At: f.atLabel(x), FigureID: f.ID,
+			Winner: displayName(r[0].Impl), Value: f.YUnit.format(r[0].P.Y.Median) + mark(r[0].P)}
+		if len(r) > 1 {
+			h.Next = fmt.Sprintf("%s %s (%s)", displayName(r[1].Impl), f.YUnit.format(r[1].P.Y.Median),
+				relative(r[1].P.Y.Median, r[0].P.Y.Median))
+			a, b := r[0].P.Y, r[1].P.Y
+			h.Tie = !separated(a, b)
+			h.Few = a.Range || b.Range
+		}
+		if s, rp, ok := f.refPoint(r[0].Impl, x); ok && rp.Y.Median != 0 {
+			if separated(r[0].P.Y, rp.Y) {
+				h.VsRef = fmt.Sprintf("%s than %s", relative(r[0].P.Y.Median, rp.Y.Median), displayName(s.Impl))
+			} else {
+				h.VsRef = "too close to call against " + displayName(s.Impl)
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// refPoint is the reference point impl is measured against at x: the
+// figure's reference implementation, or impl's raw floor when the
+// reference is "raw".
+func (f *Figure) refPoint(impl string, x float64) (*Series, Point, bool) {
+	ref := f.Ref
+	if ref == "raw" {
+		ref = "raw-" + impl
+	}
+	if ref == "" || ref == impl {
+		return nil, Point{}, false
+	}
+	s := f.series(ref)
+	if s == nil {
+		return nil, Point{}, false
+	}
+	p, ok := s.at(x)
+	return s, p, ok
+}
+
+// microHeadlines condenses the micro-benchmarks into one row: the
+// geometric-mean speedup of the best implementation over Twisted, or the
+// ranking rows when Twisted did not run.
+func microHeadlines(f *Figure) []Headline {
 	best := Headline{}
 	bestGM := 0.0
 	for i := range f.Series {
 		s := &f.Series[i]
-		gm, n := speedup(f, s)
+		gm, n, _ := speedup(f, s)
 		if n > 0 && gm > bestGM {
 			bestGM = gm
 			best = Headline{Figure: f.Short, At: fmt.Sprintf("%d shapes", n), FigureID: f.ID,
 				Winner: displayName(s.Impl), Value: faster(gm) + " than Twisted (geometric mean)"}
 		}
 	}
-	return best, bestGM > 0
+	if bestGM == 0 {
+		return rankHeadlines(f)
+	}
+	return []Headline{best}
 }
 
 // speedup is the geometric mean of Twisted's time over s's, over the
-// categories both ran, and how many those were.
-func speedup(f *Figure, s *Series) (float64, int) {
+// categories both ran whose intervals separate and whose runs agree, and
+// how many those were; skipped counts the categories left out.
+func speedup(f *Figure, s *Series) (gm float64, n, skipped int) {
 	if s.Impl == f.Ref {
-		return 0, 0
+		return 0, 0, 0
 	}
-	logSum, n := 0.0, 0
+	logSum := 0.0
 	for _, p := range s.Points {
-		if r, ok := f.ratio(s, p); ok && r > 0 {
-			logSum += math.Log(r)
-			n++
+		_, rp, ok := f.refPoint(s.Impl, p.X)
+		if !ok || rp.Y.Median <= 0 || p.Y.Median <= 0 {
+			continue
 		}
+		if !separated(p.Y, rp.Y) || p.Y.Spread != "" || rp.Y.Spread != "" {
+			skipped++
+			continue
+		}
+		logSum += math.Log(p.Y.Median / rp.Y.Median)
+		n++
 	}
 	if n == 0 {
-		return 0, 0
+		return 0, 0, skipped
 	}
-	return 1 / math.Exp(logSum/float64(n)), n
+	return 1 / math.Exp(logSum/float64(n)), n, skipped
 }
 
 // lead is the summary's first paragraph: who wins how many comparisons,
@@ -205,8 +237,11 @@ func lead(hs []Headline) string {
 		parts = append(parts, fmt.Sprintf("%s %d", n, wins[n]))
 	}
 	text := fmt.Sprintf("Best of %d comparisons below: %s", len(hs), strings.Join(parts, ", "))
+	if len(parts) == 0 {
+		text = fmt.Sprintf("None of the %d comparisons below has a clear winner", len(hs))
+	}
 	if ties > 0 {
-		text += fmt.Sprintf("; %d too close to call (the runner-up's 95%% confidence interval overlaps the best's)", ties)
+		text += fmt.Sprintf("; %d too close to call (the best's and the runner-up's intervals overlap)", ties)
 		if boundTies > 0 {
 			text += fmt.Sprintf(", %d of them at client-bound points, where the load generator, not the server, set the pace", boundTies)
 		}
@@ -234,9 +269,8 @@ func losses(figs []*Figure) []string {
 	}
 	var ls []loss
 	for _, f := range figs {
-		size := strings.TrimPrefix(f.ID, "fairness-")
 		for _, l := range f.Lossy {
-			ls = append(ls, loss{lossText(l, size), l.P.Y.Median + l.P.WorstLost/1e6})
+			ls = append(ls, loss{lossText(l, f.Size), l.P.Y.Median + l.P.WorstLost/1e6})
 		}
 	}
 	sort.SliceStable(ls, func(i, j int) bool { return ls[i].lost > ls[j].lost })
@@ -268,43 +302,10 @@ func lossText(l ranked, size string) string {
 		commas(int64(p.X)), size, strings.Join(kinds, ", "), p.Y.N, commas(int64(p.WorstLost)))
 }
 
-// explain writes the paragraph under a figure from its data.
-func explain(f *Figure) string {
-	switch {
-	case f.ID == "dispatch-setup":
-		return rankingText(f) + " The time to create the descriptors and register them before the timed dispatch, kept apart from the cost per event. epoll pays one epoll_ctl per descriptor up front; poll and select only fill an array, and pay on every wait instead."
-	case strings.HasPrefix(f.ID, "dispatch-"):
-		return explainDispatch(f)
-	case strings.HasPrefix(f.ID, "echo-syscalls-"):
-		return rankingText(f) + " System calls the server made per round trip (its own count of waits, reads, writes and interest changes; for the peers, where measured). Below 3 means one wait served several connections; epoll's interest changes (epoll_ctl) show here when a server toggles write interest."
-	case strings.HasPrefix(f.ID, "echo-cpu-"):
-		return rankingText(f) + " This is what the server pays per round trip (its user+system CPU over the timed window, divided by round trips), so it does not depend on how fast the load generator is: on a small machine it is the fair headline. select and poll pay a scan of every descriptor per wait, which grows with C; epoll pays only for ready descriptors."
-	case strings.HasPrefix(f.ID, "echo-rts-"):
-		return rankingText(f) + clientBoundText(f) + " In a closed loop each connection waits for its echo before sending again, so round trips per second rise with C until the server or the load generator runs out of CPU, then flatten."
-	case f.ID == "echo-open-p99":
-		return rankingText(f) + behindText(f) + " Open loop: requests leave at a fixed rate whatever the server does, and latency counts from when each request was due, so a stall shows in full instead of slowing the load down (no coordinated omission). p99 climbs as the offered load nears what the server can serve."
-	case strings.HasPrefix(f.ID, "echo-p99-"):
-		return rankingText(f) + " With C connections in a closed loop, about C requests are in flight, so latency grows roughly as C divided by throughput (Little's law); a server that serves unfairly shows it in p99 first."
-	case f.Latency != nil:
-		return explainLatency(f)
-	case strings.HasPrefix(f.ID, "fairness-"):
-		ls := losses([]*Figure{f})
-		if len(ls) == 0 {
-			return "Every implementation served every connection at every C in every run: no connection starved, was dropped or failed to connect."
-		}
-		return strings.Join(ls, " ") + " A connection is starved when it got no echo in the timed window; such a server's round trips per second come from the connections it did serve, so check this figure before trusting the throughput one."
-	case f.ID == "idle-memory":
-		return rankingText(f) + " The server's resident memory growth divided by the number of idle connections: user-space state per connection (buffers, goroutine stacks, Python objects). Kernel socket buffers are not in RSS and are not counted."
-	case f.ID == "connect":
-		return rankingText(f) + " Each connection is opened, does one round trip and is closed, so this measures accept, registration and teardown rather than steady-state I/O."
-	case f.ID == "micro":
-		return explainMicro(f)
-	}
-	return rankingText(f)
-}
-
 // rankingText says who leads at the figure's key x values, by how much,
-// where the reference stands and who is last.
+// where the reference stands and who is last; where the leader's
+// interval overlaps the runner-up's it says so instead of naming a
+// winner.
 func rankingText(f *Figure) string {
 	var parts []string
 	for _, x := range f.keyXs() {
@@ -313,19 +314,31 @@ func rankingText(f *Figure) string {
 			continue
 		}
 		best := r[0]
-		t := fmt.Sprintf("At %s %s is best with %s", f.atLabel(x), displayName(best.Impl), f.YUnit.format(best.P.Y.Median))
 		rel := func(e ranked) string {
-			return fmt.Sprintf("%s %s (%s)", displayName(e.Impl), f.YUnit.format(e.P.Y.Median), fmtRatio(e.P.Y.Median/best.P.Y.Median))
+			return fmt.Sprintf("%s %s (%s)", displayName(e.Impl), f.YUnit.format(e.P.Y.Median), relative(e.P.Y.Median, best.P.Y.Median))
 		}
-		if len(r) > 1 && best.P.Y.Median != 0 {
-			t += ", then " + rel(r[1])
-			if len(r) > 2 {
-				for _, e := range r[2 : len(r)-1] {
-					if e.Impl == f.Ref {
-						t += "; " + rel(e)
-					}
+		var t string
+		switch {
+		case len(r) == 1:
+			t = fmt.Sprintf("At %s only %s ran: %s", f.atLabel(x), displayName(best.Impl), f.YUnit.format(best.P.Y.Median))
+		case !separated(best.P.Y, r[1].P.Y):
+			t = fmt.Sprintf("At %s %s (%s) and %s are too close to call", f.atLabel(x), displayName(best.Impl),
+				f.YUnit.format(best.P.Y.Median), rel(r[1]))
+		default:
+			t = fmt.Sprintf("At %s %s is best with %s, then %s", f.atLabel(x), displayName(best.Impl),
+				f.YUnit.format(best.P.Y.Median), rel(r[1]))
+		}
+		if len(r) > 2 && best.P.Y.Median != 0 {
+			for _, e := range r[2 : len(r)-1] {
+				if e.Impl == f.Ref {
+					t += "; " + rel(e)
 				}
-				t += "; last " + rel(r[len(r)-1])
+			}
+			last, prev := r[len(r)-1], r[len(r)-2]
+			if separated(last.P.Y, prev.P.Y) {
+				t += "; last " + rel(last)
+			} else {
+				t += "; at the back " + rel(last)
 			}
 		}
 		parts = append(parts, t+".")
@@ -348,26 +361,28 @@ func clientBoundText(f *Figure) string {
 	return fmt.Sprintf(" %d point(s), drawn as rings and marked † in the table, had the load generator above 90%% of its core: there round trips per second is the client's ceiling, not the server's, so compare server CPU per round trip instead.", n)
 }
 
+// explainDispatch says how each backend's cost changes from the fewest
+// to the most descriptors, and whether epoll's change is its own or its
+// raw floor's, only as far as the intervals of the two ends separate.
 func explainDispatch(f *Figure) string {
 	var parts []string
-	xs := f.xs()
-	if len(xs) == 0 {
+	if len(f.xs()) == 0 {
 		return ""
 	}
-	for _, s := range f.Series {
+	for i := range f.Series {
+		s := &f.Series[i]
 		if strings.HasPrefix(s.Impl, "raw-") || len(s.Points) < 2 {
 			continue
 		}
 		first, last := s.Points[0], s.Points[len(s.Points)-1]
-		g := last.Y.Median / first.Y.Median
-		verb := "rises " + fmtRatio(g)
-		if g < 1.5 {
-			verb = "stays within " + fmtRatio(g)
-		}
-		part := fmt.Sprintf("%s %s from %s to %s descriptors", displayName(s.Impl), verb,
+		part := fmt.Sprintf("%s %s from %s to %s descriptors", displayName(s.Impl), growth(first.Y, last.Y),
 			commas(int64(first.X)), commas(int64(last.X)))
-		if r, ok := f.ratio(&s, last); ok {
-			part += fmt.Sprintf(" (%s its raw floor at %s)", fmtRatio(r), commas(int64(last.X)))
+		if _, rp, ok := f.refPoint(s.Impl, last.X); ok && rp.Y.Median != 0 {
+			if separated(last.Y, rp.Y) {
+				part += fmt.Sprintf(" (%s than its raw floor at %s)", relative(last.Y.Median, rp.Y.Median), commas(int64(last.X)))
+			} else {
+				part += fmt.Sprintf(" (too close to call against its raw floor at %s)", commas(int64(last.X)))
+			}
 		}
 		parts = append(parts, part)
 	}
@@ -376,22 +391,53 @@ func explainDispatch(f *Figure) string {
 		text = strings.Join(parts, "; ") + ". "
 	}
 	why := "select and poll hand the kernel every watched descriptor on each wait, so their cost per event grows with N; epoll keeps the interest set in the kernel and returns only the ready descriptors, "
-	if ep := f.series("epoll"); ep != nil && len(ep.Points) > 1 {
-		first, last := ep.Points[0], ep.Points[len(ep.Points)-1]
-		g := last.Y.Median / first.Y.Median
-		r, ok := f.ratio(ep, last)
-		switch {
-		case g < 1.5:
-			why += "so it stays flat. "
-		case ok && r < 1.3:
-			why += fmt.Sprintf("so it should stay flat: its %s growth here shows in its raw floor too, so it is the kernel's and the caches', not the reactor's. ", fmtRatio(g))
-		default:
-			why += fmt.Sprintf("so it should stay flat, yet it grows %s here: the reactor's own cost grows with N (see its ratio to the raw floor in the table). ", fmtRatio(g))
-		}
-	} else {
-		why += "so it stays flat. "
-	}
+	why += epollVerdict(f)
 	return text + why + "Dashed lines are each backend's raw floor, the same system calls in a bare loop: the gap to them is the reactor's own cost. With more descriptors active, one wait returns more events and the scan is shared among them."
+}
+
+// growth words the change from a to b: "rises 3.2x", "falls 1.5x", or
+// "does not change measurably" when their intervals overlap.
+func growth(a, b Summary) string {
+	switch {
+	case !separated(a, b) || a.Median <= 0 || b.Median <= 0:
+		return "shows no change its intervals can tell from noise"
+	case b.Median > a.Median:
+		return "rises " + fmtRatio(b.Median/a.Median)
+	}
+	return "falls " + fmtRatio(a.Median/b.Median)
+}
+
+// epollVerdict says whether epoll stays flat with N and, if it grows,
+// whether its raw floor grows alike (the kernel's cost) or not (the
+// reactor's): each claim only when the two ends' intervals separate.
+func epollVerdict(f *Figure) string {
+	ep := f.series("epoll")
+	if ep == nil || len(ep.Points) < 2 {
+		return "so it should stay flat. "
+	}
+	first, last := ep.Points[0], ep.Points[len(ep.Points)-1]
+	if !separated(first.Y, last.Y) || last.Y.Median <= first.Y.Median {
+		return "so it stays flat: its cost at the most descriptors is not measurably above its cost at the fewest. "
+	}
+	g := last.Y.Median / first.Y.Median
+	raw := f.series("raw-epoll")
+	var rf, rl Point
+	rawOK := false
+	if raw != nil {
+		var ok1, ok2 bool
+		rf, ok1 = raw.at(first.X)
+		rl, ok2 = raw.at(last.X)
+		rawOK = ok1 && ok2 && rf.Y.Median > 0
+	}
+	switch {
+	case !rawOK:
+		return fmt.Sprintf("so it should stay flat, yet it rises %s here (no raw floor to tell whose cost that is). ", fmtRatio(g))
+	case separated(rf.Y, rl.Y) && rl.Y.Median > rf.Y.Median && rl.Y.Median/rf.Y.Median >= g/1.3:
+		return fmt.Sprintf("so it should stay flat: its %s rise here shows in its raw floor too (%s to %s), so it is the kernel's and the caches', not the reactor's. ",
+			fmtRatio(g), unitNs.format(rf.Y.Median), unitNs.format(rl.Y.Median))
+	}
+	return fmt.Sprintf("so it should stay flat, yet it rises %s here while its raw floor goes from %s to %s: the reactor's own cost grows with N. ",
+		fmtRatio(g), unitNs.format(rf.Y.Median), unitNs.format(rl.Y.Median))
 }
 
 func explainMicro(f *Figure) string {
@@ -401,30 +447,51 @@ func explainMicro(f *Figure) string {
 	var parts []string
 	for i := range f.Series {
 		s := &f.Series[i]
-		gm, n := speedup(f, s)
+		gm, n, skipped := speedup(f, s)
 		if n == 0 {
+			if skipped > 0 {
+				parts = append(parts, fmt.Sprintf("%s and Twisted are too close to call, or their runs disagree, on all %d shapes", displayName(s.Impl), skipped))
+			}
 			continue
 		}
 		lo, hi, loCat, hiCat := math.Inf(1), 0.0, "", ""
 		for _, p := range s.Points {
-			r, ok := f.ratio(s, p)
-			if !ok || r <= 0 {
+			_, rp, ok := f.refPoint(s.Impl, p.X)
+			if !ok || rp.Y.Median <= 0 || p.Y.Median <= 0 || !separated(p.Y, rp.Y) || p.Y.Spread != "" || rp.Y.Spread != "" {
 				continue
 			}
-			if 1/r < lo {
-				lo, loCat = 1/r, f.xLabelOf(p.X)
+			if x := rp.Y.Median / p.Y.Median; x < lo {
+				lo, loCat = x, f.xLabelOf(p.X)
 			}
-			if 1/r > hi {
-				hi, hiCat = 1/r, f.xLabelOf(p.X)
+			if x := rp.Y.Median / p.Y.Median; x > hi {
+				hi, hiCat = x, f.xLabelOf(p.X)
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s is %s than Twisted (geometric mean over %d shapes), from %s on %s to %s on %s",
-			displayName(s.Impl), faster(gm), n, faster(lo), loCat, faster(hi), hiCat))
+		part := fmt.Sprintf("%s is %s than Twisted (geometric mean over %d shapes), from %s on %s to %s on %s",
+			displayName(s.Impl), faster(gm), n, faster(lo), loCat, faster(hi), hiCat)
+		if skipped > 0 {
+			part += fmt.Sprintf("; %d more shape(s) too close to call or with runs that disagree (marked ¶) are left out", skipped)
+		}
+		parts = append(parts, part)
 	}
 	if len(parts) == 0 {
 		return rankingText(f)
 	}
 	return strings.Join(parts, "; ") + ". The y axis is logarithmic. Twisted runs the same shapes in CPython, where every callback is an interpreted call and an object allocation."
+}
+
+// relative words v against ref one way round, with a ratio of at least
+// 1: "40x lower", "1.5x higher", "the same" (within 1%).
+func relative(v, ref float64) string {
+	switch {
+	case v <= 0 || ref <= 0:
+		return "–"
+	case v >= 1.01*ref:
+		return fmtRatio(v/ref) + " higher"
+	case v*1.01 <= ref:
+		return fmtRatio(ref/v) + " lower"
+	}
+	return "the same"
 }
 
 // faster words a speedup: 2 -> "2x faster", 0.5 -> "2x slower".

@@ -11,8 +11,8 @@ would let one slow operation (a thread's start, the GIL's switch interval) be
 the sample. chain-1e5/1e6, a million callbacks an operation, is timed once.
 
 The suite runs callbacks, timers and cross-thread. deferred is run by hand:
-the shapes of core's BenchmarkDeferred under its names, for benchstat
-beside `go test ./core -bench Deferred/`. It ends with chain-1e6, one
+the shapes of core/deferred's BenchmarkDeferred under its names, for benchstat
+beside `go test ./core/deferred -bench Deferred/`. It ends with chain-1e6, one
 Deferred with a million callbacks, which also prints ns/callback: flat if
 running a chain is linear. Twisted pops each callback off the front of a
 list, so it is quadratic there and one run lasts over a minute; --quick times

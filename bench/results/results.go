@@ -1,7 +1,8 @@
 // Package results is the file format that the benchmark suite writes and the
 // report reads: DIR/results.json holds every sample, histogram, note and the
 // environment; DIR/results.txt holds the same samples in Go's benchmark
-// format (with "key: value" configuration lines) so benchstat can read it.
+// format so benchstat can read it. Metrics says what every metric means:
+// its unit, which way is better, its label and how its values print.
 //
 // It depends on the standard library only, so report can read results
 // without importing the suite, the reactor or any backend.
@@ -71,6 +72,10 @@ type Sample struct {
 	Metrics map[string]float64 `json:"metrics"`
 	// Latency is the round-trip histogram of the sample, when there is one.
 	Latency *Histogram `json:"latency,omitempty"`
+	// Iters is how many operations (events, round trips, calls) the
+	// sample timed: the iteration count of its benchmark line. Zero when
+	// the writer did not record it.
+	Iters int64 `json:"iters,omitempty"`
 }
 
 // Histogram is a latency distribution as (upper bound, count) buckets in
@@ -87,25 +92,3 @@ type Bucket struct {
 	UpperNs int64 `json:"upper_ns"`
 	Count   int64 `json:"count"`
 }
-
-// Well-known metric units, so writers and readers agree.
-const (
-	NsPerEvent       = "ns/event"
-	SetupNs          = "setup-ns"
-	RoundTripsPerSec = "rt/s"
-	ServerCPUNsPerRT = "server-cpu-ns/rt"
-	ClientCPUPercent = "client-cpu-%"
-	P50Ns            = "p50-ns"
-	P99Ns            = "p99-ns"
-	P999Ns           = "p999-ns"
-	ServerPeakRSS    = "server-peak-rss-bytes"
-	BytesPerConn     = "rss-bytes/conn"
-	ConnsPerSec      = "conns/s"
-	NsPerOp          = "ns/op"
-	AllocsPerOp      = "allocs/op"
-	SyscallsPerEvent = "syscalls/event"
-	Starved          = "starved"
-	Dropped          = "dropped"
-	NeverConnected   = "never-connected"
-	ClientBound      = "client-bound" // 1 when the load generator passed 90% of its core
-)

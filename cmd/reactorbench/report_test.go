@@ -10,6 +10,12 @@ import (
 
 func TestReportCommand(t *testing.T) {
 	out := t.TempDir()
+	twoSamples := t.TempDir()
+	const file = `{"version": 1, "results": [{"name": "Echo/impl=epoll/conns=10/size=64", "workload": "echo", "impl": "epoll",
+		"params": {"conns": "10", "size": "64"}, "samples": [{"metrics": {"server-cpu-ns/rt": 1000}}, {"metrics": {"server-cpu-ns/rt": 3000}}]}]}`
+	if err := os.WriteFile(filepath.Join(twoSamples, "results.json"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -22,6 +28,15 @@ func TestReportCommand(t *testing.T) {
 		{"missing file", []string{"report", "-in", filepath.Join(out, "none"), "-out", out}, 1, "no such file"},
 		{"corrupt file", []string{"report", "-in", "../../report/testdata/corrupt", "-out", out}, 1, "testdata/corrupt/results.json:6:3"},
 		{"corrupt baseline", []string{"report", "-in", "../../report/testdata/partial", "-baseline", "../../report/testdata/badtype", "-out", out}, 1, "baseline"},
+		{"gate without baseline", []string{"report", "-in", "../../report/testdata/full", "-fail-on-regression", "-out", out}, 2, "needs -baseline"},
+		{"bad threshold", []string{"report", "-in", "x", "-threshold", "lots"}, 2, "want a percentage"},
+		{"bad alpha", []string{"report", "-in", "x", "-alpha", "2"}, 2, "-alpha 2"},
+		{"regression", []string{"report", "-in", "../../report/testdata/full", "-baseline", "../../report/testdata/base", "-out", out, "-fail-on-regression"}, 1,
+			"regression: Echo/impl=node/conns=9900/size=64 starved"},
+		{"regressions under a lower threshold", []string{"report", "-in", "../../report/testdata/full", "-baseline", "../../report/testdata/base", "-out", out,
+			"-fail-on-regression", "-threshold", "3%"}, 1, "17 significant regressions of 3% or more"},
+		{"no regression", []string{"report", "-in", "../../report/testdata/full", "-baseline", "../../report/testdata/full", "-out", out, "-fail-on-regression"}, 0, ""},
+		{"too few samples", []string{"report", "-in", twoSamples, "-baseline", twoSamples, "-out", out, "-fail-on-regression"}, 1, "too few for any change"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

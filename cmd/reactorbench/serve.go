@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reactorbench/reactorbench/core"
+	"github.com/reactorbench/reactorbench/core/protocols"
 	"github.com/reactorbench/reactorbench/reactors"
 	_ "github.com/reactorbench/reactorbench/reactors/all"
 )
@@ -17,8 +18,8 @@ func init() {
 
 // serveWorkloads are the protocols `serve` can run, by -workload name.
 var serveWorkloads = map[string]core.Factory{
-	"echo":  core.EchoFactory,
-	"lines": core.LineEchoFactory,
+	"echo":  protocols.EchoFactory,
+	"lines": protocols.LineEchoFactory,
 }
 
 // runServe listens with the chosen workload and backend until SIGINT or

@@ -13,7 +13,7 @@ import (
 // the lines workload, and each checks every byte it gets back. SIGTERM then
 // stops the server with exit status 0.
 func TestServeInterop(t *testing.T) {
-	const testdata = "../../core/testdata"
+	const testdata = "../../core/protocols/testdata"
 	workloads := []struct {
 		name    string
 		clients []interop.Client

@@ -1,7 +1,7 @@
 // Package interop runs the clients of the interoperability tests, programs
 // no one on the project wrote the networking of (Twisted on its select and
 // epoll reactors, Node.js net), against a server's address. The client
-// scripts live in core/testdata; each checks every byte it gets back and
+// scripts live in core/protocols/testdata; each checks every byte it gets back and
 // prints "ok" when all is well.
 package interop
 
@@ -36,7 +36,7 @@ type Client struct {
 }
 
 // EchoClients are the clients that send EchoSize bytes in pieces to an
-// echo server and check every byte comes back. dir is core/testdata,
+// echo server and check every byte comes back. dir is core/protocols/testdata,
 // relative to the calling test's directory.
 func EchoClients(dir string) []Client {
 	py, pyErr := testenv.Python3Twisted()

@@ -1,0 +1,130 @@
+package results
+
+// Well-known metric units, so writers and readers agree.
+const (
+	NsPerEvent       = "ns/event"
+	SetupNs          = "setup-ns"
+	RoundTripsPerSec = "rt/s"
+	ServerCPUNsPerRT = "server-cpu-ns/rt"
+	ServerCPUNsConn  = "server-cpu-ns/conn"
+	ServerCPUPercent = "server-cpu-%"
+	ClientCPUPercent = "client-cpu-%"
+	P50Ns            = "p50-ns"
+	P99Ns            = "p99-ns"
+	P999Ns           = "p999-ns"
+	ServerPeakRSS    = "server-peak-rss-bytes"
+	BytesPerConn     = "rss-bytes/conn"
+	ConnsPerSec      = "conns/s"
+	NsPerOp          = "ns/op"
+	AllocsPerOp      = "allocs/op"
+	SyscallsPerEvent = "syscalls/event"
+	SyscallsPerOp    = "syscalls/op"
+	WakesPerPass     = "wakes/pass"
+	Starved          = "starved"
+	Dropped          = "dropped"
+	NeverConnected   = "never-connected"
+	ClientBound      = "client-bound" // 1 when the load generator passed 90% of its core
+	Behind           = "behind"       // 1 when an open-loop sample fell short of its offered rate
+)
+
+// Better says which way a metric improves.
+type Better int
+
+const (
+	// NotCompared metrics describe the conditions of a measurement (how
+	// busy the load generator was), not the implementation: a change in
+	// them is neither better nor worse.
+	NotCompared  Better = iota
+	LowerBetter         // costs: time, memory, system calls, lost connections
+	HigherBetter        // throughput
+)
+
+// String is the word benchstat's unit metadata uses: "lower", "higher",
+// or "" for a metric that is not compared.
+func (b Better) String() string {
+	switch b {
+	case LowerBetter:
+		return "lower"
+	case HigherBetter:
+		return "higher"
+	}
+	return ""
+}
+
+// Format says how a metric's values print.
+type Format int
+
+const (
+	Count    Format = iota // a plain number, thousands separated
+	Duration               // nanoseconds, printed as ns, µs, ms or s
+	Rate                   // per second, printed with k, M or G
+	Bytes                  // printed as B, KiB, MiB or GiB
+	Percent                // printed with a % sign
+)
+
+// Metric is what one unit means.
+type Metric struct {
+	Unit   string
+	Label  string // what a reader sees, e.g. "server CPU per round trip"
+	Better Better
+	Format Format
+	// Alloc marks an allocation count: a comparison gate fails on any
+	// significant increase, whatever its size.
+	Alloc bool
+}
+
+// Metrics is every metric the suite writes, headline units first: a
+// results.txt line lists its units in this order, so benchstat's first
+// table for a workload is the one to read.
+var Metrics = []Metric{
+	{Unit: ServerCPUNsPerRT, Label: "server CPU per round trip", Better: LowerBetter, Format: Duration},
+	{Unit: ServerCPUNsConn, Label: "server CPU per connection", Better: LowerBetter, Format: Duration},
+	{Unit: NsPerEvent, Label: "time per event", Better: LowerBetter, Format: Duration},
+	{Unit: NsPerOp, Label: "time per operation", Better: LowerBetter, Format: Duration},
+	{Unit: ConnsPerSec, Label: "connections per second", Better: HigherBetter, Format: Rate},
+	{Unit: BytesPerConn, Label: "RSS per connection", Better: LowerBetter, Format: Bytes},
+	{Unit: RoundTripsPerSec, Label: "round trips per second", Better: HigherBetter, Format: Rate},
+	{Unit: P50Ns, Label: "p50 round-trip latency", Better: LowerBetter, Format: Duration},
+	{Unit: P99Ns, Label: "p99 round-trip latency", Better: LowerBetter, Format: Duration},
+	{Unit: P999Ns, Label: "p99.9 round-trip latency", Better: LowerBetter, Format: Duration},
+	{Unit: AllocsPerOp, Label: "allocations per operation", Better: LowerBetter, Format: Count, Alloc: true},
+	{Unit: SyscallsPerEvent, Label: "system calls per event", Better: LowerBetter, Format: Count},
+	{Unit: SyscallsPerOp, Label: "system calls per operation", Better: LowerBetter, Format: Count},
+	{Unit: SetupNs, Label: "setup time", Better: LowerBetter, Format: Duration},
+	{Unit: ServerPeakRSS, Label: "server peak RSS", Better: LowerBetter, Format: Bytes},
+	{Unit: Starved, Label: "connections starved", Better: LowerBetter, Format: Count},
+	{Unit: Dropped, Label: "connections dropped", Better: LowerBetter, Format: Count},
+	{Unit: NeverConnected, Label: "connections never connected", Better: LowerBetter, Format: Count},
+	{Unit: WakesPerPass, Label: "wake-ups per loop pass", Format: Count},
+	{Unit: ServerCPUPercent, Label: "server CPU use", Format: Percent},
+	{Unit: ClientCPUPercent, Label: "load generator CPU use", Format: Percent},
+	{Unit: ClientBound, Label: "client-bound", Format: Count},
+	{Unit: Behind, Label: "behind the offered rate", Format: Count},
+}
+
+var metricIndex = func() map[string]int {
+	m := make(map[string]int, len(Metrics))
+	for i, x := range Metrics {
+		m[x.Unit] = i
+	}
+	return m
+}()
+
+// MetricOf returns what unit means. A unit the table does not know is
+// printed as a count, labeled by its name and not compared: guessing its
+// direction would call an improvement a regression half the time.
+func MetricOf(unit string) Metric {
+	if i, ok := metricIndex[unit]; ok {
+		return Metrics[i]
+	}
+	return Metric{Unit: unit, Label: unit, Better: NotCompared, Format: Count}
+}
+
+// MetricRank orders units: the table's order, then unknown units after
+// every known one (callers break ties by name).
+func MetricRank(unit string) int {
+	if i, ok := metricIndex[unit]; ok {
+		return i
+	}
+	return len(Metrics)
+}
