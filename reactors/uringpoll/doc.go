@@ -1,0 +1,42 @@
+// Package uringpoll registers the "uring-poll" backend: io_uring used as a
+// readiness API. Each watched descriptor has one multishot IORING_OP_POLL_ADD;
+// interest changes are queued as submissions and reach the kernel in the
+// io_uring_enter that waits, so a Wait costs one system call whatever
+// changed. On systems other than Linux on amd64 or arm64 the package is
+// empty, so importing it compiles everywhere.
+//
+// Level-triggered like the other backends: a multishot poll completes once
+// per wake-up, not while the descriptor stays ready, so every descriptor a
+// Wait reports has its poll updated (re-armed) by the next Wait, in the
+// same io_uring_enter. Re-arming checks readiness at once, so a descriptor
+// still ready is reported again, as epoll's level-triggered mode does; the
+// update's own completion is skipped unless it fails. Completions beyond
+// what dst holds stay queued, first in first out, for the next Wait.
+//
+// Every completion carries the descriptor and a per-descriptor generation,
+// bumped by every Set that changes the registration, so completions of a
+// removed or replaced poll are dropped, never reported. A multishot poll the
+// kernel ends (a full CQ, an error) is armed again.
+//
+// The ring is set up with COOP_TASKRUN and TASKRUN_FLAG where the kernel
+// has them, not with SINGLE_ISSUER and DEFER_TASKRUN: those make the kernel
+// refuse io_uring_enter from any thread but one, and a Poller's Wait runs
+// on whatever OS thread the Go scheduler gives the calling goroutine (the
+// conformance suite and core call it from different goroutines). Locking
+// the caller's thread would leak a side effect into every user; a
+// completion driver that owns a locked loop thread can ask the ring for
+// SINGLE_ISSUER (uring.Options.SingleIssuer).
+//
+// The wake-up is an eventfd watched by its own multishot poll on the ring:
+// Wake writes to the eventfd and never touches the submission queue, so it
+// is safe from any goroutine.
+//
+// A poll holds a reference to the file it watches: unregister a descriptor
+// (Set(fd, 0)) before closing it, or the socket stays open, unseen, until
+// the poller is closed. The removal reaches the kernel with the next Wait.
+//
+// Available reports why the backend cannot run where it cannot: no
+// io_uring in the kernel (ENOSYS), a seccomp filter such as Docker's
+// default profile (EPERM), the kernel.io_uring_disabled sysctl, or a kernel
+// older than 5.17 that lacks a needed feature or opcode.
+package uringpoll
