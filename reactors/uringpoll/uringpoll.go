@@ -75,11 +75,13 @@ type poller struct {
 }
 
 // New opens a uring-poll poller, or says why this kernel cannot.
-func New() (reactors.Poller, error) {
+func New() (reactors.Poller, error) { return open(sqEntries, cqEntries) }
+
+func open(sq, cq uint32) (*poller, error) {
 	if err := Available(); err != nil {
 		return nil, fmt.Errorf("%w: uring-poll: %w", reactors.ErrUnavailable, err)
 	}
-	ring, err := uring.New(uring.Options{Entries: sqEntries, CQEntries: cqEntries})
+	ring, err := uring.New(uring.Options{Entries: sq, CQEntries: cq})
 	if err != nil {
 		return nil, err
 	}
