@@ -129,6 +129,7 @@ func (p *poller) arm(fd int) error {
 	}
 	s.gen++
 	s.live = true
+	s.rearm = false // a fresh poll checks readiness as it is armed
 	sqe.PrepPollAdd(fd, pollMask(s.mask), true, userData(kindPoll, fd, s.gen))
 	return nil
 }
@@ -232,10 +233,11 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 func (p *poller) rearmReported() error {
 	for _, fd := range p.rearm {
 		s := &p.slots[fd]
-		s.rearm = false
-		if s.mask == 0 {
+		if !s.rearm || s.mask == 0 {
+			s.rearm = false
 			continue
 		}
+		s.rearm = false
 		if !s.live {
 			if err := p.arm(int(fd)); err != nil {
 				return err
@@ -290,8 +292,13 @@ func (p *poller) complete(c uring.CQE) error {
 		return nil // a removed or replaced poll
 	}
 	if kind == kindUpdate {
-		// The re-arm failed: the poll ended unseen. Arm a fresh one,
-		// which checks readiness as the update would have.
+		if c.Res != -int32(unix.ENOENT) {
+			// EALREADY: a wake-up of this poll is being handled, and
+			// that re-checks readiness as the update would have.
+			return nil
+		}
+		// The poll ended before its completion was seen: arm a fresh
+		// one, which checks readiness as the update would have.
 		s.live = false
 		return p.arm(fd)
 	}

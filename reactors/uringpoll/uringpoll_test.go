@@ -158,6 +158,42 @@ func TestPeerReset(t *testing.T) {
 	}
 }
 
+// TestCloseAfterUnregister: a descriptor unregistered and closed is
+// released by the next Wait, so its peer sees it closed, even when its
+// interest changed while a re-arm of the reported poll was due (a leaked
+// poll would hold the socket open).
+func TestCloseAfterUnregister(t *testing.T) {
+	p := mustOpen(t, 8, 16)
+	s := &reactortest.Socketpairs(t, 1)[0]
+	unix.Write(s.B, []byte{'x'})
+	if err := p.Set(s.A, reactors.Readable); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, p, map[int]bool{s.A: true}, 4) // reported: the next Wait re-arms it
+	for _, ev := range []reactors.Events{0, reactors.Writable} {
+		if err := p.Set(s.A, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitAll(t, p, map[int]bool{s.A: true}, 4)
+	waitAll(t, p, map[int]bool{s.A: true}, 4)
+	if err := p.Set(s.A, 0); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(s.A)
+	s.A = -1
+	dst := make([]reactors.Event, 4)
+	if n, err := p.Wait(dst, 10*time.Millisecond); n != 0 || err != nil {
+		t.Fatalf("Wait = %d, %v", n, err)
+	}
+	// The byte left unread makes the close a reset; EAGAIN would mean
+	// the socket is still open.
+	var b [2]byte
+	if n, err := unix.Read(s.B, b[:]); (err == nil && n != 0) || (err != nil && err != unix.ECONNRESET) {
+		t.Fatalf("peer read %d, %v; want end of file or a reset: the socket is still held", n, err)
+	}
+}
+
 // TestUnavailable: when the kernel cannot run the backend, New says why
 // and wraps reactors.ErrUnavailable.
 func TestUnavailable(t *testing.T) {
