@@ -42,7 +42,7 @@ const (
 	kindPoll   = iota // the multishot poll of a watched descriptor
 	kindWake          // the multishot poll of the wake-up eventfd
 	kindUpdate        // a re-arm; completes only if it fails
-	kindRemove        // a removal; completes only if it fails
+	kindRemove        // a cancel of a poll; completes only if it fails
 )
 
 func userData(kind, fd int, gen uint32) uint64 {
@@ -134,6 +134,20 @@ func (p *poller) arm(fd int) error {
 	return nil
 }
 
+// cancel queues the removal of the poll with user data target. It is an
+// ASYNC_CANCEL, not a POLL_REMOVE: POLL_REMOVE fails with EALREADY while a
+// wake-up of the poll is being handled, and the poll, left armed, would
+// keep the file open after the caller closes it.
+func (p *poller) cancel(target uint64) error {
+	sqe, err := p.ring.Next()
+	if err != nil {
+		return err
+	}
+	sqe.PrepCancel(target, -1, 0, kindRemove<<56|target&(1<<56-1))
+	sqe.Flags |= uring.SQECQESkipSuccess
+	return nil
+}
+
 func (p *poller) Set(fd int, ev reactors.Events) error {
 	if p.waker.Closed() {
 		return reactors.ErrClosed
@@ -162,12 +176,9 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 	p.slots = backend.Grow(p.slots, fd)
 	s := &p.slots[fd]
 	if s.live {
-		sqe, err := p.ring.Next()
-		if err != nil {
+		if err := p.cancel(userData(kindPoll, fd, s.gen)); err != nil {
 			return err
 		}
-		sqe.PrepPollRemove(userData(kindPoll, fd, s.gen), userData(kindRemove, fd, s.gen))
-		sqe.Flags |= uring.SQECQESkipSuccess
 		s.live = false
 	}
 	s.gen++ // whatever the old poll still completes is stale from here on
@@ -284,11 +295,17 @@ func (p *poller) complete(c uring.CQE) error {
 		p.woken = true
 		return nil
 	}
+	if kind == kindRemove {
+		if c.Res == -int32(unix.EALREADY) { // busy: try again next pass
+			return p.cancel(kindPoll<<56 | c.UserData&(1<<56-1))
+		}
+		return nil // ENOENT: the poll had ended already
+	}
 	if fd >= len(p.slots) {
 		return nil
 	}
 	s := &p.slots[fd]
-	if s.mask == 0 || s.gen&0xffffff != gen || kind == kindRemove {
+	if s.mask == 0 || s.gen&0xffffff != gen {
 		return nil // a removed or replaced poll
 	}
 	if kind == kindUpdate {

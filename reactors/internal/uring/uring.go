@@ -413,7 +413,9 @@ func (s *SQE) PrepPollUpdate(old, new uint64, events uint32, userData uint64) {
 	}
 }
 
-// PrepPollRemove removes the poll whose user data is target.
+// PrepPollRemove removes the poll whose user data is target. It fails with
+// EALREADY, leaving the poll armed, while a wake-up of that poll is being
+// handled; PrepCancel always removes it.
 func (s *SQE) PrepPollRemove(target, userData uint64) {
 	s.Opcode, s.Fd, s.Addr, s.UserData = OpPollRemove, -1, target, userData
 }
