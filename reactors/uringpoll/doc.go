@@ -1,22 +1,31 @@
 // Package uringpoll registers the "uring-poll" backend: io_uring used as a
-// readiness API. Each watched descriptor has one multishot IORING_OP_POLL_ADD;
-// interest changes are queued as submissions and reach the kernel in the
-// io_uring_enter that waits, so a Wait costs one system call whatever
-// changed. On systems other than Linux on amd64 or arm64 the package is
-// empty, so importing it compiles everywhere.
+// readiness API. Each watched descriptor has one IORING_OP_POLL_ADD armed;
+// interest changes and re-arms are queued as submissions and reach the
+// kernel in the io_uring_enter that waits, so a Wait costs one system call
+// whatever changed. On systems other than Linux on amd64 or arm64 the
+// package is empty, so importing it compiles everywhere.
 //
-// Level-triggered like the other backends: a multishot poll completes once
-// per wake-up, not while the descriptor stays ready, so every descriptor a
-// Wait reports has its poll updated (re-armed) by the next Wait, in the
-// same io_uring_enter. Re-arming checks readiness at once, so a descriptor
-// still ready is reported again, as epoll's level-triggered mode does; the
-// update's own completion is skipped unless it fails. Completions beyond
+// Level-triggered like the other backends, the way epoll's EPOLLONESHOT
+// with a re-arm is: the poll is one-shot, and every descriptor a Wait
+// reports is armed again by the next Wait. Arming checks readiness at once,
+// so a descriptor still ready completes in that same io_uring_enter and is
+// reported again. Multishot polls (IORING_POLL_ADD_MULTI) complete once per
+// wake-up, not while a descriptor stays ready, so level-triggering them
+// needs a poll update per report, and the kernel finds the poll to update
+// in a hash table of at most 256 buckets: measured here, that made a
+// dispatch at 8192 watched descriptors 1.7 to 2.7 times epoll's cost, while
+// a one-shot re-arm is a plain submission that stays flat in N. A multishot
+// poll is used where it cannot loop: for the wake-up eventfd, and for a
+// descriptor whose poll completed with nothing its interest asked for
+// (POLLRDHUP, which io_uring always watches, while waiting to write), which
+// a one-shot poll would report again at once, for ever. Completions beyond
 // what dst holds stay queued, first in first out, for the next Wait.
 //
 // Every completion carries the descriptor and a per-descriptor generation,
 // bumped by every Set that changes the registration, so completions of a
-// removed or replaced poll are dropped, never reported. A multishot poll the
-// kernel ends (a full CQ, an error) is armed again.
+// removed or replaced poll are dropped, never reported. A full CQ loses
+// nothing: the kernel keeps what overflows (IORING_FEAT_NODROP) and the
+// ring flushes it before the next Wait blocks.
 //
 // The ring is set up with COOP_TASKRUN and TASKRUN_FLAG where the kernel
 // has them, not with SINGLE_ISSUER and DEFER_TASKRUN: those make the kernel

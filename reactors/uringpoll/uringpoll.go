@@ -17,7 +17,7 @@ import (
 func init() {
 	reactors.Register(reactors.Info{
 		Name:      "uring-poll",
-		Doc:       "Linux io_uring as a readiness API: multishot POLL_ADD per descriptor, one io_uring_enter per wait, eventfd wake-up",
+		Doc:       "Linux io_uring as a readiness API: POLL_ADD per descriptor, re-armed and waited for in one io_uring_enter, eventfd wake-up",
 		New:       New,
 		Available: Available,
 	})
@@ -39,9 +39,8 @@ const (
 
 // User data: the kind in the top byte, a 24-bit generation, the descriptor.
 const (
-	kindPoll   = iota // the multishot poll of a watched descriptor
+	kindPoll   = iota // the one-shot poll of a watched descriptor
 	kindWake          // the multishot poll of the wake-up eventfd
-	kindUpdate        // a re-arm; completes only if it fails
 	kindRemove        // a cancel of a poll; completes only if it fails
 )
 
@@ -53,7 +52,7 @@ func userData(kind, fd int, gen uint32) uint64 {
 type slot struct {
 	mask   reactors.Events // interest, as last armed
 	gen    uint32          // generation of the live poll's user data
-	live   bool            // the multishot poll is armed in the kernel
+	live   bool            // the poll is armed in the kernel
 	ready  reactors.Events // seen in completions, not yet reported
 	queued bool            // in the ready queue
 	rearm  bool            // reported: the next Wait re-arms it
@@ -119,9 +118,15 @@ func pollMask(ev reactors.Events) uint32 {
 	return m
 }
 
-// arm queues a fresh multishot poll for fd under a new generation, so
-// anything the old one still completes is dropped.
-func (p *poller) arm(fd int) error {
+// arm queues a one-shot poll for fd under a new generation, so anything an
+// older one still completes is dropped. Arming checks readiness at once: a
+// descriptor already ready completes in the io_uring_enter that submits it.
+//
+// multishot arms a poll that completes once per wake-up instead, for a
+// descriptor whose poll completed with nothing the interest asked for
+// (POLLRDHUP, which io_uring always watches, alone while waiting to
+// write): a one-shot poll would complete again at once, for ever.
+func (p *poller) arm(fd int, multishot bool) error {
 	s := &p.slots[fd]
 	sqe, err := p.ring.Next()
 	if err != nil {
@@ -129,8 +134,8 @@ func (p *poller) arm(fd int) error {
 	}
 	s.gen++
 	s.live = true
-	s.rearm = false // a fresh poll checks readiness as it is armed
-	sqe.PrepPollAdd(fd, pollMask(s.mask), true, userData(kindPoll, fd, s.gen))
+	s.rearm = false
+	sqe.PrepPollAdd(fd, pollMask(s.mask), multishot, userData(kindPoll, fd, s.gen))
 	return nil
 }
 
@@ -189,7 +194,7 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 	if ev == 0 {
 		return nil
 	}
-	return p.arm(fd)
+	return p.arm(fd, false)
 }
 
 func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) {
@@ -238,30 +243,18 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	}
 }
 
-// rearmReported queues a poll update for every descriptor the last Wait
-// reported: the update re-checks readiness, so one still ready completes
-// again, which makes the multishot poll level-triggered.
+// rearmReported arms a poll again for every descriptor the last Wait
+// reported and whose poll has completed: one still ready completes again at
+// once, which makes the one-shot poll level-triggered.
 func (p *poller) rearmReported() error {
 	for _, fd := range p.rearm {
 		s := &p.slots[fd]
-		if !s.rearm || s.mask == 0 {
-			s.rearm = false
-			continue
-		}
-		s.rearm = false
-		if !s.live {
-			if err := p.arm(int(fd)); err != nil {
+		if s.rearm && s.mask != 0 && !s.live {
+			if err := p.arm(int(fd), false); err != nil {
 				return err
 			}
-			continue
 		}
-		sqe, err := p.ring.Next()
-		if err != nil {
-			return err
-		}
-		ud := userData(kindPoll, int(fd), s.gen)
-		sqe.PrepPollUpdate(ud, ud, pollMask(s.mask), userData(kindUpdate, int(fd), s.gen))
-		sqe.Flags |= uring.SQECQESkipSuccess
+		s.rearm = false
 	}
 	p.rearm = p.rearm[:0]
 	return nil
@@ -308,23 +301,20 @@ func (p *poller) complete(c uring.CQE) error {
 	if s.mask == 0 || s.gen&0xffffff != gen {
 		return nil // a removed or replaced poll
 	}
-	if kind == kindUpdate {
-		if c.Res != -int32(unix.ENOENT) {
-			// EALREADY: a wake-up of this poll is being handled, and
-			// that re-checks readiness as the update would have.
+	ev := events(c.Res)
+	if c.Flags&uring.CQEFMore != 0 { // the multishot fallback, still armed
+		if ev == 0 {
 			return nil
 		}
-		// The poll ended before its completion was seen: arm a fresh
-		// one, which checks readiness as the update would have.
-		s.live = false
-		return p.arm(fd)
+		// Something asked for: back to one-shot polls once reported.
+		if err := p.cancel(c.UserData); err != nil {
+			return err
+		}
+		s.gen++ // the cancelled poll's last completion is stale
 	}
-	if c.Flags&uring.CQEFMore == 0 {
-		s.live = false // ended by the kernel; re-armed once reported
-	}
-	ev := events(c.Res)
+	s.live = false // re-armed once reported
 	if ev == 0 {
-		return nil
+		return p.arm(fd, true)
 	}
 	if s.ready == 0 {
 		p.ready++

@@ -16,10 +16,10 @@ import (
 
 func TestConformance(t *testing.T) { reactortest.Run(t, New) }
 
-// TestConformanceTinyRing runs the suite on a ring whose CQ is far smaller
-// than the completions of a pass, so multishot polls end on overflow and
-// must be re-armed, and overflowed completions flushed, for nothing to be
-// lost.
+// TestConformanceTinyRing runs the suite on a ring whose CQ and SQ are far
+// smaller than a pass's completions and submissions, so completions
+// overflow and must be flushed, and submissions go in early, for nothing
+// to be lost.
 func TestConformanceTinyRing(t *testing.T) {
 	reactortest.Run(t, func() (reactors.Poller, error) { return open(4, 4) })
 }
@@ -58,8 +58,8 @@ func waitAll(t *testing.T, p reactors.Poller, want map[int]bool, dstLen int) {
 	}
 }
 
-// TestOverflowLevelTriggered: with a CQ of 4 and 256 ready descriptors, the
-// polls that overflow end, are re-armed and keep every descriptor
+// TestOverflowLevelTriggered: with a CQ of 4 and 256 ready descriptors,
+// the completions that overflow are flushed and every descriptor is
 // reported, lap after lap.
 func TestOverflowLevelTriggered(t *testing.T) {
 	p := mustOpen(t, 4, 4)
@@ -192,6 +192,56 @@ func TestCloseAfterUnregister(t *testing.T) {
 	if n, err := unix.Read(s.B, b[:]); (err == nil && n != 0) || (err != nil && err != unix.ECONNRESET) {
 		t.Fatalf("peer read %d, %v; want end of file or a reset: the socket is still held", n, err)
 	}
+}
+
+// TestHalfClosedPeerWhileWaitingToWrite: io_uring always watches
+// POLLRDHUP, so a descriptor waiting to write whose peer shut down its
+// side completes its poll with nothing asked for. That must neither be
+// reported nor make every Wait return at once (a spin), and the descriptor
+// must still be reported once it can write.
+func TestHalfClosedPeerWhileWaitingToWrite(t *testing.T) {
+	p := mustOpen(t, 8, 16)
+	s := reactortest.Socketpairs(t, 1)[0]
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := unix.Write(s.A, chunk); err == unix.EAGAIN {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := unix.Shutdown(s.B, unix.SHUT_WR); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Set(s.A, reactors.Writable); err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]reactors.Event, 4)
+	enters := p.ring.Enters()
+	const waits = 3
+	for range waits {
+		const d = 20 * time.Millisecond
+		start := time.Now()
+		n, err := p.Wait(dst, d)
+		if err != nil || n != 0 {
+			t.Fatalf("Wait = %v, %v; want nothing: the socket cannot write", dst[:n], err)
+		}
+		if el := time.Since(start); el < d {
+			t.Fatalf("Wait(%v) returned after %v with nothing: the poll completes again and again", d, el)
+		}
+	}
+	// One enter to arm and wait, one more when the poll completes with
+	// nothing asked for; a spin would make thousands.
+	if n := p.ring.Enters() - enters; n > 2*waits {
+		t.Fatalf("%d Waits made %d io_uring_enter calls: the poll completes again and again", waits, n)
+	}
+	for {
+		if _, err := unix.Read(s.B, chunk); err != nil {
+			break
+		}
+	}
+	waitAll(t, p, map[int]bool{s.A: true}, 4)
+	waitAll(t, p, map[int]bool{s.A: true}, 4) // and, level-triggered, again
 }
 
 // TestUnavailable: when the kernel cannot run the backend, New says why

@@ -168,8 +168,9 @@ type Ring struct {
 	cqMask         uint32
 	cqes           []CQE
 
-	arg getEventsArg
-	ts  unix.Timespec
+	arg    getEventsArg
+	ts     unix.Timespec
+	enters uint64
 }
 
 // setupFlags are the flag sets New tries, best first: a kernel that does not
@@ -246,6 +247,10 @@ func (r *Ring) mmap(p *params) error {
 	r.cqes = unsafe.Slice((*CQE)(unsafe.Pointer(&mem[p.cqOff.cqes])), *at(p.cqOff.ringEntries))
 	return nil
 }
+
+// Enters is how many io_uring_enter calls the ring has made, for counting
+// system calls per event.
+func (r *Ring) Enters() uint64 { return r.enters }
 
 // Fd is the ring's descriptor.
 func (r *Ring) Fd() int { return r.fd }
@@ -346,6 +351,7 @@ func (r *Ring) SubmitAndWait(timeout time.Duration) error {
 			return nil
 		}
 	}
+	r.enters++
 	_, err := enter(r.fd, toSubmit, minComplete, flags, arg, argSize)
 	switch err {
 	case nil:
@@ -374,6 +380,7 @@ func (r *Ring) Reap(dst []CQE) int {
 			if atomic.LoadUint32(r.sqFlags)&sqCQOverflow == 0 {
 				break
 			}
+			r.enters++
 			if _, err := enter(r.fd, 0, 0, enterGetEvents, nil, 0); err != nil && err != unix.EINTR {
 				break
 			}
