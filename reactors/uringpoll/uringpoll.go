@@ -232,8 +232,9 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 		if k := p.report(dst); k > 0 || wait == 0 || err == unix.ETIME || p.woken {
 			return k, nil
 		}
-		// Only completions of removed polls or failed re-arms came in:
-		// wait out the rest of the timeout.
+		// Only completions with nothing to report came in (of removed
+		// polls, or with nothing the interest asked for): wait out the
+		// rest of the timeout.
 		if timeout > 0 {
 			if timeout = time.Until(deadline); timeout <= 0 {
 				return 0, nil
