@@ -25,7 +25,13 @@ func benchReactors() []string {
 	if len(reactorFlag.Names) > 0 {
 		return reactorFlag.Names
 	}
-	return reactors.Names()
+	return runnableReactors()
+}
+
+// runnableReactors is every registered backend this system can run.
+func runnableReactors() []string {
+	names, _ := runnable(reactors.Names())
+	return names
 }
 
 // BenchmarkDispatch is the dispatch workload: one op is one event (a

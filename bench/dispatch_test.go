@@ -40,7 +40,7 @@ func TestDispatchLadder(t *testing.T) {
 // allDispatchImpls is every backend through the reactor and every raw
 // floor there is.
 func allDispatchImpls(t *testing.T) []dispatchImpl {
-	names := reactors.Names()
+	names := runnableReactors()
 	if len(names) == 0 {
 		t.Fatal("no backend registered")
 	}
@@ -173,7 +173,7 @@ func TestDispatchWorkload(t *testing.T) {
 func TestDispatchWorkloadCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	o := &Options{Reactors: reactors.Names(), Quick: true, Repeats: 1}
+	o := &Options{Reactors: runnableReactors(), Quick: true, Repeats: 1}
 	if err := runDispatchWorkload(ctx, o, func(results.Result) {}); err != context.Canceled {
 		t.Errorf("cancelled run returned %v, want context.Canceled", err)
 	}

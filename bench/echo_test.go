@@ -59,8 +59,8 @@ func TestEchoGoNet(t *testing.T) {
 
 // TestEchoBackends runs the quick echo workload on every backend.
 func TestEchoBackends(t *testing.T) {
-	_, rs := runWorkload(t, "echo", Options{Reactors: reactors.Names(), Quick: true, Repeats: 1})
-	if len(rs) != len(reactors.Names())*len(planEcho(&Options{Quick: true}).points()) {
+	_, rs := runWorkload(t, "echo", Options{Reactors: runnableReactors(), Quick: true, Repeats: 1})
+	if len(rs) != len(runnableReactors())*len(planEcho(&Options{Quick: true}).points()) {
 		t.Fatalf("got %d results", len(rs))
 	}
 	for _, r := range rs {
@@ -86,7 +86,7 @@ func TestEchoOpen(t *testing.T) {
 }
 
 func TestConnect(t *testing.T) {
-	_, rs := runWorkload(t, "connect", Options{Reactors: reactors.Names(), Peers: []string{"gonet"}, Quick: true, Repeats: 1})
+	_, rs := runWorkload(t, "connect", Options{Reactors: runnableReactors(), Peers: []string{"gonet"}, Quick: true, Repeats: 1})
 	if len(rs) != len(reactors.Names())+1 {
 		t.Fatalf("got %d results", len(rs))
 	}
@@ -99,7 +99,7 @@ func TestConnect(t *testing.T) {
 }
 
 func TestIdleMemory(t *testing.T) {
-	_, rs := runWorkload(t, "idle-memory", Options{Reactors: reactors.Names(), Peers: []string{"gonet"}, Quick: true, Repeats: 1})
+	_, rs := runWorkload(t, "idle-memory", Options{Reactors: runnableReactors(), Peers: []string{"gonet"}, Quick: true, Repeats: 1})
 	if len(rs) != len(reactors.Names())+1 {
 		t.Fatalf("got %d results", len(rs))
 	}

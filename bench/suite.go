@@ -8,11 +8,13 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/reactors"
 )
 
 // Options are what a workload is asked to measure and how to report.
@@ -158,6 +160,11 @@ func RunSuite(ctx context.Context, o Options, ws []Workload) (*results.File, err
 			inner.Skip(what, reason, hint)
 		}
 	}
+	var unavailable map[string]error
+	o.Reactors, unavailable = runnable(o.Reactors)
+	for _, name := range sortedKeys(unavailable) {
+		o.Skip("reactor "+name, unavailable[name].Error(), "reactorbench list shows which backends this system can run")
+	}
 	for _, w := range ws {
 		if err := ctx.Err(); err != nil {
 			return f, err
@@ -178,11 +185,44 @@ func RunSuite(ctx context.Context, o Options, ws []Workload) (*results.File, err
 	return f, nil
 }
 
-// TotalPoints is the number of points ws will emit under o.
+// TotalPoints is the number of points ws will emit under o, leaving out
+// the backends this system cannot run, as RunSuite does.
 func TotalPoints(o *Options, ws []Workload) int {
+	run := *o
+	run.Reactors, _ = runnable(o.Reactors)
 	n := 0
 	for _, w := range ws {
-		n += w.Points(o)
+		n += w.Points(&run)
 	}
 	return n
+}
+
+// reactorAvailable is reactors.Available; tests make a backend unavailable.
+var reactorAvailable = reactors.Available
+
+// runnable splits names into the backends this system can run and, for
+// the others, why not: an unavailable backend is a skip, never a failure.
+func runnable(names []string) ([]string, map[string]error) {
+	var ok []string
+	var not map[string]error
+	for _, name := range names {
+		if err := reactorAvailable(name); errors.Is(err, reactors.ErrUnavailable) {
+			if not == nil {
+				not = map[string]error{}
+			}
+			not[name] = err
+			continue
+		}
+		ok = append(ok, name)
+	}
+	return ok, not
+}
+
+func sortedKeys(m map[string]error) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -3,10 +3,12 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/reactors"
 )
 
 func TestWorkloadsRegisteredInOrder(t *testing.T) {
@@ -54,6 +56,37 @@ func TestRegisterWorkloadRejectsDuplicates(t *testing.T) {
 		}
 	}()
 	RegisterWorkload(Workloads()[0])
+}
+
+// TestRunSuiteUnavailableReactor: a backend this system cannot run is a
+// skip with its reason; the workloads and the point count never see it.
+func TestRunSuiteUnavailableReactor(t *testing.T) {
+	reactorAvailable = func(name string) error {
+		if name == "poll" {
+			return fmt.Errorf("%w: poll: not here", reactors.ErrUnavailable)
+		}
+		return nil
+	}
+	t.Cleanup(func() { reactorAvailable = reactors.Available })
+	var seen []string
+	w := Workload{Name: "w", Points: func(o *Options) int { return len(o.Reactors) }, Run: func(_ context.Context, o *Options, _ func(results.Result)) error {
+		seen = o.Reactors
+		return nil
+	}}
+	o := Options{Reactors: []string{"epoll", "poll", "select"}}
+	if n := TotalPoints(&o, []Workload{w}); n != 2 {
+		t.Errorf("TotalPoints = %d, want 2: the unavailable backend has no points", n)
+	}
+	f, err := RunSuite(context.Background(), o, []Workload{w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != "epoll,select" {
+		t.Errorf("workload saw backends %v, want epoll and select", seen)
+	}
+	if len(f.Skipped) != 1 || f.Skipped[0].What != "reactor poll" || !strings.Contains(f.Skipped[0].Reason, "not here") {
+		t.Errorf("skips %+v, want one for poll with its reason", f.Skipped)
+	}
 }
 
 func TestRunSuiteRecords(t *testing.T) {

@@ -17,7 +17,12 @@ func forEachBackend(t *testing.T, f func(t *testing.T, name string)) {
 		t.Fatal("no backend registered")
 	}
 	for _, name := range names {
-		t.Run("reactor="+name, func(t *testing.T) { f(t, name) })
+		t.Run("reactor="+name, func(t *testing.T) {
+			if err := reactors.Available(name); err != nil {
+				t.Skip(err)
+			}
+			f(t, name)
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package reactors defines the contract between the event loop in core and
-// the operating system's readiness APIs (select, poll, epoll, kqueue), and a
-// registry that picks a backend by name at run time.
+// the operating system's readiness APIs (select, poll, epoll, kqueue,
+// io_uring's poll), and a registry that picks a backend by name at run time
+// and says which of them this system can run.
 //
 // A backend translates one syscall family and nothing else: no callbacks,
 // buffers, timers or logging. Every backend is level-triggered, so the same
@@ -69,11 +70,30 @@ type Poller interface {
 // ErrClosed is returned by Wait (and Set) on a closed Poller.
 var ErrClosed = errors.New("reactors: poller is closed")
 
+// ErrUnavailable is wrapped by the error of a registered backend that this
+// system cannot run (a kernel without the API, or one that forbids it).
+var ErrUnavailable = errors.New("reactors: backend not available here")
+
 // Info describes a backend for the registry.
 type Info struct {
 	Name string                 // the name users pass to -reactor
 	Doc  string                 // one line on what it is
 	New  func() (Poller, error) // opens a fresh poller
+	// Available reports whether this system can run the backend: nil, or
+	// an error saying why not. Nil means the backend runs wherever it
+	// compiles. It may be called often, so a backend caches its answer.
+	Available func() error
+}
+
+// available is info.Available(), wrapped in ErrUnavailable and the name.
+func (info Info) available() error {
+	if info.Available == nil {
+		return nil
+	}
+	if err := info.Available(); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, info.Name, err)
+	}
+	return nil
 }
 
 // DefaultName is the name that opens the preferred backend of this OS.
@@ -114,13 +134,15 @@ func Names() []string {
 	return names
 }
 
-// Lookup returns the Info registered under name, resolving "default".
+// Lookup returns the Info registered under name, resolving "default" to
+// the first available backend in the order epoll, kqueue, poll, select.
+// A registered backend is found whether or not it can run here.
 func Lookup(name string) (Info, error) {
 	mu.RLock()
 	defer mu.RUnlock()
 	if name == DefaultName {
 		for _, n := range preference {
-			if info, ok := registry[n]; ok {
+			if info, ok := registry[n]; ok && info.available() == nil {
 				return info, nil
 			}
 		}
@@ -138,11 +160,27 @@ func Lookup(name string) (Info, error) {
 	return info, nil
 }
 
+// Available reports whether the named backend ("default" for the
+// preferred one) can run on this system: nil, or an error wrapping
+// ErrUnavailable that says why not. An unknown name is an error too.
+func Available(name string) error {
+	info, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	return info.available()
+}
+
 // Open opens a fresh poller of the named backend ("default" for the
-// preferred one). An unknown name is an error that lists the available ones.
+// preferred one). An unknown name is an error that lists the registered
+// ones; a backend this system cannot run is an error wrapping
+// ErrUnavailable that says why, never another backend in its place.
 func Open(name string) (Poller, error) {
 	info, err := Lookup(name)
 	if err != nil {
+		return nil, err
+	}
+	if err := info.available(); err != nil {
 		return nil, err
 	}
 	return info.New()

@@ -1,6 +1,7 @@
 package reactors_test
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"runtime"
@@ -16,6 +17,9 @@ import (
 func native(t *testing.T) []string {
 	switch runtime.GOOS {
 	case "linux":
+		if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
+			return []string{"epoll", "poll", "select", "uring-poll"}
+		}
 		return []string{"epoll", "poll", "select"}
 	case "darwin", "dragonfly", "freebsd", "netbsd", "openbsd":
 		return []string{"kqueue", "poll", "select"}
@@ -88,6 +92,46 @@ func TestRegistryRegisterMisuse(t *testing.T) {
 	}
 	if slices.Contains(reactors.Names(), "nonew") {
 		t.Error("a refused registration was kept")
+	}
+}
+
+// TestRegistryUnavailable: a backend this system cannot run is listed and
+// found, but opening it is an error that says why (wrapping
+// ErrUnavailable), never another backend in its place; "default" skips it.
+func TestRegistryUnavailable(t *testing.T) {
+	why := errors.New("kernel.io_uring_disabled=2")
+	opened := false
+	reactors.RegisterForTest(t, reactors.Info{
+		Name:      "test-unavailable",
+		Doc:       "never runs",
+		New:       func() (reactors.Poller, error) { opened = true; return reactors.Open("poll") },
+		Available: func() error { return why },
+	})
+	if !slices.Contains(reactors.Names(), "test-unavailable") {
+		t.Error("an unavailable backend is not listed")
+	}
+	if _, err := reactors.Lookup("test-unavailable"); err != nil {
+		t.Errorf("Lookup(unavailable) = %v; want its Info", err)
+	}
+	for _, err := range []error{reactors.Available("test-unavailable"), func() error {
+		p, err := reactors.Open("test-unavailable")
+		if err == nil {
+			p.Close()
+		}
+		return err
+	}()} {
+		if !errors.Is(err, reactors.ErrUnavailable) || !errors.Is(err, why) || !strings.Contains(err.Error(), "test-unavailable") {
+			t.Errorf("unavailable backend: %v; want ErrUnavailable naming it and the reason", err)
+		}
+	}
+	if opened {
+		t.Error("Open ran the constructor of an unavailable backend")
+	}
+	if err := reactors.Available(reactors.DefaultName); err != nil {
+		t.Errorf("Available(default) = %v", err)
+	}
+	if err := reactors.Available("nope"); err == nil || errors.Is(err, reactors.ErrUnavailable) {
+		t.Errorf("Available(nope) = %v; want an unknown-name error", err)
 	}
 }
 

@@ -11,13 +11,14 @@ import (
 )
 
 func init() {
-	register("list", "list the reactor backends available on this system", runList)
+	register("list", "list the reactor backends built in, and whether this system can run each", runList)
 }
 
-// runList is "reactorbench list": one line per backend with what it is,
-// the one "-reactor default" opens marked.
+// runList is "reactorbench list": one line per backend with whether this
+// system can run it, the one "-reactor default" opens marked, and what it
+// is; an unavailable backend gets a second line saying why.
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("list", "usage: reactorbench list [-peers]\nLists the reactor backends available here, for -reactor NAME; \"default\" opens the marked one.", stderr)
+	fs := newFlagSet("list", "usage: reactorbench list [-peers]\nLists the reactor backends, for -reactor NAME, with whether this system can run each\nand why not; \"default\" opens the marked one.", stderr)
 	peers := fs.Bool("peers", false, "list the suite's peers instead, each with the runtime it uses here (the python3 the Twisted peers and harness run on) or what is missing")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -32,19 +33,15 @@ func runList(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failure(stderr, "list", "%v", err)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	var infos []reactors.Info
 	for _, name := range reactors.Names() {
 		info, err := reactors.Lookup(name)
 		if err != nil {
 			return failure(stderr, "list", "%v", err)
 		}
-		mark := ""
-		if name == def.Name {
-			mark = reactors.DefaultName
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, mark, info.Doc)
+		infos = append(infos, info)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeList(stdout, infos, def.Name); err != nil {
 		return failure(stderr, "list", "%v", err)
 	}
 	return 0
@@ -69,4 +66,28 @@ func listPeers(stdout, stderr io.Writer) int {
 		return failure(stderr, "list", "%v", err)
 	}
 	return 0
+}
+
+// writeList renders infos, marking def.
+func writeList(w io.Writer, infos []reactors.Info, def string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, info := range infos {
+		mark := ""
+		if info.Name == def {
+			mark = reactors.DefaultName
+		}
+		var why error
+		if info.Available != nil {
+			why = info.Available()
+		}
+		status := "yes"
+		if why != nil {
+			status = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", info.Name, mark, status, info.Doc)
+		if why != nil {
+			fmt.Fprintf(tw, "\t\t\tnot available: %v\n", why)
+		}
+	}
+	return tw.Flush()
 }

@@ -11,4 +11,5 @@ import (
 	_ "github.com/reactorbench/reactorbench/reactors/kqueue"
 	_ "github.com/reactorbench/reactorbench/reactors/poll"
 	_ "github.com/reactorbench/reactorbench/reactors/select"
+	_ "github.com/reactorbench/reactorbench/reactors/uringpoll"
 )
