@@ -307,6 +307,7 @@ func (l *Loop) disconnectAll() {
 	for _, d := range l.RemoveAll() {
 		protect("ConnectionLost", func() { d.ConnectionLost(ErrConnectionLost) })
 	}
+	l.loseCompleted()
 }
 
 // protect runs fn and logs a panic instead of letting it end the loop, so

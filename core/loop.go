@@ -32,6 +32,29 @@ type Counters struct {
 	Reads  uint64 // reads done by transports on this loop
 	Writes uint64 // writes done by transports on this loop
 	Wakes  uint64 // Wake calls made by CallFromThread
+	// Enters is the io_uring_enter calls of a backend that counts its own
+	// system calls (reactors.EnterCounter); its Waits and Sets are then
+	// not system calls one for one.
+	Enters uint64
+	// Completions is the finished operations a Completer reported.
+	Completions uint64
+	// Completion is set on a Completer, where Reads are the receive
+	// completions with bytes or the end of stream and Writes the sends
+	// started: operations of the ring, not system calls.
+	Completion bool
+}
+
+// SystemCalls is the system calls the loop and its transports made: the
+// enters of a backend that counts them, else one per Wait and Set, plus
+// the reads and writes unless a Completer did them.
+func (c Counters) SystemCalls() uint64 {
+	switch {
+	case c.Completion:
+		return c.Enters
+	case c.Enters > 0:
+		return c.Enters + c.Reads + c.Writes
+	}
+	return c.Waits + c.Sets + c.Reads + c.Writes
 }
 
 // Loop is the reactor: one event loop over a reactors.Poller. It
@@ -56,6 +79,9 @@ type Loop struct {
 	inPass  bool
 	counter Counters
 	rbuf    *[readBufferSize]byte // see tcpReadBuffer
+	entered reactors.EnterCounter // the poller, if it counts its enters
+
+	completion // the completion driver's state, on a Completer
 
 	lifecycle
 	pool    workerPool
@@ -69,6 +95,13 @@ type Loop struct {
 
 // NewLoop makes a reactor over p, which it owns from now on (Close closes
 // it). It panics on a nil Poller.
+//
+// When p is a reactors.Completer, TCP transports do their I/O through it
+// (completion), not with read and write system calls on readiness, and the
+// goroutine that runs the first pass (Run or Iterate) is locked to its OS
+// thread for good (runtime.LockOSThread): the Completer may then take
+// kernel features that accept one submitting thread only. Run such a loop
+// on one goroutine.
 func NewLoop(p reactors.Poller) *Loop {
 	if p == nil {
 		panic("core: NewLoop with a nil Poller")
@@ -76,6 +109,12 @@ func NewLoop(p reactors.Poller) *Loop {
 	l := &Loop{poller: p, backend: fmt.Sprintf("%T", p), epoch: time.Now(), done: make(chan struct{})}
 	l.timers = timerQueue{epoch: l.epoch, now: l.nanotime}
 	l.events = make([]reactors.Event, minEvents)
+	l.entered, _ = p.(reactors.EnterCounter)
+	if r, ok := p.(reactors.Completer); ok {
+		l.ring = r
+		l.finished = make([]reactors.Completion, minEvents)
+		l.bindErr = r.BindThread()
+	}
 	l.pool.init(defaultPoolSize)
 	l.loopID.Store(goroutineID())
 	l.initLifecycle()
@@ -130,6 +169,10 @@ func (l *Loop) BackendName() string { return l.backend }
 // goroutine or while the loop is not running.
 func (l *Loop) Counters() Counters {
 	c := l.counter
+	if l.entered != nil {
+		c.Enters = l.entered.Enters()
+	}
+	c.Completion = l.ring != nil
 	l.qmu.Lock()
 	c.Wakes = l.wakes
 	l.qmu.Unlock()
@@ -238,11 +281,21 @@ func (l *Loop) pass(wait time.Duration, inRun bool) error {
 		wait = t
 	}
 	l.yieldToPool()
+	if l.ring != nil {
+		return l.completionPass(wait)
+	}
 	n, err := l.poller.Wait(l.events, wait)
 	l.counter.Waits++
 	if err != nil {
 		return fmt.Errorf("core: %s wait: %w", l.backend, err)
 	}
+	l.dispatchAll(n)
+	return nil
+}
+
+// dispatchAll dispatches the first n events of the last Wait, and grows
+// the buffer after a Wait that filled it.
+func (l *Loop) dispatchAll(n int) {
 	l.counter.Events += uint64(n)
 	for i := range n {
 		l.dispatch(l.events[i])
@@ -250,7 +303,6 @@ func (l *Loop) pass(wait time.Duration, inRun bool) error {
 	if n == len(l.events) && n < maxEvents {
 		l.events = make([]reactors.Event, 2*n)
 	}
-	return nil
 }
 
 // yieldToPool lets a pool worker woken since the last Wait run before this

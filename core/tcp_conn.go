@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reactorbench/reactorbench/reactors"
 )
 
 // Transport tuning, as in Twisted's abstract.FileDescriptor.
@@ -63,10 +65,24 @@ type tcpConn struct {
 	writeShut        bool // our write side is shut
 	aborted          bool
 	lost             bool // ConnectionLost ran
+
+	// The completion driver's state (see tcp_completion.go).
+	ring     reactors.Completer // nil: the readiness driver
+	firstTag uint32             // tags before it are an earlier owner's
+	recvTag  uint32             // the live Recv, 0 if none
+	sendTag  uint32             // the Send in flight, 0 if none
+	held     []byte             // received while reading was stopped
+	heldEOF  bool               // the end of stream came while stopped
+	flushing bool               // in the loop's flush queue
 }
 
 // newTCPConn wraps a connected non-blocking socket.
 func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
+	if l.ring != nil {
+		c := &tcpConn{loop: l, fd: fd, peer: peer, ring: l.ring, firstTag: l.tags + 1}
+		l.setHandler(fd, c)
+		return c
+	}
 	return &tcpConn{loop: l, fd: fd, peer: peer, rbuf: l.tcpReadBuffer()}
 }
 
@@ -89,23 +105,41 @@ func (c *tcpConn) recoverAs(method string) {
 func (c *tcpConn) startReading() {
 	if !c.reading && !c.lost && !c.readPaused && !c.readShut && !c.disconnecting {
 		c.reading = true
-		if err := c.loop.AddReader(c); err != nil {
+		if err := c.watchReads(); err != nil {
 			c.reading = false
 			c.lostNextPass(fmt.Errorf("%w: %v", ErrConnectionLost, err))
 		}
 	}
 }
 
+// watchReads starts the reads: a Recv on a Completer, else readiness.
+func (c *tcpConn) watchReads() error {
+	if c.ring != nil {
+		return c.startRecv()
+	}
+	return c.loop.AddReader(c)
+}
+
 func (c *tcpConn) stopReading() {
 	if c.reading {
 		c.reading = false
+		if c.ring != nil {
+			c.stopRecv()
+			return
+		}
 		c.loop.RemoveReader(c)
 	}
 }
 
+// startWriting asks for a DoWrite once the socket is writable, or, on a
+// Completer, for a flush before the next wait.
 func (c *tcpConn) startWriting() {
 	if !c.writing && !c.lost {
 		c.writing = true
+		if c.ring != nil {
+			c.queueFlush()
+			return
+		}
 		if err := c.loop.AddWriter(c); err != nil {
 			c.writing = false
 			c.lostNextPass(fmt.Errorf("%w: %v", ErrConnectionLost, err))
@@ -116,7 +150,9 @@ func (c *tcpConn) startWriting() {
 func (c *tcpConn) stopWriting() {
 	if c.writing {
 		c.writing = false
-		c.loop.RemoveWriter(c)
+		if c.ring == nil {
+			c.loop.RemoveWriter(c)
+		}
 	}
 }
 
@@ -126,7 +162,7 @@ func (c *tcpConn) Fileno() int { return c.fd }
 // DoRead reads once into the loop's shared buffer and hands the bytes to
 // the protocol.
 func (c *tcpConn) DoRead() error {
-	if !c.reading {
+	if !c.reading || c.ring != nil {
 		return nil
 	}
 	if c.writeErr != nil {
@@ -172,7 +208,7 @@ func (c *tcpConn) Write(b []byte) {
 	if len(b) == 0 || c.lost || c.writeShut || c.aborted {
 		return
 	}
-	if c.buffered() == 0 && c.writeErr == nil {
+	if c.buffered() == 0 && c.writeErr == nil && c.ring == nil {
 		n, err := unix.Write(c.fd, b)
 		c.loop.countWrite()
 		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
@@ -200,7 +236,7 @@ func (c *tcpConn) WriteSequence(bs [][]byte) {
 	if c.lost || c.writeShut || c.aborted || !hasBytes(bs) {
 		return
 	}
-	if c.buffered() == 0 && c.writeErr == nil && len(bs) <= maxIovecs {
+	if c.buffered() == 0 && c.writeErr == nil && len(bs) <= maxIovecs && c.ring == nil {
 		n, err := writev(c.fd, bs)
 		c.loop.countWrite()
 		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
@@ -258,10 +294,11 @@ const maxIovecs = 64
 func (c *tcpConn) buffered() int { return len(c.pending) - c.off }
 
 // appendPending copies b into the write buffer, sliding the unsent part to
-// the front instead of growing when that makes room.
+// the front instead of growing when that makes room and no Send is reading
+// it.
 func (c *tcpConn) appendPending(b []byte) {
 	if len(c.pending)+len(b) > cap(c.pending) {
-		if n := c.buffered(); n+len(b) <= cap(c.pending) {
+		if n := c.buffered(); n+len(b) <= cap(c.pending) && c.sendTag == 0 {
 			copy(c.pending, c.pending[c.off:])
 			c.pending, c.off = c.pending[:n], 0
 		} else {
@@ -297,8 +334,13 @@ func (c *tcpConn) grow(need int) {
 }
 
 // releasePending empties the buffer, keeping a small one and handing a
-// big one back to bigBuffers.
+// big one back to bigBuffers. A buffer a Send is reading is dropped
+// instead: the Completer holds it until the kernel is done with it.
 func (c *tcpConn) releasePending() {
+	if c.sendTag != 0 {
+		c.pending, c.big, c.off = nil, nil, 0
+		return
+	}
 	if c.big != nil {
 		*c.big = c.pending[:0]
 		bigBuffers.Put(c.big)
@@ -318,7 +360,7 @@ func (c *tcpConn) checkHighWater() {
 // DoWrite flushes the buffer; once it is empty it resumes the producer and
 // finishes a pending LoseConnection or LoseWriteConnection.
 func (c *tcpConn) DoWrite() error {
-	if c.lost || !c.writing {
+	if c.lost || !c.writing || c.ring != nil {
 		return nil
 	}
 	if c.writeErr != nil {
@@ -341,12 +383,19 @@ func (c *tcpConn) DoWrite() error {
 		}
 		c.releasePending()
 	}
+	c.drained()
+	return nil
+}
+
+// drained resumes the producer once the buffer is empty, then finishes a
+// pending LoseConnection or LoseWriteConnection.
+func (c *tcpConn) drained() {
 	c.stopWriting()
 	if c.producer != nil && (!c.streaming || c.producerPaused) {
 		c.producerPaused = false
 		c.producer.ResumeProducing()
 		if c.lost || c.buffered() > 0 {
-			return nil
+			return
 		}
 	}
 	// A closing connection waits for a producer only while it writes.
@@ -356,7 +405,6 @@ func (c *tcpConn) DoWrite() error {
 	case c.writeClosing && !c.writeShut:
 		c.shutWrite()
 	}
-	return nil
 }
 
 func (c *tcpConn) writeFailed(err error) {
@@ -434,6 +482,12 @@ func (c *tcpConn) ConnectionLost(reason error) {
 	c.lost = true
 	c.stopReading()
 	c.stopWriting()
+	if c.ring != nil {
+		// Before the close, while the number is still this socket's.
+		_ = c.ring.Cancel(c.fd)
+		c.loop.dropHandler(c.fd, c)
+		c.held = nil
+	}
 	if c.aborted {
 		// SO_LINGER {on, 0} makes close send RST instead of FIN.
 		_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})

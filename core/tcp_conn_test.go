@@ -686,6 +686,9 @@ func TestTCPCountsReadsAndWrites(t *testing.T) {
 func TestTCPCountsEAGAIN(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
+		if l.ring != nil {
+			t.Skip("a Completer reads and writes without system calls that could find the socket not ready")
+		}
 		c := newTCPConn(l, fullSocket(t), &net.TCPAddr{})
 		c.start(&testProto{data: func([]byte) { t.Error("DataReceived with nothing sent") }})
 		defer c.ConnectionLost(ErrConnectionDone)
@@ -709,6 +712,9 @@ func TestTCPCountsEAGAIN(t *testing.T) {
 func TestTCPReadBufferPerLoop(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
+		if l.ring != nil {
+			t.Skip("a Completer's connections share its buffer ring, not a read buffer")
+		}
 		if l.rbuf != nil {
 			t.Fatal("a loop without connections holds a read buffer")
 		}

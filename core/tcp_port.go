@@ -42,6 +42,12 @@ type Port struct {
 
 	closed  bool
 	stopped *deferred.Deferred // fired on the pass after the socket closes
+
+	// On a Completer (see tcp_completion.go): the live Accept's tag, the
+	// first tag of this port, and whether it rests after running out of
+	// descriptors.
+	acceptTag, firstTag uint32
+	resting             bool
 }
 
 // ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
@@ -76,8 +82,8 @@ func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	if err != nil {
 		return fail("reserve a descriptor", err)
 	}
-	p := &Port{loop: l, fd: fd, factory: f, addr: localAddr(fd), numberAccepts: initialAccepts, reserve: reserve}
-	if err := l.AddReader(p); err != nil {
+	p := &Port{loop: l, fd: fd, factory: f, addr: localAddr(fd), numberAccepts: initialAccepts, reserve: reserve, firstTag: l.tags + 1}
+	if err := p.watch(); err != nil {
 		_ = unix.Close(reserve)
 		return fail("watch", err)
 	}
@@ -114,7 +120,7 @@ func (p *Port) DoRead() error {
 			p.resize(accepted)
 			return nil
 		default: // ENOBUFS, ENOMEM, ECONNABORTED and the unexpected
-			log.Printf("core: could not accept new connection on %v: %v", p.addr, err)
+			p.logAcceptError(err)
 			p.resize(accepted)
 			return nil
 		}
@@ -124,6 +130,10 @@ func (p *Port) DoRead() error {
 	}
 	p.resize(accepted)
 	return nil
+}
+
+func (p *Port) logAcceptError(err error) {
+	log.Printf("core: could not accept new connection on %v: %v", p.addr, err)
 }
 
 func (p *Port) resize(accepted int) {
@@ -184,15 +194,25 @@ func (p *Port) shedWaiting(cause error) {
 	}
 	// No reserve to spend: stop watching the listener for a moment
 	// rather than finding it readable on every pass.
-	p.loop.RemoveReader(p)
+	p.rest()
+}
+
+// rest stops accepting for acceptRetry, then reserves a descriptor again
+// if it has none and goes on.
+func (p *Port) rest() {
+	p.unwatch()
+	p.resting = true
 	p.loop.CallLater(acceptRetry, func() {
+		p.resting = false
 		if p.closed {
 			return
 		}
-		if fd, err := openReserve(); err == nil {
-			p.reserve = fd
+		if p.reserve < 0 {
+			if fd, err := openReserve(); err == nil {
+				p.reserve = fd
+			}
 		}
-		if err := p.loop.AddReader(p); err != nil {
+		if err := p.watch(); err != nil {
 			log.Printf("core: cannot watch %v again: %v", p.addr, err)
 		}
 	})
@@ -214,7 +234,7 @@ func (p *Port) ConnectionLost(error) {
 		return
 	}
 	p.closed = true
-	p.loop.RemoveReader(p)
+	p.unwatch()
 	_ = unix.Close(p.fd)
 	p.fd = -1
 	if p.reserve >= 0 {

@@ -18,7 +18,7 @@ func native(t *testing.T) []string {
 	switch runtime.GOOS {
 	case "linux":
 		if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
-			return []string{"epoll", "poll", "select", "uring-poll"}
+			return []string{"epoll", "poll", "select", "uring", "uring-poll"}
 		}
 		return []string{"epoll", "poll", "select"}
 	case "darwin", "dragonfly", "freebsd", "netbsd", "openbsd":

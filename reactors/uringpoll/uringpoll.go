@@ -71,6 +71,12 @@ type poller struct {
 	limit  int
 	waker  backend.Waker
 	signal func() error
+
+	// other takes the completions of kinds this file does not know (a
+	// completer's operations); backlog says it holds some to report, so
+	// Wait must not block.
+	other   func(uring.CQE) error
+	backlog func() bool
 }
 
 // New opens a uring-poll poller, or says why this kernel cannot.
@@ -84,6 +90,11 @@ func open(sq, cq uint32) (*poller, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newPoller(ring)
+}
+
+// newPoller makes a poller over ring, which it owns from now on.
+func newPoller(ring *uring.Ring) (*poller, error) {
 	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
 		ring.Close()
@@ -214,7 +225,7 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	}
 	for {
 		wait := timeout
-		if p.ready > 0 {
+		if p.ready > 0 || p.backlog != nil && p.backlog() {
 			wait = 0 // events are already waiting to be reported
 		}
 		err := p.ring.SubmitAndWait(wait)
@@ -229,7 +240,7 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 		if err := p.reap(); err != nil {
 			return 0, err
 		}
-		if k := p.report(dst); k > 0 || wait == 0 || err == unix.ETIME || p.woken {
+		if k := p.report(dst); k > 0 || wait == 0 || err == unix.ETIME || p.woken || p.backlog != nil && p.backlog() {
 			return k, nil
 		}
 		// Only completions with nothing to report came in (of removed
@@ -278,6 +289,9 @@ func (p *poller) reap() error {
 
 func (p *poller) complete(c uring.CQE) error {
 	kind, fd, gen := int(c.UserData>>56), int(uint32(c.UserData)), uint32(c.UserData>>32)&0xffffff
+	if kind > kindRemove && p.other != nil {
+		return p.other(c)
+	}
 	if kind == kindWake {
 		if c.Flags&uring.CQEFMore == 0 {
 			if err := p.armWake(); err != nil {
@@ -383,6 +397,9 @@ func (p *poller) report(dst []reactors.Event) int {
 func (p *poller) Wake() error { return p.waker.Wake(p.signal) }
 
 func (p *poller) Close() error { return p.waker.Close(p.release) }
+
+// Enters is how many io_uring_enter calls the poller made.
+func (p *poller) Enters() uint64 { return p.ring.Enters() }
 
 func (p *poller) release() error {
 	err1 := p.ring.Close()

@@ -42,31 +42,58 @@ type bufReg struct {
 	resv        [3]uint64
 }
 
-// RegisterBufRing registers group with n buffers of size bytes each (n a
-// power of two up to 32768) and hands all of them to the kernel.
-func (r *Ring) RegisterBufRing(group uint16, n, size int) (*BufRing, error) {
+// NewBufRing maps a buffer ring of n buffers of size bytes each (n a power
+// of two up to 32768), every buffer put, for Register to hand to a ring.
+func NewBufRing(group uint16, n, size int) (*BufRing, error) {
 	if n <= 0 || n > 1<<15 || n&(n-1) != 0 || size <= 0 || size > 1<<30 {
 		return nil, fmt.Errorf("io_uring: buffer ring of %d x %d bytes: need a power of two up to 32768 buffers", n, size)
 	}
-	b := &BufRing{ring: r, group: group, mask: uint16(n - 1), size: size}
+	b := &BufRing{group: group, mask: uint16(n - 1), size: size}
 	var err error
 	if b.mem, err = unix.Mmap(-1, 0, n*int(unsafe.Sizeof(bufDesc{})), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANONYMOUS|unix.MAP_PRIVATE|unix.MAP_POPULATE); err != nil {
 		return nil, Explain("mmap(buffer ring)", err)
 	}
-	if b.bufs, err = unix.Mmap(-1, 0, n*size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANONYMOUS|unix.MAP_PRIVATE|unix.MAP_POPULATE); err != nil {
+	// The buffers are not populated: a page costs memory once the kernel
+	// first writes into it, so a loop that receives little stays small.
+	if b.bufs, err = unix.Mmap(-1, 0, n*size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANONYMOUS|unix.MAP_PRIVATE); err != nil {
 		unix.Munmap(b.mem)
 		return nil, Explain("mmap(buffers)", err)
 	}
 	b.entries = unsafe.Slice((*bufDesc)(unsafe.Pointer(&b.mem[0])), n)
-	reg := bufReg{ringAddr: uint64(uintptr(unsafe.Pointer(&b.mem[0]))), ringEntries: uint32(n), bgid: group}
-	if _, err := register(r.fd, registerPbufRing, unsafe.Pointer(&reg), 1); err != nil {
-		b.unmap()
-		return nil, Explain("io_uring_register(PBUF_RING)", err)
-	}
 	for i := range n {
 		b.Put(uint16(i))
 	}
 	b.Publish()
+	return b, nil
+}
+
+// Register hands the buffer ring to r, which must not have one in the same
+// group. The buffers put so far are the kernel's from now on.
+func (b *BufRing) Register(r *Ring) error {
+	reg := bufReg{ringAddr: uint64(uintptr(unsafe.Pointer(&b.mem[0]))), ringEntries: uint32(len(b.entries)), bgid: b.group}
+	if _, err := register(r.fd, registerPbufRing, unsafe.Pointer(&reg), 1); err != nil {
+		return Explain("io_uring_register(PBUF_RING)", err)
+	}
+	b.ring = r
+	return nil
+}
+
+// Unmap frees the memory of a buffer ring whose ring is closed: closing a
+// ring ends the kernel's use of its buffer rings, and an unregister would
+// be refused from any thread but a single issuer's.
+func (b *BufRing) Unmap() { b.unmap() }
+
+// RegisterBufRing maps a buffer ring (see NewBufRing) and registers it
+// with r.
+func (r *Ring) RegisterBufRing(group uint16, n, size int) (*BufRing, error) {
+	b, err := NewBufRing(group, n, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Register(r); err != nil {
+		b.unmap()
+		return nil, err
+	}
 	return b, nil
 }
 

@@ -315,6 +315,20 @@ func (r *Ring) Next() (*SQE, error) {
 	return s, nil
 }
 
+// MoveQueued moves the SQEs prepared on r but not yet submitted to to, in
+// order, for a caller that replaces a ring before its first submission.
+func (r *Ring) MoveQueued(to *Ring) error {
+	for head := atomic.LoadUint32(r.sqHead); head != r.tail; head++ {
+		s, err := to.Next()
+		if err != nil {
+			return err
+		}
+		*s = r.sqes[head&r.sqMask]
+	}
+	r.tail = atomic.LoadUint32(r.sqHead)
+	return nil
+}
+
 // Queued is the number of SQEs prepared but not yet taken by the kernel.
 func (r *Ring) Queued() uint32 {
 	return r.tail - atomic.LoadUint32(r.sqHead)
