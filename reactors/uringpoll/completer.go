@@ -134,12 +134,14 @@ type completer struct {
 }
 
 // NewCompleter opens a "uring" completer, or says why this kernel cannot.
-func NewCompleter() (reactors.Poller, error) { return openCompleter(completerSQ, completerCQ) }
+func NewCompleter() (reactors.Poller, error) {
+	return openCompleter(completerSQ, completerCQ, bufCount)
+}
 
 // newRing is the ring constructor, replaced by tests to inject failures.
 var newRing = uring.New
 
-func openCompleter(sq, cq uint32) (*completer, error) {
+func openCompleter(sq, cq uint32, nbufs int) (*completer, error) {
 	if err := CompleterAvailable(); err != nil {
 		return nil, fmt.Errorf("%w: uring: %w", reactors.ErrUnavailable, err)
 	}
@@ -147,7 +149,7 @@ func openCompleter(sq, cq uint32) (*completer, error) {
 	if err != nil {
 		return nil, err
 	}
-	bufs, err := uring.NewBufRing(bufGroup, bufCount, bufSize)
+	bufs, err := uring.NewBufRing(bufGroup, nbufs, bufSize)
 	if err != nil {
 		ring.Close()
 		return nil, err
