@@ -244,9 +244,15 @@ func runReactor(backend string, r *ring, active, writes int, w window) (dispatch
 	}, nil
 }
 
-// loopSyscalls is the syscalls the loop itself made: waits, interest
-// changes and wake-ups (its transports' reads and writes are not the ring's).
-func loopSyscalls(c core.Counters) int64 { return int64(c.Waits + c.Sets + c.Wakes) }
+// loopSyscalls is the syscalls the loop itself made: waits and interest
+// changes (or the enters of a backend that counts them, io_uring's) and
+// wake-ups (its transports' reads and writes are not the ring's).
+func loopSyscalls(c core.Counters) int64 {
+	if c.Enters > 0 {
+		return int64(c.Enters + c.Wakes)
+	}
+	return int64(c.Waits + c.Sets + c.Wakes)
+}
 
 // rawPoller is a bare readiness loop: the floor of one backend.
 type rawPoller interface {

@@ -294,7 +294,7 @@ func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edg
 		m[cpuUnit] = cpuPerSec / unitsPerSec * 1e9
 		if e0.counted && e1.counted {
 			c0, c1 := e0.counters, e1.counters
-			calls := float64((c1.Waits - c0.Waits) + (c1.Sets - c0.Sets) + (c1.Reads - c0.Reads) + (c1.Writes - c0.Writes))
+			calls := float64(c1.SystemCalls() - c0.SystemCalls())
 			m[results.SyscallsPerEvent] = calls / span / unitsPerSec
 		}
 	}

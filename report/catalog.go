@@ -86,6 +86,12 @@ var catalog = []figureEntry{
 	},
 	{
 		build: func(ix index) []*Figure {
+			return perParam(ix, "echo", "size", func(size string) *Figure { return uringFigure(ix, size) })
+		},
+		prose: explainUring,
+	},
+	{
+		build: func(ix index) []*Figure {
 			return perParam(ix, "echo", "size", func(size string) *Figure { return fairnessFigure(ix, size) })
 		},
 		prose: explainFairness,

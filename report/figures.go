@@ -50,6 +50,9 @@ type Figure struct {
 	// Size is the message size a per-size figure is for.
 	Size  string
 	entry *figureEntry // the catalog entry that built the figure
+	// base is the figure a ratio figure was computed from, whose
+	// intervals decide what its prose may claim.
+	base *Figure
 }
 
 // Series is one implementation's line or bars.

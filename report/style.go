@@ -133,7 +133,8 @@ const (
 	unitNs                // a duration in nanoseconds
 	unitRate              // per second
 	unitBytes
-	unitPct // a percentage
+	unitPct   // a percentage
+	unitRatio // a ratio, printed as 0.87×
 )
 
 // format prints v in u for tables, prose and tick labels.
@@ -147,6 +148,8 @@ func (u unit) format(v float64) string {
 		return fmtBytes(v)
 	case unitPct:
 		return fmtSig(v) + "%"
+	case unitRatio:
+		return fmtSig(v) + "×"
 	}
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return commas(int64(v))
