@@ -30,8 +30,30 @@ type completion struct {
 	flushq   []*tcpConn          // transports to flush before the next wait
 	spareq   []*tcpConn
 	tags     uint32
+	sendBufs [][]byte // drained write buffers of sendBufferSize, for reuse
 	locked   bool  // the loop's goroutine is locked to its thread
 	bindErr  error // from BindThread, reported by the first pass
+}
+
+// maxSendBufs bounds the drained write buffers a loop keeps: 4 MiB.
+const maxSendBufs = 1024
+
+// sendBuffer is an empty write buffer of sendBufferSize, reused if any.
+func (l *Loop) sendBuffer() []byte {
+	if n := len(l.sendBufs); n > 0 {
+		b := l.sendBufs[n-1]
+		l.sendBufs[n-1] = nil
+		l.sendBufs = l.sendBufs[:n-1]
+		return b
+	}
+	return make([]byte, 0, sendBufferSize)
+}
+
+// keepSendBuffer takes back a drained write buffer no Send holds.
+func (l *Loop) keepSendBuffer(b []byte) {
+	if len(l.sendBufs) < maxSendBufs {
+		l.sendBufs = append(l.sendBufs, b[:0])
+	}
 }
 
 // completionHandler is a transport or port driven by completions.

@@ -26,6 +26,8 @@ const (
 	// keepBufferCap is the largest write buffer a connection keeps once
 	// drained; bigger ones go back to a shared pool (see bigBuffers).
 	keepBufferCap = 64 << 10
+	// sendBufferSize is the smallest write buffer.
+	sendBufferSize = 4 << 10
 )
 
 // ErrProducerRegistered is returned by RegisterProducer when a producer is
@@ -322,8 +324,11 @@ func (c *tcpConn) grow(need int) {
 			nb, holder = (*h)[:0], h
 		}
 	}
+	if nb == nil && c.ring != nil && cap(c.pending) == 0 && need <= sendBufferSize {
+		nb = c.loop.sendBuffer()
+	}
 	if nb == nil {
-		nb = make([]byte, 0, max(need, 2*cap(c.pending), 4<<10))
+		nb = make([]byte, 0, max(need, 2*cap(c.pending), sendBufferSize))
 		if cap(nb) > keepBufferCap {
 			holder = new([]byte)
 		}
@@ -345,6 +350,11 @@ func (c *tcpConn) releasePending() {
 		*c.big = c.pending[:0]
 		bigBuffers.Put(c.big)
 		c.pending, c.big = nil, nil
+	}
+	if c.ring != nil && cap(c.pending) == sendBufferSize {
+		// Every write is buffered here: an idle connection keeps none.
+		c.loop.keepSendBuffer(c.pending)
+		c.pending = nil
 	}
 	c.pending, c.off = c.pending[:0], 0
 }

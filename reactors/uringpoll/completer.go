@@ -71,14 +71,17 @@ func kernelAtLeast(major, minor int) error {
 
 // Completer ring and buffer sizes. The CQ holds a pass's completions (more
 // overflow into the kernel's list and are flushed); the buffer ring is
-// shared by every connection of the loop: 2048 buffers of 2 KiB, 4 MiB of
-// address space, paged in only where the kernel writes.
+// shared by every connection of the loop: up to 2048 buffers of 2 KiB, 4
+// MiB of address space, of which bufStep buffers are handed to the kernel
+// at first and bufStep more each time a receive finds none, so a loop
+// that never has many receives in hand pages in only what it used.
 const (
 	completerSQ = 1024
 	completerCQ = 8192
 	bufGroup    = 0
 	bufCount    = 2048
 	bufSize     = 2 << 10
+	bufStep     = 128
 	// recvShare bounds the receive completions one descriptor gets per
 	// WaitCompletions (64 KiB, one readiness read's worth on epoll), so a
 	// connection streaming into the ring cannot starve the others.
@@ -129,6 +132,7 @@ type completer struct {
 	io      []ioSlot
 	queue   []pending // completions to report, oldest first
 	lent    []uint16  // buffers reported by the last call, returned by the next
+	handed  int       // buffers ever handed to the kernel; the rest are unused
 	touched []int32   // descriptors whose share to reset
 	pins    []*runtime.Pinner
 }
@@ -149,12 +153,12 @@ func openCompleter(sq, cq uint32, nbufs int) (*completer, error) {
 	if err != nil {
 		return nil, err
 	}
-	bufs, err := uring.NewBufRing(bufGroup, nbufs, bufSize)
+	bufs, err := uring.NewBufRing(bufGroup, nbufs, bufSize, bufStep)
 	if err != nil {
 		ring.Close()
 		return nil, err
 	}
-	c := &completer{bufs: bufs}
+	c := &completer{bufs: bufs, handed: min(bufStep, nbufs)}
 	// The single-issuer ring is set up now, disabled, for BindThread to
 	// take; the first wait enables it on the loop's thread.
 	if c.spare, err = newRing(uring.Options{Entries: sq, CQEntries: cq, SingleIssuer: true}); err != nil {
@@ -363,6 +367,9 @@ func (c *completer) complete(q uring.CQE) error {
 		if !more && s != nil && s.recv == q.UserData {
 			s.recv = 0
 		}
+		if q.Res == -int32(unix.ENOBUFS) {
+			c.moreBuffers()
+		}
 	case kindSend:
 		d.Op = reactors.OpSend
 		if s != nil {
@@ -373,6 +380,19 @@ func (c *completer) complete(q uring.CQE) error {
 	}
 	c.queue = append(c.queue, d)
 	return nil
+}
+
+// moreBuffers hands the kernel bufStep buffers it never had, while there
+// are any: a receive ran out.
+func (c *completer) moreBuffers() {
+	n := min(c.handed+bufStep, c.bufs.Len())
+	for bid := c.handed; bid < n; bid++ {
+		c.bufs.Put(uint16(bid))
+	}
+	if n > c.handed {
+		c.handed = n
+		c.bufs.Publish()
+	}
 }
 
 // sent lets go of the buffer of the send with user data ud.

@@ -43,8 +43,9 @@ type bufReg struct {
 }
 
 // NewBufRing maps a buffer ring of n buffers of size bytes each (n a power
-// of two up to 32768), every buffer put, for Register to hand to a ring.
-func NewBufRing(group uint16, n, size int) (*BufRing, error) {
+// of two up to 32768), the first ready of them put, for Register to hand to
+// a ring. Buffers never put cost no memory.
+func NewBufRing(group uint16, n, size, ready int) (*BufRing, error) {
 	if n <= 0 || n > 1<<15 || n&(n-1) != 0 || size <= 0 || size > 1<<30 {
 		return nil, fmt.Errorf("io_uring: buffer ring of %d x %d bytes: need a power of two up to 32768 buffers", n, size)
 	}
@@ -60,12 +61,15 @@ func NewBufRing(group uint16, n, size int) (*BufRing, error) {
 		return nil, Explain("mmap(buffers)", err)
 	}
 	b.entries = unsafe.Slice((*bufDesc)(unsafe.Pointer(&b.mem[0])), n)
-	for i := range n {
+	for i := range min(ready, n) {
 		b.Put(uint16(i))
 	}
 	b.Publish()
 	return b, nil
 }
+
+// Len is the number of buffers in the ring.
+func (b *BufRing) Len() int { return len(b.entries) }
 
 // Register hands the buffer ring to r, which must not have one in the same
 // group. The buffers put so far are the kernel's from now on.
@@ -86,7 +90,7 @@ func (b *BufRing) Unmap() { b.unmap() }
 // RegisterBufRing maps a buffer ring (see NewBufRing) and registers it
 // with r.
 func (r *Ring) RegisterBufRing(group uint16, n, size int) (*BufRing, error) {
-	b, err := NewBufRing(group, n, size)
+	b, err := NewBufRing(group, n, size, n)
 	if err != nil {
 		return nil, err
 	}
