@@ -1,7 +1,8 @@
 // Package reactors defines the contract between the event loop in core and
 // the operating system's readiness APIs (select, poll, epoll, kqueue,
-// io_uring's poll), and a registry that picks a backend by name at run time
-// and says which of them this system can run.
+// io_uring's poll), the completion contract of a backend that also does
+// socket I/O itself (Completer, io_uring), and a registry that picks a
+// backend by name at run time and says which of them this system can run.
 //
 // A backend translates one syscall family and nothing else: no callbacks,
 // buffers, timers or logging. Every backend is level-triggered, so the same

@@ -1,5 +1,6 @@
-// Package uringpoll registers the "uring-poll" backend: io_uring used as a
-// readiness API. Each watched descriptor has one IORING_OP_POLL_ADD armed;
+// Package uringpoll registers the io_uring backends: "uring-poll", io_uring
+// used as a readiness API, and "uring", a reactors.Completer that also
+// accepts, receives and sends on the loop's sockets (completer.go). Each watched descriptor has one IORING_OP_POLL_ADD armed;
 // interest changes and re-arms are queued as submissions and reach the
 // kernel in the io_uring_enter that waits, so a Wait costs one system call
 // whatever changed. On systems other than Linux on amd64 or arm64 the
@@ -43,6 +44,19 @@
 // A poll holds a reference to the file it watches: unregister a descriptor
 // (Set(fd, 0)) before closing it, or the socket stays open, unseen, until
 // the poller is closed. The removal reaches the kernel with the next Wait.
+//
+// The "uring" Completer is uring-poll's poller plus socket operations:
+// multishot accept, multishot recv into one provided buffer ring (handed
+// to the kernel in steps as receives run out, returned after each wait),
+// and send from the caller's buffer, kept referenced and pinned with
+// runtime.Pinner until its completion. Each operation's user data carries
+// its kind, the caller's tag and the descriptor, so the caller tells an
+// earlier owner's completions on a reused descriptor number apart. A wait
+// reports each descriptor's receives up to recvShare; the rest wait for
+// the next one, in order. Once bound (BindThread, called by a loop that
+// locked its thread) its ring is the one set up with SINGLE_ISSUER and
+// DEFER_TASKRUN, enabled on that thread by the first wait; unbound it
+// works from any thread, like uring-poll.
 //
 // Available reports why the backend cannot run where it cannot: no
 // io_uring in the kernel (ENOSYS), a seccomp filter such as Docker's

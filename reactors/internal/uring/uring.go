@@ -163,6 +163,9 @@ type Ring struct {
 	sqMask, sqEntries       uint32
 	sqes                    []SQE
 	tail                    uint32 // next free SQE; published to *sqTail on submit
+	// early holds what was prepared while the ring was disabled and its
+	// SQ full (no submission is possible then); Enable queues it.
+	early []SQE
 
 	cqHead, cqTail *uint32
 	cqMask         uint32
@@ -275,6 +278,15 @@ func (r *Ring) Enable() error {
 		return fmt.Errorf("io_uring_register(ENABLE_RINGS): %w", err)
 	}
 	r.flags &^= setupRDisabled
+	early := r.early
+	r.early = nil
+	for i := range early {
+		s, err := r.Next()
+		if err != nil {
+			return err
+		}
+		*s = early[i]
+	}
 	return nil
 }
 
@@ -297,11 +309,16 @@ func (r *Ring) Close() error {
 	return err
 }
 
-// Next returns a zeroed SQE to fill in. When the SQ is full it first
-// submits what is queued, which is the only io_uring_enter made outside
-// SubmitAndWait.
+// Next returns a zeroed SQE to fill in before the next call. When the SQ
+// is full it first submits what is queued, which is the only io_uring_enter
+// made outside SubmitAndWait; a disabled ring, which cannot submit, keeps
+// the SQE aside for Enable instead.
 func (r *Ring) Next() (*SQE, error) {
 	if r.tail-atomic.LoadUint32(r.sqHead) >= r.sqEntries {
+		if r.flags&setupRDisabled != 0 {
+			r.early = append(r.early, SQE{})
+			return &r.early[len(r.early)-1], nil
+		}
 		if err := r.Submit(); err != nil {
 			return nil, err
 		}
@@ -326,6 +343,14 @@ func (r *Ring) MoveQueued(to *Ring) error {
 		*s = r.sqes[head&r.sqMask]
 	}
 	r.tail = atomic.LoadUint32(r.sqHead)
+	for i := range r.early {
+		s, err := to.Next()
+		if err != nil {
+			return err
+		}
+		*s = r.early[i]
+	}
+	r.early = nil
 	return nil
 }
 

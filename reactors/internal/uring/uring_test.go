@@ -460,3 +460,34 @@ func TestBufRingArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestDisabledRingKeepsEarlySubmissions: a disabled ring cannot submit,
+// so what is prepared past its full SQ waits for Enable, in order, and
+// MoveQueued carries it all to another ring.
+func TestDisabledRingKeepsEarlySubmissions(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	first := mustRing(t, Options{Entries: 4, SingleIssuer: true})
+	if !first.SingleIssuer() {
+		t.Skip("this kernel has no IORING_SETUP_SINGLE_ISSUER")
+	}
+	const n = 11
+	for i := range n {
+		if err := nop(first, uint64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := mustRing(t, Options{Entries: 4, SingleIssuer: true})
+	if err := first.MoveQueued(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	got := reapAll(t, r, n)
+	for i, c := range got {
+		if c.UserData != uint64(i) {
+			t.Fatalf("completion %d = %+v, want user data %d", i, c, i)
+		}
+	}
+}
