@@ -31,8 +31,8 @@ type completion struct {
 	spareq   []*tcpConn
 	tags     uint32
 	sendBufs [][]byte // drained write buffers of sendBufferSize, for reuse
-	locked   bool  // the loop's goroutine is locked to its thread
-	bindErr  error // from BindThread, reported by the first pass
+	locked   bool     // the loop's goroutine is locked to its thread
+	bindErr  error    // from BindThread, reported by the first pass
 }
 
 // maxSendBufs bounds the drained write buffers a loop keeps: 4 MiB.
