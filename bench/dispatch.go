@@ -248,7 +248,7 @@ func runReactor(backend string, r *ring, active, writes int, w window) (dispatch
 // changes (or the enters of a backend that counts them, io_uring's) and
 // wake-ups (its transports' reads and writes are not the ring's).
 func loopSyscalls(c core.Counters) int64 {
-	if c.Enters > 0 {
+	if c.EntersCounted {
 		return int64(c.Enters + c.Wakes)
 	}
 	return int64(c.Waits + c.Sets + c.Wakes)

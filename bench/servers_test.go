@@ -73,7 +73,7 @@ func TestServers(t *testing.T) {
 			}
 			if srv.isReactor() {
 				c, err := srv.counters(ctx)
-				if err != nil || c.Events == 0 || c.Reads == 0 || c.Writes == 0 {
+				if err != nil || c.Events+c.Completions == 0 || c.Reads == 0 || c.Writes == 0 {
 					t.Fatalf("counters %+v, %v", c, err)
 				}
 			}

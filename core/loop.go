@@ -33,9 +33,10 @@ type Counters struct {
 	Writes uint64 // writes done by transports on this loop
 	Wakes  uint64 // Wake calls made by CallFromThread
 	// Enters is the io_uring_enter calls of a backend that counts its own
-	// system calls (reactors.EnterCounter); its Waits and Sets are then
-	// not system calls one for one.
-	Enters uint64
+	// system calls (reactors.EnterCounter, and then EntersCounted is set):
+	// its Waits and Sets are not system calls one for one.
+	Enters        uint64
+	EntersCounted bool
 	// Completions is the finished operations a Completer reported.
 	Completions uint64
 	// Completion is set on a Completer, where Reads are the receive
@@ -51,7 +52,7 @@ func (c Counters) SystemCalls() uint64 {
 	switch {
 	case c.Completion:
 		return c.Enters
-	case c.Enters > 0:
+	case c.EntersCounted:
 		return c.Enters + c.Reads + c.Writes
 	}
 	return c.Waits + c.Sets + c.Reads + c.Writes
@@ -170,7 +171,7 @@ func (l *Loop) BackendName() string { return l.backend }
 func (l *Loop) Counters() Counters {
 	c := l.counter
 	if l.entered != nil {
-		c.Enters = l.entered.Enters()
+		c.Enters, c.EntersCounted = l.entered.Enters(), true
 	}
 	c.Completion = l.ring != nil
 	l.qmu.Lock()
