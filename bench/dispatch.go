@@ -215,6 +215,12 @@ func runReactor(backend string, r *ring, active, writes int, w window) (dispatch
 			return dispatchSample{}, fmt.Errorf("%s: AddReader: %w", backend, err)
 		}
 	}
+	// One pass with nothing ready hands the kernel what a backend queued
+	// rather than submitted (io_uring's, before its first wait), so that
+	// registering counts as setup on every backend.
+	if err := loop.Iterate(0); err != nil {
+		return dispatchSample{}, err
+	}
 	setup := time.Since(start)
 	if st.fired, err = r.prime(active); err != nil {
 		return dispatchSample{}, err
