@@ -23,7 +23,7 @@ func uringFigure(ix index, size string) *Figure {
 	if base == nil || base.Bars || base.series("epoll") == nil || !hasAny(base, ioUringImpls) {
 		return nil
 	}
-	fig := &Figure{ID: "uring-vs-epoll-" + size, Title: "io_uring against epoll: server CPU per round trip relative to epoll's, " + size + " B messages",
+	fig := &Figure{ID: "uring-vs-epoll-" + size, Title: "io_uring ÷ epoll, server CPU per round trip, " + size + " B messages",
 		Short: "io_uring ÷ epoll, " + size + " B", XLabel: "connections (C)", YLabel: "server CPU per round trip ÷ epoll's",
 		YUnit: unitRatio, LogX: true, Lower: true, KeyX: 1000, Size: size, base: base}
 	epoll := base.series("epoll")
