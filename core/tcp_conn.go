@@ -154,15 +154,24 @@ func (c *tcpConn) dataReceived(b []byte) {
 	c.proto.DataReceived(b)
 }
 
-// readEOF handles the peer shutting its write side.
+// readEOF handles the peer shutting its write side. A half-closeable
+// protocol hears ReadConnectionLost and may go on writing. Any other
+// protocol is closed as by LoseConnection: what it wrote is flushed first,
+// so a peer that half-closes and then reads gets every byte (Twisted drops
+// the buffer here).
 func (c *tcpConn) readEOF() {
-	hc, ok := c.proto.(HalfCloseableProtocol)
-	if !ok {
-		c.ConnectionLost(ErrConnectionDone)
-		return
-	}
 	c.stopReading()
 	c.readShut = true
+	hc, ok := c.proto.(HalfCloseableProtocol)
+	if !ok {
+		if c.buffered() == 0 && c.writeErr == nil {
+			c.ConnectionLost(ErrConnectionDone)
+			return
+		}
+		c.disconnecting = true
+		c.startWriting()
+		return
+	}
 	defer c.recoverAs("ReadConnectionLost")
 	hc.ReadConnectionLost()
 }

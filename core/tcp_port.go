@@ -40,9 +40,17 @@ type Port struct {
 	reserve   int
 	exhausted bool // descriptors ran out in this burst (logged once)
 
+	sendBuffer int // SO_SNDBUF of accepted sockets; 0 keeps the kernel's
+
 	closed  bool
 	stopped *deferred.Deferred // fired on the pass after the socket closes
 }
+
+// SetSendBuffer sets the kernel send buffer (SO_SNDBUF, which Linux
+// doubles) of every connection accepted from now on; 0 keeps the
+// kernel's default. A small one mimics a slow or congested link: replies
+// then wait in the transport's own buffer.
+func (p *Port) SetSendBuffer(bytes int) { p.sendBuffer = max(bytes, 0) }
 
 // ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
 // Port.GetHost) and serves every accepted connection with a protocol from
@@ -144,6 +152,9 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		return
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if p.sendBuffer > 0 {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, p.sendBuffer)
+	}
 	c := newTCPConn(p.loop, fd, peer)
 	c.start(proto)
 }
