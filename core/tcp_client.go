@@ -70,6 +70,7 @@ type Connector struct {
 // DefaultConnectTimeout). The error is for a bad address or factory only;
 // everything else reaches f, from the next pass on.
 func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (*Connector, error) {
+	l.owner.check("Loop.ConnectTCP")
 	if f == nil {
 		return nil, errors.New("core: ConnectTCP with a nil ClientFactory")
 	}
@@ -89,6 +90,7 @@ func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (
 // disconnected. The socket is made on the next pass, so the factory never
 // hears of the outcome inside ConnectTCP or Connect.
 func (c *Connector) Connect() error {
+	c.loop.owner.check("Connector.Connect")
 	if c.state != disconnected {
 		return ErrConnectorBusy
 	}
@@ -106,6 +108,7 @@ func (c *Connector) begin() {
 		return
 	}
 	c.fd = fd
+	c.loop.own(c)
 	if err := unix.Connect(fd, c.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
 		c.fail(err)
 		return
@@ -120,6 +123,7 @@ func (c *Connector) begin() {
 // StopConnecting abandons the attempt: the factory gets
 // ClientConnectionFailed with ErrConnectCancelled.
 func (c *Connector) StopConnecting() error {
+	c.loop.owner.check("Connector.StopConnecting")
 	if c.state != connecting {
 		return ErrNotConnecting
 	}
@@ -129,6 +133,7 @@ func (c *Connector) StopConnecting() error {
 
 // Disconnect stops connecting, or loses the connection once connected.
 func (c *Connector) Disconnect() {
+	c.loop.owner.check("Connector.Disconnect")
 	switch c.state {
 	case connecting:
 		c.fail(ErrConnectCancelled)
@@ -160,6 +165,7 @@ func (c *Connector) DoWrite() error {
 	}
 	c.stopTimer()
 	c.loop.RemoveWriter(c)
+	c.loop.disown(c)
 	fd := c.fd
 	c.fd = -1
 	c.state = connected
@@ -212,12 +218,17 @@ func (c *Connector) stopTimer() {
 }
 
 func (c *Connector) closeSocket() {
+	c.loop.disown(c)
 	if c.fd >= 0 {
 		c.loop.RemoveWriter(c)
 		_ = unix.Close(c.fd)
 		c.fd = -1
 	}
 }
+
+// forgetFileno drops a number closed behind the connector's back and
+// reused; the attempt then fails with ErrFdescReused.
+func (c *Connector) forgetFileno() { c.fd = -1 }
 
 // connectionLost is called by the transport after its protocol heard.
 func (c *Connector) connectionLost(reason error) {

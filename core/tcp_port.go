@@ -56,6 +56,7 @@ func (p *Port) SetSendBuffer(bytes int) { p.sendBuffer = max(bytes, 0) }
 // Port.GetHost) and serves every accepted connection with a protocol from
 // f. Call it on the loop's goroutine or before Run.
 func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
+	l.owner.check("Loop.ListenTCP")
 	if f == nil {
 		return nil, &OpError{Op: "listen on", Addr: addr, Err: errors.New("nil Factory")}
 	}
@@ -89,6 +90,7 @@ func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 		_ = unix.Close(reserve)
 		return fail("watch", err)
 	}
+	l.own(p)
 	return p, nil
 }
 
@@ -103,6 +105,9 @@ func (p *Port) GetHost() net.Addr { return p.addr }
 
 // Fileno returns the listening socket, or -1 once it is closed.
 func (p *Port) Fileno() int { return p.fd }
+
+// forgetFileno drops a number closed behind the port's back and reused.
+func (p *Port) forgetFileno() { p.fd = -1 }
 
 // DoRead accepts up to numberAccepts waiting connections, growing the
 // batch when it was filled and shrinking it to what came otherwise.
@@ -212,6 +217,7 @@ func (p *Port) shedWaiting(cause error) {
 // StopListening closes the listening socket; accepted connections stay.
 // The Deferred fires on the next pass, once the port is closed.
 func (p *Port) StopListening() *deferred.Deferred {
+	p.loop.owner.check("Port.StopListening")
 	if p.stopped == nil {
 		p.stopped = deferred.New(nil)
 		p.ConnectionLost(ErrConnectionDone)
@@ -226,8 +232,11 @@ func (p *Port) ConnectionLost(error) {
 	}
 	p.closed = true
 	p.loop.RemoveReader(p)
-	_ = unix.Close(p.fd)
-	p.fd = -1
+	p.loop.disown(p)
+	if p.fd >= 0 {
+		_ = unix.Close(p.fd)
+		p.fd = -1
+	}
 	if p.reserve >= 0 {
 		_ = unix.Close(p.reserve)
 		p.reserve = -1
