@@ -79,7 +79,6 @@ func (l *Loop) addBuiltin(p Phase, event string, fn func()) {
 func (l *Loop) addStartTrigger() {
 	l.addBuiltin(During, Startup, func() {
 		l.running = true
-		l.installSignals()
 	})
 }
 
@@ -101,8 +100,8 @@ func (l *Loop) Run() error {
 	defer func() {
 		l.owner.g.Store(0)
 		l.inRun = false
-		l.uninstallSignals()
 		if l.stopped {
+			l.uninstallSignals()
 			l.markDone()
 		}
 	}()

@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/reactorbench/reactorbench/core"
 	"github.com/reactorbench/reactorbench/core/protocols"
@@ -61,13 +63,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	loop := core.NewLoop(poller)
 	defer loop.Close()
+	// Handlers first: a supervisor may stop the server as soon as it says
+	// it listens. A closed stdout or stderr must not kill it either: with
+	// SIGPIPE ignored, a failed write only returns EPIPE.
+	loop.HandleSignals(true)
+	signal.Ignore(syscall.SIGPIPE)
 	port, err := loop.ListenTCP(*addr, factory)
 	if err != nil {
 		return usageError(stderr, "serve", "%s", plain(err))
 	}
 	port.SetSendBuffer(*sndbuf)
 	fmt.Fprintf(stdout, "listening on %s\n", port.GetHost())
-	loop.HandleSignals(true)
 	if err := loop.Run(); err != nil {
 		return failure(stderr, "serve", "%v", plain(err))
 	}

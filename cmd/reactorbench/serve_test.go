@@ -215,3 +215,50 @@ func commonPrefix(a, b []byte) int {
 	}
 	return i
 }
+
+// SIGTERM sent the moment `listening on` is printed stops the server
+// cleanly (exit 0) every time: its handlers exist before it says it is
+// ready.
+func TestServeSIGTERMRightAfterListening(t *testing.T) {
+	bin := buildReactorbench(t)
+	names := reactors.Names()
+	for i := range 200 {
+		name := names[i%len(names)]
+		s := startServe(t, bin, name, "echo")
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.cmd.Wait(); err != nil {
+			t.Fatalf("try %d (%s): exit after SIGTERM: %v (stderr %s)", i, name, err, s.stderr.String())
+		}
+	}
+}
+
+// With stderr a pipe nobody reads any more, the server's last log line
+// fails instead of killing it with SIGPIPE: exit 0 after SIGTERM.
+func TestServeSurvivesClosedStderr(t *testing.T) {
+	bin := buildReactorbench(t)
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.HasPrefix(line, "listening on ") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	_ = stderr.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM with stderr closed: %v; want 0", err)
+	}
+}
