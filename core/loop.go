@@ -42,7 +42,8 @@ type Counters struct {
 // or Iterate runs, a call from another goroutine panics with a message
 // naming the method and CallFromThread, the way to reach the loop safely;
 // the check costs a few nanoseconds on amd64 and arm64 and is always on
-// there, elsewhere it is on with SetDebugging(true) or the race detector.
+// there, elsewhere it is on with deferred.SetDebugging(true) or the race
+// detector.
 type Loop struct {
 	poller  reactors.Poller
 	backend string
