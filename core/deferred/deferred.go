@@ -134,6 +134,9 @@ type deferredExtra struct {
 	created, fired []uintptr
 	unhandled      *unhandledRecord
 	list           *listState // when the Deferred is a List's
+	// chainedTo is the Deferred whose Chain will fire this one, until it
+	// does (Twisted's _chainedTo, shown by String).
+	chainedTo *Deferred
 }
 
 // unhandledRecord is what the GC cleanup reports: it must not point back at
@@ -394,8 +397,15 @@ func (d *Deferred) AddBoth(fn func(any) (any, error)) *Deferred {
 
 // Chain feeds d's result into other: other fires with it when d reaches
 // this point of its chain, and d goes on with nil. If other was already
-// fired, d goes on with the *AlreadyCalledError instead. It returns d.
+// fired, d goes on with the *AlreadyCalledError instead. Until it fires,
+// other's String says it waits on d. It returns d.
 func (d *Deferred) Chain(other *Deferred) *Deferred {
+	if other != nil && !other.Called() {
+		if other.extra == nil {
+			other.extra = &deferredExtra{}
+		}
+		other.extra.chainedTo = d
+	}
 	return d.add(callbackPair{target: other, op: kindChain})
 }
 
@@ -623,6 +633,9 @@ func (d *Deferred) handOver(p callbackPair) *Deferred {
 		}
 		return t
 	}
+	if t.extra != nil {
+		t.extra.chainedTo = nil
+	}
 	switch err := t.accept(res); {
 	case err == errSuppressed:
 		d.result = nil
@@ -686,6 +699,8 @@ func (d *Deferred) String() string {
 	switch {
 	case d.waiting != nil:
 		s += fmt.Sprintf(" waiting on Deferred at %p", d.waiting)
+	case d.extra != nil && d.extra.chainedTo != nil && d.flags&flagCalled == 0:
+		s += fmt.Sprintf(" waiting on Deferred at %p", d.extra.chainedTo)
 	case d.flags&flagCalled != 0:
 		s += fmt.Sprintf(" current result: %#v", d.result)
 	}
