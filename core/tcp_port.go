@@ -54,7 +54,10 @@ func (p *Port) SetSendBuffer(bytes int) { p.sendBuffer = max(bytes, 0) }
 
 // ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
 // Port.GetHost) and serves every accepted connection with a protocol from
-// f. Call it on the loop's goroutine or before Run.
+// f. Call it on the loop's goroutine or before Run. A host name (rather
+// than an IP literal or an empty host, every IPv4 address) is looked up
+// at once, blocking the caller, and only its first address is listened
+// on: on a running loop, pass a literal.
 func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	l.owner.check("Loop.ListenTCP")
 	if f == nil {
