@@ -87,6 +87,11 @@ func TestHalfClosingPeerGetsWholeReply(t *testing.T) {
 		{"echo", protocols.EchoFactory, bytePattern},
 		{"lines", protocols.LineEchoFactory, crlfLines},
 	}
+	for _, w := range workloads {
+		if _, ok := w.factory.BuildProtocol(nil).(core.HalfCloseableProtocol); !ok {
+			t.Errorf("%s is not half-closeable", w.name)
+		}
+	}
 	for _, name := range reactors.Names() {
 		for _, w := range workloads {
 			for _, size := range []int{20 << 10, 60 << 10, 200 << 10} {
