@@ -102,8 +102,7 @@ func TestConnectTCPResolvesOffTheLoop(t *testing.T) {
 		}
 		defer func() { lookupIP = old }()
 		ticks := 0
-		var lc *LoopingCall
-		lc = NewLoopingCall(l, func() error {
+		lc := NewLoopingCall(l, func() error {
 			if ticks++; ticks == 3 {
 				close(release) // the loop ran while the lookup blocked
 			}
