@@ -36,7 +36,7 @@ type Counters struct {
 
 // Loop is the reactor: one event loop over a reactors.Poller. It
 // implements Reactor. Apart from CallFromThread, CallInThread, Done,
-// SuggestThreadPoolSize, IsInIOThread and Close, its methods, those of its
+// SuggestThreadPoolSize and IsInIOThread, its methods, those of its
 // transports, ports, connectors and delayed calls must be called on the
 // loop's goroutine (the one in Run, or the one calling Iterate). While Run
 // or Iterate runs, a call from another goroutine panics with a message
@@ -115,9 +115,11 @@ func Open(name string) (*Loop, error) {
 // descriptor, as at shutdown; then the signal handlers are removed, the
 // thread pool is stopped (waiting for the work it runs) and the Poller is
 // closed. It needs no Stop first. Call it once Run has returned or was
-// never called, from any goroutine; a later Run or Iterate fails. Repeat
-// calls return nil.
+// never called, from any goroutine (from another goroutine while the loop
+// runs it panics, like the other methods); a later Run or Iterate fails.
+// Repeat calls return nil.
 func (l *Loop) Close() error {
+	l.owner.check("Loop.Close")
 	if l.closed {
 		return nil
 	}

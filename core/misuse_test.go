@@ -59,6 +59,7 @@ func TestLoopMisuseFromOtherGoroutinePanics(t *testing.T) {
 				_, _ = l.AddSystemEventTrigger(Before, Shutdown, func() *deferred.Deferred { return nil })
 			}},
 			{"Loop.Iterate", func() { _ = l.Iterate(0) }},
+			{"Loop.Close", func() { _ = l.Close() }},
 			{"Loop.ListenTCP", func() { _, _ = l.ListenTCP("127.0.0.1:0", EchoFactory) }},
 			{"Loop.ConnectTCP", func() { _, _ = l.ConnectTCP(addr, nil, 0) }},
 			{"Port.StopListening", func() { port.StopListening() }},
