@@ -102,7 +102,10 @@ func TestCallLaterFromGoroutinesPanics(t *testing.T) {
 		l := newTestLoop(t, name)
 		var mu sync.Mutex
 		panics := 0
+		running := make(chan struct{})
+		l.CallWhenRunning(func() { close(running) })
 		serveWhile(t, l, func() {
+			<-running // the check guards a running loop
 			var wg sync.WaitGroup
 			for range 4 {
 				wg.Add(1)
