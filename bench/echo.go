@@ -27,10 +27,6 @@ var echoSizes = []int{64, 1024}
 // maxEchoConns caps the ladder on machines with huge descriptor limits.
 const maxEchoConns = 50000
 
-// clientBoundPct is the load generator CPU share past which a point's
-// throughput is the client's, not the server's.
-const clientBoundPct = 90
-
 // echoPlan is the shape of an echo run under some Options.
 type echoPlan struct {
 	ladder  []int

@@ -93,7 +93,7 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 				o.note("%s %s: %s", workload, r.Name, failed[j])
 			}
 			if n := boundSamples(r.Samples); n > 0 {
-				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
+				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, results.ClientBoundPercent, n, len(r.Samples))
 			}
 			o.progress(r.Name)
 			if len(r.Samples) > 0 {
@@ -264,7 +264,7 @@ func loadSample(r *loadgen.Result) results.Sample {
 		pct := 100 * r.ClientCPU.Seconds() / secs
 		m[results.ClientCPUPercent] = pct
 		m[results.ClientBound] = 0
-		if pct > clientBoundPct {
+		if pct > results.ClientBoundPercent {
 			m[results.ClientBound] = 1
 		}
 	}

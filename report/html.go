@@ -158,7 +158,7 @@ func figureTable(f *Figure) table {
 		t.Foot = append(t.Foot, "§: the offered rate was not reached (under 90% of it): the server, or the load generator, fell behind, so latency here includes queueing that grows without bound.")
 	}
 	if bound {
-		t.Foot = append(t.Foot, "†: client-bound: the load generator used over 90% of its core, so this point measures the client's ceiling, not the server.")
+		t.Foot = append(t.Foot, fmt.Sprintf("†: client-bound: the load generator used over %d%% of its core, so this point measures the client's ceiling, not the server.", results.ClientBoundPercent))
 	}
 	return t
 }

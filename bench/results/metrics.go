@@ -23,9 +23,15 @@ const (
 	Starved          = "starved"
 	Dropped          = "dropped"
 	NeverConnected   = "never-connected"
-	ClientBound      = "client-bound" // 1 when the load generator passed 90% of its core
+	ClientBound      = "client-bound" // 1 when the load generator passed ClientBoundPercent of its core
 	Behind           = "behind"       // 1 when an open-loop sample fell short of its offered rate
 )
+
+// ClientBoundPercent is the load generator's CPU share past which a
+// sample is client-bound: its throughput is the client's ceiling, not the
+// server's (k6's rule of thumb: a generator past 80% of its core no longer
+// sends on time).
+const ClientBoundPercent = 80
 
 // Better says which way a metric improves.
 type Better int

@@ -180,7 +180,7 @@ func (r *run) echo(f *results.File) {
 					}
 					s := results.Sample{Metrics: map[string]float64{
 						results.ServerCPUNsPerRT: cpuNs, results.RoundTripsPerSec: rts,
-						results.ClientCPUPercent: math.Min(clientCPU, 99), results.ClientBound: b2f(clientCPU > 90),
+						results.ClientCPUPercent: math.Min(clientCPU, 99), results.ClientBound: b2f(clientCPU > results.ClientBoundPercent),
 						results.P50Ns: p50, results.P99Ns: r.noisy(p50 * tail), results.P999Ns: r.noisy(p50 * tail * 2),
 						results.ServerPeakRSS: 8<<20 + c*2048,
 						results.Starved:       starved, results.Dropped: dropped, results.NeverConnected: never,
