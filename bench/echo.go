@@ -151,7 +151,21 @@ func echoSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, r
 	}
 	s := loadSample(total)
 	serverMetrics(s.Metrics, results.ServerCPUNsPerRT, srv, e0, e1, total.Window, float64(total.RoundTrips))
+	splitCPU(s.Metrics, e0, e1)
 	return s, nil
+}
+
+// splitCPU divides the server's CPU per round trip into its user and
+// system parts, in the proportion of the clock ticks the kernel charged to
+// each over the window; without a tick in the window there is no split.
+func splitCPU(m map[string]float64, e0, e1 edge) {
+	total, ok := m[results.ServerCPUNsPerRT]
+	user, sys := (e1.user - e0.user).Seconds(), (e1.sys - e0.sys).Seconds()
+	if !ok || user < 0 || sys < 0 || user+sys == 0 {
+		return
+	}
+	m[results.ServerUserNsRT] = total * user / (user + sys)
+	m[results.ServerSysNsRT] = total * sys / (user + sys)
 }
 
 func init() {

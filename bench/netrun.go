@@ -234,12 +234,18 @@ type edge struct {
 	cpu      time.Duration
 	counters core.Counters
 	counted  bool
+
+	// user and sys split cpu, in clock ticks (see procTimes).
+	user, sys time.Duration
 }
 
 func readEdge(ctx context.Context, srv *server) (edge, error) {
 	e := edge{at: time.Now()}
 	var err error
 	if e.cpu, err = srv.cpu(); err != nil {
+		return e, fmt.Errorf("server %s: %w", srv.impl, err)
+	}
+	if e.user, e.sys, err = procTimes(srv.pid); err != nil {
 		return e, fmt.Errorf("server %s: %w", srv.impl, err)
 	}
 	if srv.isReactor() {

@@ -365,21 +365,30 @@ func procCPU(pid int) (time.Duration, error) {
 			return time.Duration(sum), nil
 		}
 	}
+	user, sys, err := procTimes(pid)
+	return user + sys, err
+}
+
+// procTimes is a process's user and system CPU time from /proc/PID/stat,
+// in clock ticks (10 ms): the kernel's only split of the two, sampled at
+// each tick.
+func procTimes(pid int) (user, sys time.Duration, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	f := strings.Fields(string(b[i+1:]))
 	if i < 0 || len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	if err1 != nil || err2 != nil || ut < 0 || st < 0 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	return time.Duration(ut+st) * (time.Second / 100), nil
+	const tick = time.Second / 100
+	return time.Duration(ut) * tick, time.Duration(st) * tick, nil
 }
 
 // procStatus reads a "kB" field of /proc/PID/status (VmRSS, VmHWM) in bytes.

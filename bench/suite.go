@@ -1,5 +1,5 @@
 // Package bench is reactorbench's benchmark suite: the workloads (dispatch,
-// echo, echo-open, connect, idle memory, callbacks, timers, cross-thread),
+// echo, echo-open, fixed-load, connect, idle memory, callbacks, timers, cross-thread),
 // the servers and peers they measure, the network runner the echo and
 // connect workloads share, and the runner that writes results in the format
 // of package results. The load generator is package loadgen; the suite runs
@@ -60,7 +60,7 @@ type Workload struct {
 
 // workloadOrder is the order the suite runs and lists workloads in;
 // workloads not named here follow, by name.
-var workloadOrder = []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
+var workloadOrder = []string{"dispatch", "echo", "echo-open", "fixed-load", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
 
 var workloads = map[string]Workload{}
 
