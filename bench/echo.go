@@ -170,9 +170,10 @@ func splitCPU(m map[string]float64, e0, e1 edge) {
 
 func init() {
 	RegisterWorkload(Workload{
-		Name:   "echo",
-		Doc:    "closed-loop echo over C connections, per backend and peer: server CPU per round trip, round trips/s, latency, fairness",
-		Points: echoPoints,
-		Run:    runEchoWorkload,
+		Name:    "echo",
+		Doc:     "closed-loop echo over C connections, per backend and peer: server CPU per round trip, round trips/s, latency, fairness",
+		Points:  echoPoints,
+		Run:     runEchoWorkload,
+		Servers: true,
 	})
 }

@@ -79,9 +79,10 @@ func openSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, r
 
 func init() {
 	RegisterWorkload(Workload{
-		Name:   "echo-open",
-		Doc:    "open-loop echo at fixed request rates, latency from the intended send time (no coordinated omission)",
-		Points: openPoints,
-		Run:    runOpenWorkload,
+		Name:    "echo-open",
+		Doc:     "open-loop echo at fixed request rates, latency from the intended send time (no coordinated omission)",
+		Points:  openPoints,
+		Run:     runOpenWorkload,
+		Servers: true,
 	})
 }

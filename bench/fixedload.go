@@ -100,7 +100,7 @@ func fixedPoints(o *Options) int { return len(planFixedShares(o)) * implCount(o)
 func probePeaks(ctx context.Context, o *Options, impls []string, cfg loadgen.Config, perProc int) (slowest string, peak float64, bound bool, err error) {
 	var seen []string
 	for _, impl := range impls {
-		srv, err := startWarmServer(ctx, impl)
+		srv, err := startWarmServer(ctx, impl, "")
 		if err != nil {
 			if ctx.Err() != nil {
 				return "", 0, false, ctx.Err()
@@ -182,9 +182,10 @@ func runFixedWorkload(ctx context.Context, o *Options, emit func(results.Result)
 
 func init() {
 	RegisterWorkload(Workload{
-		Name:   "fixed-load",
-		Doc:    "open loop at 10-90% of the slowest closed-loop peak: server CPU per request (user and system apart) and latency at equal offered load",
-		Points: fixedPoints,
-		Run:    runFixedWorkload,
+		Name:    "fixed-load",
+		Doc:     "open loop at 10-90% of the slowest closed-loop peak: server CPU per request (user and system apart) and latency at equal offered load",
+		Points:  fixedPoints,
+		Run:     runFixedWorkload,
+		Servers: true,
 	})
 }

@@ -61,16 +61,18 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 				if failed[j] != "" {
 					continue
 				}
-				srv := servers[impl]
+				conns := pts[impl][i].cfg.Conns
+				srv := o.reusable(servers, impl, conns)
 				if srv == nil {
 					var err error
-					if srv, err = startWarmServer(ctx, impl); err != nil {
+					if srv, err = startWarmServer(ctx, impl, o.profileFile(workload, impl, conns)); err != nil {
 						if ctx.Err() != nil {
 							return ctx.Err()
 						}
 						failed[j] = err.Error()
 						continue
 					}
+					srv.profileConns = conns
 					servers[impl] = srv
 				}
 				cfg := pts[impl][i].cfg
@@ -167,10 +169,11 @@ func spreadNeeded(conns, repeats int) bool {
 	return conns*repeats > (hi-lo+1)/2
 }
 
-// startWarmServer starts impl and warms it with a few round trips, so the
-// first sample does not pay for page faults and lazy compilation.
-func startWarmServer(ctx context.Context, impl string) (*server, error) {
-	srv, err := startServer(ctx, impl)
+// startWarmServer starts impl (recording a CPU profile into profile, if
+// set) and warms it with a few round trips, so the first sample does not
+// pay for page faults and lazy compilation.
+func startWarmServer(ctx context.Context, impl, profile string) (*server, error) {
+	srv, err := startServer(ctx, impl, profile)
 	if err != nil {
 		return nil, err
 	}
