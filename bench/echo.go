@@ -155,15 +155,21 @@ func echoSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, r
 	return s, nil
 }
 
+// minSplitCPU is the least server CPU in a window for a user/system
+// split: the kernel charges each scheduler tick wholly to one or the other
+// and reports them in 10 ms units, so a split of less is mostly rounding.
+const minSplitCPU = 50 * time.Millisecond
+
 // splitCPU divides the server's CPU per round trip into its user and
-// system parts, in the proportion of the clock ticks the kernel charged to
-// each over the window; without a tick in the window there is no split.
+// system parts, in the proportion the kernel charged to each over the
+// window; a window with less than minSplitCPU of both has no split.
 func splitCPU(m map[string]float64, e0, e1 edge) {
 	total, ok := m[results.ServerCPUNsPerRT]
-	user, sys := (e1.user - e0.user).Seconds(), (e1.sys - e0.sys).Seconds()
-	if !ok || user < 0 || sys < 0 || user+sys == 0 {
+	du, ds := e1.user-e0.user, e1.sys-e0.sys
+	if !ok || du < 0 || ds < 0 || du+ds < minSplitCPU {
 		return
 	}
+	user, sys := du.Seconds(), ds.Seconds()
 	m[results.ServerUserNsRT] = total * user / (user + sys)
 	m[results.ServerSysNsRT] = total * sys / (user + sys)
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -116,7 +117,10 @@ func probePeaks(ctx context.Context, o *Options, impls []string, cfg loadgen.Con
 			return "", 0, false, ctx.Err()
 		}
 		rts, ok := s.Metrics[results.RoundTripsPerSec]
-		if err != nil || !ok {
+		if err == nil && !ok {
+			err = errors.New("no round trip completed")
+		}
+		if err != nil {
 			o.note("fixed-load: peak of %s: %v", impl, err)
 			continue
 		}
@@ -155,8 +159,8 @@ func runFixedWorkload(ctx context.Context, o *Options, emit func(results.Result)
 	for _, s := range steps {
 		desc = append(desc, fmt.Sprintf("%d%% = %.0f/s", s.percent(), s.rate))
 	}
-	o.note("fixed-load: open loop at C=%d, %d B messages, at shares of the slowest closed-loop peak (%s, %.0f round trips/s, measured first in this run): %s; window %v, %d repeats; latency from the intended send time",
-		op.conns, op.size, slowest, peak, strings.Join(desc, ", "), window, auxRepeats(o))
+	o.note("fixed-load: open loop at C=%d, %d B messages, at shares of the slowest closed-loop peak (%s, %.0f round trips/s, measured first in this run): %s; window %v, %d repeats; latency from the intended send time; a sample splits its server CPU into user and system only with %v of it or more in the window",
+		op.conns, op.size, slowest, peak, strings.Join(desc, ", "), window, auxRepeats(o), minSplitCPU)
 	if bound {
 		o.note("fixed-load: the slowest peak was itself client-bound, so the ladder is a share of the load generator's ceiling, not of %s's", slowest)
 	}
