@@ -31,9 +31,14 @@ var (
 // few requests for a p99.9.
 const minLadderRate = 100
 
-// fixedWindow is the full run's window: longer than echo's, so that even
-// the lowest step spans enough clock ticks for a user/system split.
-const fixedWindow = 500 * time.Millisecond
+// fixedWindow is the full run's window: longer than echo's, so that low
+// steps span enough clock ticks for a user/system split.
+const fixedWindow = 400 * time.Millisecond
+
+// fixedRepeats is the number of repeats per step: 4 (or fewer when asked),
+// the fewest from which the report's rank-sum test can tell two steps, or
+// two implementations, apart.
+func fixedRepeats(o *Options) int { return max(min(o.Repeats, 4), 1) }
 
 // ladderStep is one offered load: its share of the peak and its rate.
 type ladderStep struct {
@@ -160,7 +165,7 @@ func runFixedWorkload(ctx context.Context, o *Options, emit func(results.Result)
 		desc = append(desc, fmt.Sprintf("%d%% = %.0f/s", s.percent(), s.rate))
 	}
 	o.note("fixed-load: open loop at C=%d, %d B messages, at shares of the slowest closed-loop peak (%s, %.0f round trips/s, measured first in this run): %s; window %v, %d repeats; latency from the intended send time; a sample splits its server CPU into user and system only with %v of it or more in the window",
-		op.conns, op.size, slowest, peak, strings.Join(desc, ", "), window, auxRepeats(o), minSplitCPU)
+		op.conns, op.size, slowest, peak, strings.Join(desc, ", "), window, fixedRepeats(o), minSplitCPU)
 	if bound {
 		o.note("fixed-load: the slowest peak was itself client-bound, so the ladder is a share of the load generator's ceiling, not of %s's", slowest)
 	}
@@ -173,13 +178,13 @@ func runFixedWorkload(ctx context.Context, o *Options, emit func(results.Result)
 				params: map[string]string{"conns": strconv.Itoa(op.conns), "size": strconv.Itoa(op.size), "mode": "open",
 					"rate": strconv.FormatFloat(s.rate, 'f', -1, 64), "load": strconv.Itoa(s.percent()), "peak": peakText, "peak-impl": slowest},
 				cfg:     loadgen.Config{Conns: op.conns, Size: op.size, Rate: s.rate, Warmup: warmup, Duration: window},
-				repeats: auxRepeats(o),
+				repeats: fixedRepeats(o),
 			})
 		}
 		return pts
 	}
 	measure := func(ctx context.Context, srv *server, cfg loadgen.Config) (results.Sample, error) {
-		return openSample(ctx, srv, cfg, e.perProc, auxRepeats(o))
+		return openSample(ctx, srv, cfg, e.perProc, fixedRepeats(o))
 	}
 	return measurePoints(ctx, o, "fixed-load", impls, points, measure, emit)
 }

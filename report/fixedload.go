@@ -38,10 +38,11 @@ func explainFixedLoad(why string) func(f *Figure) string {
 	}
 }
 
-// fixedTrend says, per implementation, how the figure's value changes from
-// its lowest offered rate to its highest.
+// fixedTrend says how each implementation's value changes from its
+// lowest offered rate to its highest: falls, rises, or no change the
+// intervals can tell from noise.
 func fixedTrend(f *Figure) string {
-	var parts []string
+	var falls, rises, flat []string
 	lo, hi := 0.0, 0.0
 	for _, s := range f.Series {
 		if len(s.Points) < 2 {
@@ -49,12 +50,30 @@ func fixedTrend(f *Figure) string {
 		}
 		a, b := s.Points[0], s.Points[len(s.Points)-1]
 		lo, hi = a.X, b.X
-		parts = append(parts, fmt.Sprintf("%s %s (%s to %s)", displayName(s.Impl), growth(a.Y, b.Y), f.YUnit.format(a.Y.Median), f.YUnit.format(b.Y.Median)))
+		span := fmt.Sprintf("%s (%s to %s)", displayName(s.Impl), f.YUnit.format(a.Y.Median), f.YUnit.format(b.Y.Median))
+		switch {
+		case !separated(a.Y, b.Y) || a.Y.Median <= 0 || b.Y.Median <= 0:
+			flat = append(flat, displayName(s.Impl))
+		case b.Y.Median > a.Y.Median:
+			rises = append(rises, span)
+		default:
+			falls = append(falls, span)
+		}
+	}
+	var parts []string
+	if len(falls) > 0 {
+		parts = append(parts, "it falls for "+strings.Join(falls, ", "))
+	}
+	if len(rises) > 0 {
+		parts = append(parts, "it rises for "+strings.Join(rises, ", "))
+	}
+	if len(flat) > 0 {
+		parts = append(parts, "the intervals tell no change from noise for "+strings.Join(flat, ", "))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" From %s to %s offered: %s.", unitRate.format(lo), unitRate.format(hi), strings.Join(parts, "; "))
+	return fmt.Sprintf(" From %s to %s offered, %s.", unitRate.format(lo), unitRate.format(hi), strings.Join(parts, "; "))
 }
 
 // fixedMarks counts the points that did not get the load they were
