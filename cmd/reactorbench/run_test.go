@@ -99,6 +99,65 @@ func TestRunSelection(t *testing.T) {
 	}
 }
 
+// TestRunProfileKeepsItsNumbersOut checks that -profile records a profile
+// of each Go server in a run of its own, whose samples reach neither
+// results.json nor results.txt, and that the report links the profiles.
+func TestRunProfileKeepsItsNumbersOut(t *testing.T) {
+	root := t.TempDir()
+	dir, prof := filepath.Join(root, "out"), filepath.Join(root, "prof")
+	var out, errb bytes.Buffer
+	args := []string{"run", "-quick", "-reactor", "epoll", "-peers", "gonet,node", "-workloads", "connect", "-repeats", "1", "-out", dir, "-profile", prof}
+	if code := dispatch(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f results.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f.Results {
+		if len(r.Samples) != 1 {
+			t.Errorf("%s has %d samples, want the measured run's 1", r.Name, len(r.Samples))
+		}
+	}
+	for _, n := range f.Notes {
+		if strings.Contains(n, "profile") {
+			t.Errorf("the profiled run's note reached results.json: %s", n)
+		}
+	}
+	txt, err := os.ReadFile(filepath.Join(dir, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(txt), "\nBenchmark"); n != len(f.Results) {
+		t.Errorf("results.txt has %d benchmark lines, want one per measured result (%d)", n, len(f.Results))
+	}
+	for _, name := range []string{"results.json", "results.txt", "index.html"} {
+		if _, err := os.Stat(filepath.Join(prof, name)); err == nil {
+			t.Errorf("the profiled run wrote %s", name)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, impl := range []string{"epoll", "gonet"} {
+		name := "connect-" + impl + "-c2.pprof"
+		if st, err := os.Stat(filepath.Join(prof, name)); err != nil || st.Size() == 0 {
+			t.Errorf("no profile %s: %v", name, err)
+		}
+		if !strings.Contains(string(page), `href="../prof/`+name+`"`) {
+			t.Errorf("the report does not link %s", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(prof, "connect-node-c2.pprof")); err == nil {
+		t.Error("Node.js, not a Go server, was profiled")
+	}
+}
+
 func TestRunRecordsMissingPeer(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	dir := t.TempDir()
@@ -131,6 +190,7 @@ func TestRunBadUsage(t *testing.T) {
 		{[]string{"-repeats", "-1"}, "-repeats"},
 		{[]string{"-repeats", "x"}, "invalid value"},
 		{[]string{"-out", ""}, "-out"},
+		{[]string{"-profile", ""}, "-profile"},
 		{[]string{"extra"}, "unexpected argument"},
 		{[]string{"-nosuchflag"}, "not defined"},
 	} {
