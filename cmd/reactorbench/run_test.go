@@ -83,6 +83,18 @@ func TestRunSelection(t *testing.T) {
 	if code := dispatch(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	f := readResults(t, dir)
+	if len(f.Results) != 1 || f.Results[0].Impl != "epoll" || f.Results[0].Workload != "connect" || len(f.Results[0].Samples) != 1 {
+		t.Fatalf("%+v", f.Results)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
+		t.Error("-no-report wrote a report")
+	}
+}
+
+// readResults reads dir/results.json.
+func readResults(t *testing.T, dir string) results.File {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,12 +103,7 @@ func TestRunSelection(t *testing.T) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Results) != 1 || f.Results[0].Impl != "epoll" || f.Results[0].Workload != "connect" || len(f.Results[0].Samples) != 1 {
-		t.Fatalf("%+v", f.Results)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
-		t.Error("-no-report wrote a report")
-	}
+	return f
 }
 
 // TestRunProfileKeepsItsNumbersOut checks that -profile records a profile
@@ -110,14 +117,7 @@ func TestRunProfileKeepsItsNumbersOut(t *testing.T) {
 	if code := dispatch(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f results.File
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
+	f := readResults(t, dir)
 	for _, r := range f.Results {
 		if len(r.Samples) != 1 {
 			t.Errorf("%s has %d samples, want the measured run's 1", r.Name, len(r.Samples))
