@@ -24,7 +24,7 @@ import (
 // ladderSharesQuick the smoke test's.
 var (
 	ladderShares      = []float64{0.1, 0.3, 0.5, 0.7, 0.9}
-	ladderSharesQuick = []float64{0.1, 0.5, 0.9}
+	ladderSharesQuick = []float64{0.1, 0.9}
 )
 
 // minLadderRate is the lowest step offered: below it a window holds too
