@@ -17,7 +17,7 @@ import (
 // would run out of descriptors.
 func TestLoadSplitAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
-	srv, err := startServer(ctx, "gonet")
+	srv, err := startServer(ctx, "gonet", "")
 	if err != nil {
 		t.Fatal(err)
 	}

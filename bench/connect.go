@@ -61,9 +61,10 @@ func connectSample(ctx context.Context, srv *server, cfg loadgen.Config) (result
 
 func init() {
 	RegisterWorkload(Workload{
-		Name:   "connect",
-		Doc:    "connect/accept rate: open, one round trip, close, repeated by a few connectors",
-		Points: connectPoints,
-		Run:    runConnectWorkload,
+		Name:    "connect",
+		Doc:     "connect/accept rate: open, one round trip, close, repeated by a few connectors",
+		Points:  connectPoints,
+		Run:     runConnectWorkload,
+		Servers: true,
 	})
 }

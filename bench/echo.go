@@ -27,10 +27,6 @@ var echoSizes = []int{64, 1024}
 // maxEchoConns caps the ladder on machines with huge descriptor limits.
 const maxEchoConns = 50000
 
-// clientBoundPct is the load generator CPU share past which a point's
-// throughput is the client's, not the server's.
-const clientBoundPct = 90
-
 // echoPlan is the shape of an echo run under some Options.
 type echoPlan struct {
 	ladder  []int
@@ -155,14 +151,35 @@ func echoSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, r
 	}
 	s := loadSample(total)
 	serverMetrics(s.Metrics, results.ServerCPUNsPerRT, srv, e0, e1, total.Window, float64(total.RoundTrips))
+	splitCPU(s.Metrics, e0, e1)
 	return s, nil
+}
+
+// minSplitCPU is the least server CPU in a window for a user/system
+// split: the kernel charges each scheduler tick wholly to one or the other
+// and reports them in 10 ms units, so a split of less is mostly rounding.
+const minSplitCPU = 50 * time.Millisecond
+
+// splitCPU divides the server's CPU per round trip into its user and
+// system parts, in the proportion the kernel charged to each over the
+// window; a window with less than minSplitCPU of both has no split.
+func splitCPU(m map[string]float64, e0, e1 edge) {
+	total, ok := m[results.ServerCPUNsPerRT]
+	du, ds := e1.user-e0.user, e1.sys-e0.sys
+	if !ok || du < 0 || ds < 0 || du+ds < minSplitCPU {
+		return
+	}
+	user, sys := du.Seconds(), ds.Seconds()
+	m[results.ServerUserNsRT] = total * user / (user + sys)
+	m[results.ServerSysNsRT] = total * sys / (user + sys)
 }
 
 func init() {
 	RegisterWorkload(Workload{
-		Name:   "echo",
-		Doc:    "closed-loop echo over C connections, per backend and peer: server CPU per round trip, round trips/s, latency, fairness",
-		Points: echoPoints,
-		Run:    runEchoWorkload,
+		Name:    "echo",
+		Doc:     "closed-loop echo over C connections, per backend and peer: server CPU per round trip, round trips/s, latency, fairness",
+		Points:  echoPoints,
+		Run:     runEchoWorkload,
+		Servers: true,
 	})
 }

@@ -68,7 +68,7 @@ func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result))
 // idleSample measures one fresh server of impl with conns idle connections
 // (one of repeats such samples).
 func idleSample(ctx context.Context, impl string, conns, repeats int) (results.Sample, error) {
-	srv, err := startWarmServer(ctx, impl)
+	srv, err := startWarmServer(ctx, impl, "")
 	if err != nil {
 		return results.Sample{}, err
 	}

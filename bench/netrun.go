@@ -61,16 +61,18 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 				if failed[j] != "" {
 					continue
 				}
-				srv := servers[impl]
+				conns := pts[impl][i].cfg.Conns
+				srv := o.reusable(servers, impl, conns)
 				if srv == nil {
 					var err error
-					if srv, err = startWarmServer(ctx, impl); err != nil {
+					if srv, err = startWarmServer(ctx, impl, o.profileFile(workload, impl, conns)); err != nil {
 						if ctx.Err() != nil {
 							return ctx.Err()
 						}
 						failed[j] = err.Error()
 						continue
 					}
+					srv.profileConns = conns
 					servers[impl] = srv
 				}
 				cfg := pts[impl][i].cfg
@@ -93,7 +95,7 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 				o.note("%s %s: %s", workload, r.Name, failed[j])
 			}
 			if n := boundSamples(r.Samples); n > 0 {
-				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
+				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, results.ClientBoundPercent, n, len(r.Samples))
 			}
 			o.progress(r.Name)
 			if len(r.Samples) > 0 {
@@ -167,10 +169,11 @@ func spreadNeeded(conns, repeats int) bool {
 	return conns*repeats > (hi-lo+1)/2
 }
 
-// startWarmServer starts impl and warms it with a few round trips, so the
-// first sample does not pay for page faults and lazy compilation.
-func startWarmServer(ctx context.Context, impl string) (*server, error) {
-	srv, err := startServer(ctx, impl)
+// startWarmServer starts impl (recording a CPU profile into profile, if
+// set) and warms it with a few round trips, so the first sample does not
+// pay for page faults and lazy compilation.
+func startWarmServer(ctx context.Context, impl, profile string) (*server, error) {
+	srv, err := startServer(ctx, impl, profile)
 	if err != nil {
 		return nil, err
 	}
@@ -234,12 +237,18 @@ type edge struct {
 	cpu      time.Duration
 	counters core.Counters
 	counted  bool
+
+	// user and sys split cpu, in clock ticks (see procTimes).
+	user, sys time.Duration
 }
 
 func readEdge(ctx context.Context, srv *server) (edge, error) {
 	e := edge{at: time.Now()}
 	var err error
 	if e.cpu, err = srv.cpu(); err != nil {
+		return e, fmt.Errorf("server %s: %w", srv.impl, err)
+	}
+	if e.user, e.sys, err = procTimes(srv.pid); err != nil {
 		return e, fmt.Errorf("server %s: %w", srv.impl, err)
 	}
 	if srv.isReactor() {
@@ -264,7 +273,7 @@ func loadSample(r *loadgen.Result) results.Sample {
 		pct := 100 * r.ClientCPU.Seconds() / secs
 		m[results.ClientCPUPercent] = pct
 		m[results.ClientBound] = 0
-		if pct > clientBoundPct {
+		if pct > results.ClientBoundPercent {
 			m[results.ClientBound] = 1
 		}
 	}

@@ -34,15 +34,18 @@ type peer struct {
 	// why the peer cannot run here; nil for peers that always can.
 	runtime func() (string, error)
 	missing string // the reason to give when runtime fails; its error when empty
-	hint    string // how to install what runtime did not find
+	// goRuntime marks a server written in Go, which a profiled run
+	// records with pprof.
+	goRuntime bool
+	hint      string // how to install what runtime did not find
 	// serve runs the echo server in this (child) process: it prints
 	// "addr HOST:PORT" on out and stops when in closes.
 	serve func(in io.Reader, out io.Writer) error
 }
 
 var peerTable = []peer{
-	{name: "gonet", doc: "Go net, a goroutine per connection", serve: serveGoNet},
-	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing, serve: serveNetpoll},
+	{name: "gonet", doc: "Go net, a goroutine per connection", serve: serveGoNet, goRuntime: true},
+	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing, serve: serveNetpoll, goRuntime: true},
 	{name: "node", doc: "Node.js net module", runtime: peerenv.Node, missing: "node is not installed", hint: peerenv.NodeHint,
 		serve: scriptServer(peerenv.Node, "echo.js")},
 	twistedPeer("select"),
@@ -170,11 +173,25 @@ func implCount(o *Options) int {
 
 // serverChild runs the echo server impl in this (child) process, pinned to
 // the server CPU: it prints "addr HOST:PORT", answers "counters" for the
-// reactor backends, and exits when stdin closes.
+// reactor backends, and exits when stdin closes, writing the CPU profile
+// it was asked for (see profileEnv) on the way out.
 func serverChild(impl string, in io.Reader, out io.Writer) error {
 	if err := pin(serverCPU); err != nil {
 		return err
 	}
+	stop, err := startProfile(impl, os.Getenv(profileEnv))
+	if err != nil {
+		return err
+	}
+	err = serveImpl(impl, in, out)
+	if perr := stop(); err == nil {
+		err = perr
+	}
+	return err
+}
+
+// serveImpl serves echo as impl until stdin closes.
+func serveImpl(impl string, in io.Reader, out io.Writer) error {
 	if info, err := reactors.Lookup(impl); err == nil {
 		return serveReactor(info, in, out)
 	}
@@ -294,13 +311,24 @@ type server struct {
 	impl string
 	addr string
 	pid  int
+	// profileConns is the C a profiled server records its profile for.
+	profileConns int
 }
 
-// startServer starts impl in a child process and waits for its address.
-func startServer(ctx context.Context, impl string) (*server, error) {
-	c, err := startChild(roleServer, "server "+impl, implEnv+"="+impl)
+// startServer starts impl in a child process and waits for its address;
+// with a profile file, the server records its CPU profile there and is
+// given the time to write it when stopped.
+func startServer(ctx context.Context, impl, profile string) (*server, error) {
+	env := []string{implEnv + "=" + impl}
+	if profile != "" {
+		env = append(env, profileEnv+"="+profile)
+	}
+	c, err := startChild(roleServer, "server "+impl, env...)
 	if err != nil {
 		return nil, err
+	}
+	if profile != "" {
+		c.grace = profileGrace
 	}
 	l, err := c.recv(ctx)
 	if err != nil {
@@ -365,21 +393,30 @@ func procCPU(pid int) (time.Duration, error) {
 			return time.Duration(sum), nil
 		}
 	}
+	user, sys, err := procTimes(pid)
+	return user + sys, err
+}
+
+// procTimes is a process's user and system CPU time from /proc/PID/stat,
+// in clock ticks (10 ms): the kernel's only split of the two, sampled at
+// each tick.
+func procTimes(pid int) (user, sys time.Duration, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	f := strings.Fields(string(b[i+1:]))
 	if i < 0 || len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	if err1 != nil || err2 != nil || ut < 0 || st < 0 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	return time.Duration(ut+st) * (time.Second / 100), nil
+	const tick = time.Second / 100
+	return time.Duration(ut) * tick, time.Duration(st) * tick, nil
 }
 
 // procStatus reads a "kB" field of /proc/PID/status (VmRSS, VmHWM) in bytes.

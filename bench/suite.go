@@ -1,5 +1,5 @@
 // Package bench is reactorbench's benchmark suite: the workloads (dispatch,
-// echo, echo-open, connect, idle memory, callbacks, timers, cross-thread),
+// echo, echo-open, fixed-load, connect, idle memory, callbacks, timers, cross-thread),
 // the servers and peers they measure, the network runner the echo and
 // connect workloads share, and the runner that writes results in the format
 // of package results. The load generator is package loadgen; the suite runs
@@ -28,6 +28,11 @@ type Options struct {
 	Progress func(step string)                // once per measured point
 	Note     func(format string, args ...any) // visible notes (clamped ladders, client-bound points)
 	Skip     func(what, reason, hint string)  // something that could not run, and why
+
+	// profileDir, set only by ProfileSuite, makes every Go server record
+	// a CPU profile there; profiled lists the stems asked for.
+	profileDir string
+	profiled   []string
 }
 
 // progress, note and skip call the hooks when set, so workloads need no nil checks.
@@ -58,11 +63,14 @@ type Workload struct {
 	Points func(o *Options) int
 	// Run measures every point and emits one Result per point.
 	Run func(ctx context.Context, o *Options, emit func(results.Result)) error
+	// Servers marks a workload that measures server processes on the
+	// network runner: a profiled run (ProfileSuite) runs only these.
+	Servers bool
 }
 
 // workloadOrder is the order the suite runs and lists workloads in;
 // workloads not named here follow, by name.
-var workloadOrder = []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
+var workloadOrder = []string{"dispatch", "echo", "echo-open", "fixed-load", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
 
 var workloads = map[string]Workload{}
 

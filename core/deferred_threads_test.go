@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reactorbench/reactorbench/core/deferred"
+	"github.com/reactorbench/reactorbench/core/internal/goroutine"
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -166,9 +167,9 @@ func TestCallMultipleInThread(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		l := newTestLoop(t, name)
 		var order []int
-		var ids []uint64
+		var ids []uintptr
 		step := func(i int) func() {
-			return func() { order = append(order, i); ids = append(ids, goroutineID()) }
+			return func() { order = append(order, i); ids = append(ids, goroutine.Current()) }
 		}
 		l.CallWhenRunning(func() {
 			CallMultipleInThread(l, step(0), step(1), nil, step(2), func() { l.CallFromThread(func() { l.Stop() }) })

@@ -7,7 +7,15 @@
 //
 // Everything a protocol or Deferred callback touches runs on the reactor's
 // goroutine; other goroutines reach the reactor only through
-// CallFromThread, BlockingCallFromThread and the thread pool.
+// CallFromThread, BlockingCallFromThread and the thread pool. A loop,
+// timer, port, connector or transport method called from another
+// goroutine while the loop runs panics with ErrWrongGoroutine.
+//
+// Nothing a protocol hands to Write is lost because the peer half-closed:
+// a protocol that is not a HalfCloseableProtocol is then closed as by
+// LoseConnection, after its buffer is flushed. Close releases everything
+// the loop owns, Stop or not. ConnectProtocol connects and returns a
+// Deferred of the connected protocol.
 //
 // Results you do not have yet are Deferreds, in package core/deferred.
 // The line, netstring and length-prefixed receivers and Echo are in

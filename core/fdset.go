@@ -14,6 +14,16 @@ import (
 // when its event is dispatched. It wraps ErrConnectionLost.
 var ErrFdescWentAway = fmt.Errorf("%w (file descriptor went away)", ErrConnectionLost)
 
+// ErrFdescReused is the reason given to a registered descriptor when
+// another one is added with its number: the number was closed behind the
+// loop's back and the kernel handed it out again, so the old descriptor
+// must not touch it (nor close it) any more. It wraps ErrConnectionLost.
+var ErrFdescReused = fmt.Errorf("%w (file descriptor closed and its number reused)", ErrConnectionLost)
+
+// filenoForgetter is a descriptor of this package that can drop its number
+// without closing it, once the number belongs to someone else.
+type filenoForgetter interface{ forgetFileno() }
+
 // HalfCloseableDescriptor is a ReadDescriptor that outlives the end of its
 // read side: when DoRead returns a reason that is ErrConnectionDone, the
 // loop stops reading it and calls ReadConnectionLost instead of
@@ -32,9 +42,12 @@ type fdEntry struct {
 }
 
 // AddReader makes the loop call r.DoRead when r is readable. Adding it
-// again does nothing; another descriptor with the same number replaces the
-// old one.
+// again does nothing. One descriptor owns a number: adding another one
+// with the number of a registered descriptor means the number was closed
+// behind the loop's back and reused, so the old descriptor is dropped and
+// hears ConnectionLost(ErrFdescReused) on the next pass.
 func (l *Loop) AddReader(r ReadDescriptor) error {
+	l.owner.check("Loop.AddReader")
 	fd, err := checkDescriptor(r)
 	if err != nil {
 		return fmt.Errorf("core: AddReader: %w", err)
@@ -42,6 +55,7 @@ func (l *Loop) AddReader(r ReadDescriptor) error {
 	if fd < len(l.fds) && l.fds[fd].r == r {
 		return nil
 	}
+	l.evictOthers(fd, r)
 	if err := l.setMask(fd, l.maskOf(fd)|reactors.Readable); err != nil {
 		return fmt.Errorf("core: AddReader: %w", err)
 	}
@@ -49,8 +63,10 @@ func (l *Loop) AddReader(r ReadDescriptor) error {
 	return nil
 }
 
-// AddWriter makes the loop call w.DoWrite when w is writable.
+// AddWriter makes the loop call w.DoWrite when w is writable; another
+// descriptor with the same number is dropped as in AddReader.
 func (l *Loop) AddWriter(w WriteDescriptor) error {
+	l.owner.check("Loop.AddWriter")
 	fd, err := checkDescriptor(w)
 	if err != nil {
 		return fmt.Errorf("core: AddWriter: %w", err)
@@ -58,6 +74,7 @@ func (l *Loop) AddWriter(w WriteDescriptor) error {
 	if fd < len(l.fds) && l.fds[fd].w == w {
 		return nil
 	}
+	l.evictOthers(fd, w)
 	if err := l.setMask(fd, l.maskOf(fd)|reactors.Writable); err != nil {
 		return fmt.Errorf("core: AddWriter: %w", err)
 	}
@@ -70,6 +87,7 @@ func (l *Loop) AddWriter(w WriteDescriptor) error {
 // registered. Remove a descriptor before its Fileno turns -1: after that,
 // finding it takes a scan of the table.
 func (l *Loop) RemoveReader(r ReadDescriptor) {
+	l.owner.check("Loop.RemoveReader")
 	if r == nil {
 		return
 	}
@@ -80,6 +98,7 @@ func (l *Loop) RemoveReader(r ReadDescriptor) {
 
 // RemoveWriter stops watching w for writability, as RemoveReader.
 func (l *Loop) RemoveWriter(w WriteDescriptor) {
+	l.owner.check("Loop.RemoveWriter")
 	if w == nil {
 		return
 	}
@@ -90,6 +109,7 @@ func (l *Loop) RemoveWriter(w WriteDescriptor) {
 
 // RemoveAll removes every reader and writer and returns each once.
 func (l *Loop) RemoveAll() []Descriptor {
+	l.owner.check("Loop.RemoveAll")
 	var out []Descriptor
 	for fd := range l.fds {
 		e := &l.fds[fd]
@@ -110,6 +130,7 @@ func (l *Loop) RemoveAll() []Descriptor {
 
 // GetReaders lists the registered readers.
 func (l *Loop) GetReaders() []ReadDescriptor {
+	l.owner.check("Loop.GetReaders")
 	var out []ReadDescriptor
 	for i := range l.fds {
 		if r := l.fds[i].r; r != nil {
@@ -121,6 +142,7 @@ func (l *Loop) GetReaders() []ReadDescriptor {
 
 // GetWriters lists the registered writers.
 func (l *Loop) GetWriters() []WriteDescriptor {
+	l.owner.check("Loop.GetWriters")
 	var out []WriteDescriptor
 	for i := range l.fds {
 		if w := l.fds[i].w; w != nil {
@@ -128,6 +150,58 @@ func (l *Loop) GetWriters() []WriteDescriptor {
 		}
 	}
 	return out
+}
+
+// evictOthers drops whatever other descriptor is registered on fd before
+// d takes the number. The Poller forgets its interest too: on epoll and
+// kqueue the closed number already left the kernel's set, and the same
+// mask asked again must still reach the kernel for the new descriptor.
+func (l *Loop) evictOthers(fd int, d Descriptor) {
+	if fd >= len(l.fds) {
+		return
+	}
+	e := &l.fds[fd]
+	var stale [2]Descriptor
+	if e.r != nil && Descriptor(e.r) != d {
+		stale[0] = e.r
+	}
+	if e.w != nil && Descriptor(e.w) != d && Descriptor(e.w) != stale[0] {
+		stale[1] = e.w
+	}
+	if stale[0] == nil && stale[1] == nil {
+		return
+	}
+	mine := e.mask
+	if e.r != nil && Descriptor(e.r) == d {
+		mine &= reactors.Readable
+	} else if e.w != nil && Descriptor(e.w) == d {
+		mine &= reactors.Writable
+	} else {
+		mine = 0
+	}
+	if e.r != nil && Descriptor(e.r) != d {
+		e.r = nil
+	}
+	if e.w != nil && Descriptor(e.w) != d {
+		e.w = nil
+	}
+	l.counter.Sets++
+	_ = l.poller.Set(fd, 0)
+	e.mask = 0
+	if mine != 0 {
+		_ = l.setMask(fd, mine)
+	}
+	for _, old := range stale {
+		if old == nil {
+			continue
+		}
+		if f, ok := old.(filenoForgetter); ok {
+			f.forgetFileno()
+		}
+		l.timers.schedule(0, func() {
+			protect("ConnectionLost", func() { old.ConnectionLost(ErrFdescReused) })
+		})
+	}
 }
 
 // checkDescriptor returns d's descriptor number, refusing nil, negative
@@ -301,13 +375,18 @@ func (l *Loop) disconnect(fd int, d Descriptor, why error, reading bool) {
 	protect("ConnectionLost", func() { d.ConnectionLost(why) })
 }
 
-// disconnectAll is the built-in "during shutdown" trigger: every reader
-// and writer is lost with ErrConnectionLost.
+// disconnectAll is the built-in "during shutdown" trigger, and part of
+// Close: every reader and writer, and every descriptor the loop made that
+// is not registered now (a paused connection), is lost with
+// ErrConnectionLost.
 func (l *Loop) disconnectAll() {
-	for _, d := range l.RemoveAll() {
+	lost := l.RemoveAll()
+	for d := range l.owned {
+		lost = append(lost, d)
+	}
+	for _, d := range lost {
 		protect("ConnectionLost", func() { d.ConnectionLost(ErrConnectionLost) })
 	}
-	l.loseCompleted()
 }
 
 // protect runs fn and logs a panic instead of letting it end the loop, so

@@ -6,6 +6,7 @@ import (
 	"log"
 
 	"github.com/reactorbench/reactorbench/core/deferred"
+	"github.com/reactorbench/reactorbench/core/internal/goroutine"
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -78,7 +79,6 @@ func (l *Loop) addBuiltin(p Phase, event string, fn func()) {
 func (l *Loop) addStartTrigger() {
 	l.addBuiltin(During, Startup, func() {
 		l.running = true
-		l.installSignals()
 	})
 }
 
@@ -93,12 +93,15 @@ func (l *Loop) Run() error {
 	case l.closed:
 		return fmt.Errorf("core: Run: %w", reactors.ErrClosed)
 	}
-	l.loopID.Store(goroutineID())
+	me := goroutine.Current()
+	l.loopID.Store(me)
+	l.owner.g.Store(me)
 	l.started, l.inRun = true, true
 	defer func() {
+		l.owner.g.Store(0)
 		l.inRun = false
-		l.uninstallSignals()
 		if l.stopped {
+			l.uninstallSignals()
 			l.markDone()
 		}
 	}()
@@ -115,6 +118,7 @@ func (l *Loop) Run() error {
 // Stop fires the shutdown event at the end of the current (or next) pass;
 // Run returns once its triggers have run.
 func (l *Loop) Stop() error {
+	l.owner.check("Loop.Stop")
 	if l.stopped || !l.started {
 		return ErrReactorNotRunning
 	}
@@ -125,6 +129,7 @@ func (l *Loop) Stop() error {
 // Crash makes Run return after the current pass, without shutdown
 // triggers. Run may be called again.
 func (l *Loop) Crash() {
+	l.owner.check("Loop.Crash")
 	wasRunning := l.running
 	l.started, l.running = false, false
 	if wasRunning {
@@ -147,6 +152,7 @@ func (l *Loop) Running() bool { return l.running }
 // CallWhenRunning calls fn now if the loop runs, else after startup (in
 // the order of registration).
 func (l *Loop) CallWhenRunning(fn func()) {
+	l.owner.check("Loop.CallWhenRunning")
 	if l.running {
 		fn()
 		return
@@ -158,6 +164,7 @@ func (l *Loop) CallWhenRunning(fn func()) {
 // "shutdown", or any name fired with FireSystemEvent). A Before trigger may
 // return a Deferred; the later phases wait until all of them fired.
 func (l *Loop) AddSystemEventTrigger(phase Phase, event string, fn func() *deferred.Deferred) (TriggerID, error) {
+	l.owner.check("Loop.AddSystemEventTrigger")
 	i := phaseIndex(phase)
 	if i < 0 {
 		return 0, fmt.Errorf("%w %q (want before, during or after)", ErrInvalidPhase, phase)
@@ -178,6 +185,7 @@ func (l *Loop) AddSystemEventTrigger(phase Phase, event string, fn func() *defer
 // RemoveSystemEventTrigger removes a trigger that has not run yet, even
 // while its event fires.
 func (l *Loop) RemoveSystemEventTrigger(id TriggerID) error {
+	l.owner.check("Loop.RemoveSystemEventTrigger")
 	for _, ev := range l.sysEvents {
 		for p, ts := range ev.phases {
 			for i, t := range ts {
@@ -195,7 +203,10 @@ func (l *Loop) RemoveSystemEventTrigger(id TriggerID) error {
 // once the Deferreds they returned have all fired, the During and After
 // ones. A panicking trigger is logged and the others still run. Firing an
 // event that is already firing does nothing.
-func (l *Loop) FireSystemEvent(event string) { l.fireSystemEvent(event) }
+func (l *Loop) FireSystemEvent(event string) {
+	l.owner.check("Loop.FireSystemEvent")
+	l.fireSystemEvent(event)
+}
 
 func (l *Loop) fireSystemEvent(event string) {
 	ev := l.sysEvents[event]

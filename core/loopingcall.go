@@ -23,12 +23,14 @@ var (
 type LoopingCall struct {
 	s        Scheduler
 	fn       func() error
+	fnD      func() *deferred.Deferred
 	tick     func()
 	interval time.Duration
 	start    time.Time
 	call     *DelayedCall
 	done     *deferred.Deferred
 	running  bool
+	busy     bool   // the function runs, or its Deferred has not fired
 	gen      uint64 // bumped by Start and Stop, so a stale tick does nothing
 	lastBeat int64
 	skipped  uint64
@@ -41,13 +43,26 @@ func NewLoopingCall(s Scheduler, fn func() error) *LoopingCall {
 	return lc
 }
 
+// NewLoopingCallDeferred returns a stopped LoopingCall of fn on s, where fn
+// returns a Deferred (nil counts as done at once): the next call waits
+// until it has fired, and a failure stops the loop and fails the Deferred
+// Start returned, as in Twisted.
+func NewLoopingCallDeferred(s Scheduler, fn func() *deferred.Deferred) *LoopingCall {
+	lc := &LoopingCall{s: s, fnD: fn}
+	lc.tick = lc.run
+	return lc
+}
+
 // Start calls fn every interval, at once too if now is true. The returned
 // Deferred fires with the LoopingCall when Stop is called, or fails with
-// fn's error (a panic counts as one), which also stops the loop. An
-// interval of zero calls fn on every pass of the scheduler. Starting a
-// running LoopingCall or a negative interval gives a failed Deferred.
+// fn's error (a panic counts as one), which also stops the loop. A Stop
+// from inside fn (or while its Deferred is pending) takes effect when fn
+// is done: the Deferred then fires with fn's outcome, failing if fn
+// returned an error after calling Stop. An interval of zero calls fn on
+// every pass of the scheduler. Starting a running LoopingCall or a
+// negative interval gives a failed Deferred.
 func (lc *LoopingCall) Start(interval time.Duration, now bool) *deferred.Deferred {
-	if lc.running || interval < 0 || lc.fn == nil || lc.s == nil {
+	if lc.running || interval < 0 || (lc.fn == nil && lc.fnD == nil) || lc.s == nil {
 		err := ErrLoopingCallRunning
 		if !lc.running {
 			err = fmt.Errorf("core: LoopingCall.Start: bad interval %v or no function/scheduler", interval)
@@ -71,7 +86,8 @@ func (lc *LoopingCall) Start(interval time.Duration, now bool) *deferred.Deferre
 	return d
 }
 
-// Stop stops the calls and fires the Deferred Start returned.
+// Stop stops the calls and fires the Deferred Start returned; while fn
+// runs (or its Deferred is pending) the firing waits for fn's outcome.
 func (lc *LoopingCall) Stop() error {
 	if !lc.running {
 		return ErrLoopingCallNotRunning
@@ -81,6 +97,9 @@ func (lc *LoopingCall) Stop() error {
 	if lc.call != nil {
 		_ = lc.call.Cancel()
 		lc.call = nil
+	}
+	if lc.busy {
+		return nil // finish fires lc.done
 	}
 	d := lc.done
 	lc.done = nil
@@ -94,7 +113,7 @@ func (lc *LoopingCall) Running() bool { return lc.running }
 func (lc *LoopingCall) Interval() time.Duration { return lc.interval }
 
 // Skipped counts the beats missed since Start because a call (or the
-// scheduler) ran late.
+// scheduler) ran late, or a Deferred from fn took more than an interval.
 func (lc *LoopingCall) Skipped() uint64 { return lc.skipped }
 
 func (lc *LoopingCall) run() {
@@ -106,20 +125,48 @@ func (lc *LoopingCall) run() {
 		}
 		lc.lastBeat = beat
 	}
-	gen := lc.gen
-	err := lc.callFn()
-	if gen != lc.gen {
-		return // fn stopped (and maybe restarted) the loop itself
-	}
-	if err != nil {
-		lc.running = false
-		lc.gen++
-		d := lc.done
-		lc.done = nil
-		_ = d.Errback(err)
+	gen, done := lc.gen, lc.done
+	lc.busy = true
+	if lc.fnD == nil {
+		lc.finish(gen, done, lc.callFn())
 		return
 	}
-	lc.schedule()
+	d := lc.callFnD()
+	if d == nil {
+		lc.finish(gen, done, nil)
+		return
+	}
+	d.AddBoth(func(r any) (any, error) {
+		var err error
+		if f, ok := r.(*deferred.Failure); ok {
+			err = f
+		}
+		lc.finish(gen, done, err)
+		return nil, nil // the loop took the outcome over
+	})
+}
+
+// finish ends the call made in run generation gen, whose Start returned
+// done: the loop goes on, or done fires if the call failed or Stop came
+// while it ran.
+func (lc *LoopingCall) finish(gen uint64, done *deferred.Deferred, err error) {
+	lc.busy = false
+	if gen == lc.gen {
+		if err == nil {
+			lc.schedule()
+			return
+		}
+		lc.running = false
+		lc.gen++
+	}
+	if lc.done == done {
+		lc.done = nil
+	}
+	if err != nil {
+		_ = done.Errback(err)
+	} else {
+		_ = done.Callback(lc)
+	}
 }
 
 func (lc *LoopingCall) callFn() (err error) {
@@ -129,6 +176,15 @@ func (lc *LoopingCall) callFn() (err error) {
 		}
 	}()
 	return lc.fn()
+}
+
+func (lc *LoopingCall) callFnD() (d *deferred.Deferred) {
+	defer func() {
+		if p := recover(); p != nil {
+			d = deferred.Fail(fmt.Errorf("core: LoopingCall function panicked: %v", p))
+		}
+	}()
+	return lc.fnD()
 }
 
 // schedule sets the next call on the next beat after now.

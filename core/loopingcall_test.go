@@ -126,3 +126,102 @@ func TestLoopingCallOnLoop(t *testing.T) {
 		}
 	})
 }
+
+// Twisted fires Start's Deferred only once the function returns: a
+// function that calls Stop and then returns an error fails it with that
+// error; one that returns nil after Stop fires it with the LoopingCall.
+func TestLoopingCallStopInsideFunction(t *testing.T) {
+	for _, ret := range []error{errors.New("boom"), nil} {
+		c := NewClock(time.Unix(0, 0))
+		var lc *LoopingCall
+		lc = NewLoopingCall(c, func() error {
+			if err := lc.Stop(); err != nil {
+				t.Errorf("Stop inside the function: %v", err)
+			}
+			return ret
+		})
+		res, ok := lc.Start(time.Second, true).Result()
+		switch f, failed := res.(*deferred.Failure); {
+		case !ok:
+			t.Errorf("returning %v after Stop: Start's Deferred has not fired", ret)
+		case ret != nil && (!failed || !errors.Is(f, ret)):
+			t.Errorf("returning %v after Stop: Start's Deferred has %v; want that error", ret, res)
+		case ret == nil && res != lc:
+			t.Errorf("returning nil after Stop: Start's Deferred has %v; want the LoopingCall", res)
+		}
+		if lc.Running() || len(c.GetDelayedCalls()) != 0 {
+			t.Errorf("after Stop: running %v, %d calls pending", lc.Running(), len(c.GetDelayedCalls()))
+		}
+	}
+}
+
+// Twisted's testWaitDeferred: the next call waits for the Deferred the
+// function returned; once it fires (and stops the loop) nothing is left.
+func TestLoopingCallWaitsForDeferred(t *testing.T) {
+	c := NewClock(time.Unix(0, 0))
+	calls := 0
+	var lc *LoopingCall
+	lc = NewLoopingCallDeferred(c, func() *deferred.Deferred {
+		calls++
+		d := deferred.New(nil)
+		d.AddCallback(func(any) (any, error) { return nil, lc.Stop() })
+		c.CallLater(time.Second, func() { _ = d.Callback(nil) })
+		return d
+	})
+	done := lc.Start(200*time.Millisecond, true)
+	c.Pump([]time.Duration{200 * time.Millisecond, 800 * time.Millisecond})
+	if calls != 1 || len(c.GetDelayedCalls()) != 0 {
+		t.Errorf("%d calls, %d pending; want 1 and none", calls, len(c.GetDelayedCalls()))
+	}
+	if res, ok := done.Result(); !ok || res != lc {
+		t.Errorf("Start's Deferred: %v, %v; want the LoopingCall", res, ok)
+	}
+}
+
+// Twisted's testFailurePropagation: the failure of the function's
+// Deferred stops the loop and fails Start's Deferred.
+func TestLoopingCallDeferredFailureStops(t *testing.T) {
+	c := NewClock(time.Unix(0, 0))
+	boom := errors.New("boom")
+	lc := NewLoopingCallDeferred(c, func() *deferred.Deferred {
+		d := deferred.New(nil)
+		c.CallLater(300*time.Millisecond, func() { _ = d.Errback(boom) })
+		return d
+	})
+	done := lc.Start(time.Second, true)
+	c.Pump([]time.Duration{300 * time.Millisecond})
+	res, ok := done.Result()
+	if f, failed := res.(*deferred.Failure); !ok || !failed || !errors.Is(f, boom) {
+		t.Errorf("Start's Deferred: %v, %v; want the failure", res, ok)
+	}
+	if lc.Running() || len(c.GetDelayedCalls()) != 0 {
+		t.Errorf("running %v, %d calls pending; want stopped, none", lc.Running(), len(c.GetDelayedCalls()))
+	}
+}
+
+// Twisted's test_deferredWithCount: no call while the Deferred is pending;
+// the next one comes on the next beat after it fired, with the beats
+// missed meanwhile counted.
+func TestLoopingCallDeferredSkipsBeats(t *testing.T) {
+	c := NewClock(time.Unix(0, 0))
+	first := deferred.New(nil)
+	calls := 0
+	lc := NewLoopingCallDeferred(c, func() *deferred.Deferred {
+		calls++
+		if calls == 1 {
+			return first
+		}
+		return nil
+	})
+	lc.Start(200*time.Millisecond, false)
+	c.Pump([]time.Duration{200 * time.Millisecond, 400 * time.Millisecond})
+	if calls != 1 {
+		t.Fatalf("%d calls while the first Deferred is pending; want 1", calls)
+	}
+	_ = first.Callback(nil)
+	c.Pump([]time.Duration{200 * time.Millisecond})
+	if calls != 2 || lc.Skipped() != 2 {
+		t.Errorf("%d calls, %d beats skipped; want 2 calls (the second one 3 beats after the first) and 2", calls, lc.Skipped())
+	}
+	_ = lc.Stop()
+}

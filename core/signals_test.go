@@ -2,6 +2,8 @@ package core
 
 import (
 	"os"
+	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -10,7 +12,7 @@ import (
 )
 
 // Item 70: with signal handling on, SIGINT and SIGTERM stop the loop and
-// are recorded; the handlers exist from "during startup" until Run ends.
+// are recorded; the handlers exist from HandleSignals until Run ends.
 func TestSignalsStop(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, name string) {
 		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
@@ -25,8 +27,8 @@ func TestSignalsStop(t *testing.T) {
 				}
 			})
 			runTestLoop(t, l)
-			if before || !during {
-				t.Errorf("handlers installed: before startup %v, during %v", before, during)
+			if !before || !during {
+				t.Errorf("handlers installed: before startup %v, during %v; want both", before, during)
 			}
 			if l.ExitSignal() != sig {
 				t.Errorf("ExitSignal = %v, want %v", l.ExitSignal(), sig)
@@ -62,5 +64,36 @@ func TestWaitInterrupted(t *testing.T) {
 		runTestLoop(t, l)
 		close(done)
 		<-stopped
+	})
+}
+
+// A SIGTERM that arrives after HandleSignals(true) but before Run stops
+// the loop at its first pass instead of killing the process, on every
+// backend. The signal goes to a child process (this test binary again),
+// since without the fix it dies of it.
+func TestHandleSignalsInstallsAtOnce(t *testing.T) {
+	if name := os.Getenv("CORE_SIGNAL_CHILD"); name != "" {
+		l, err := Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.HandleSignals(true)
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		runTestLoop(t, l)
+		_ = l.Close()
+		if l.ExitSignal() == syscall.SIGTERM {
+			os.Stdout.WriteString("stopped by SIGTERM\n")
+		}
+		return
+	}
+	forEachBackend(t, func(t *testing.T, name string) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHandleSignalsInstallsAtOnce$", "-test.v")
+		cmd.Env = append(os.Environ(), "CORE_SIGNAL_CHILD="+name)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "stopped by SIGTERM") {
+			t.Errorf("child: %v\n%s", err, out)
+		}
 	})
 }

@@ -10,32 +10,62 @@ import (
 )
 
 // resolveTCP turns "host:port" into a socket address and its family. An
-// empty host means every IPv4 address; a host name is resolved at once (it
-// blocks), so pass literal addresses on a busy reactor.
+// empty host means every IPv4 address; a host name is looked up at once
+// (it blocks) and its first address taken.
 func resolveTCP(addr string) (unix.Sockaddr, int, error) {
+	host, ip, port, err := parseTCP(addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !ip.IsValid() {
+		if ip, err = lookupHost(addr, host); err != nil {
+			return nil, 0, err
+		}
+	}
+	return sockaddrOf(addr, ip, port)
+}
+
+// parseTCP checks "host:port": ip is the host's address when it is a
+// literal or empty (every IPv4 address), else invalid, and host a name to
+// look up.
+func parseTCP(addr string) (host string, ip netip.Addr, port int, err error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, 0, fmt.Errorf("core: bad TCP address %q: %w", addr, err)
+		return "", ip, 0, fmt.Errorf("core: bad TCP address %q: %w", addr, err)
 	}
-	port, err := strconv.ParseUint(portStr, 10, 16)
+	p, err := strconv.ParseUint(portStr, 10, 16)
 	if err != nil {
-		return nil, 0, fmt.Errorf("core: bad port in TCP address %q (want 0-65535)", addr)
+		return "", ip, 0, fmt.Errorf("core: bad port in TCP address %q (want 0-65535)", addr)
 	}
-	var ip netip.Addr
 	if host == "" {
-		ip = netip.IPv4Unspecified()
-	} else if ip, err = netip.ParseAddr(host); err != nil {
-		ips, lerr := net.LookupIP(host)
-		if lerr != nil || len(ips) == 0 {
-			return nil, 0, fmt.Errorf("core: cannot resolve host in TCP address %q: %v", addr, lerr)
-		}
-		ip, _ = netip.AddrFromSlice(ips[0])
+		return host, netip.IPv4Unspecified(), int(p), nil
 	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return host, ip, int(p), nil
+	}
+	return host, netip.Addr{}, int(p), nil
+}
+
+// lookupIP is the system resolver (a variable, so tests can watch it).
+var lookupIP = net.LookupIP
+
+// lookupHost resolves a host name, blocking, and takes its first address.
+func lookupHost(addr, host string) (netip.Addr, error) {
+	ips, err := lookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return netip.Addr{}, fmt.Errorf("core: cannot resolve host in TCP address %q: %v", addr, err)
+	}
+	ip, _ := netip.AddrFromSlice(ips[0])
+	return ip, nil
+}
+
+// sockaddrOf makes the socket address of ip and port.
+func sockaddrOf(addr string, ip netip.Addr, port int) (unix.Sockaddr, int, error) {
 	ip = ip.Unmap()
 	if ip.Is4() {
-		return &unix.SockaddrInet4{Port: int(port), Addr: ip.As4()}, unix.AF_INET, nil
+		return &unix.SockaddrInet4{Port: port, Addr: ip.As4()}, unix.AF_INET, nil
 	}
-	sa := &unix.SockaddrInet6{Port: int(port), Addr: ip.As16()}
+	sa := &unix.SockaddrInet6{Port: port, Addr: ip.As16()}
 	if zone := ip.Zone(); zone != "" {
 		ifi, err := net.InterfaceByName(zone)
 		if err != nil {

@@ -8,10 +8,11 @@ import (
 // TCP is the reactor's TCP API (Twisted's IReactorTCP).
 type TCP interface {
 	// ListenTCP listens on addr ("host:port", port 0 for any free one) and
-	// serves each accepted connection with a protocol from f.
+	// serves each accepted connection with a protocol from f. A host name
+	// is looked up at once, blocking.
 	ListenTCP(addr string, f Factory) (*Port, error)
 	// ConnectTCP connects to addr and reports to f; a zero timeout means
-	// DefaultConnectTimeout.
+	// DefaultConnectTimeout. A host name is looked up off the loop.
 	ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (*Connector, error)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/netip"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -53,34 +54,47 @@ const (
 type Connector struct {
 	loop    *Loop
 	addr    string
-	sa      unix.Sockaddr
+	host    string        // a name to look up for each attempt, or ""
+	port    int           // with host
+	sa      unix.Sockaddr // nil while a name is being looked up
 	family  int
 	factory ClientFactory
 	timeout time.Duration
 
-	state connectorState
-	fd    int          // the socket while connecting, else -1
-	timer *DelayedCall // the start of the attempt, then its timeout
-	conn  *tcpConn
+	attempt uint64 // counts Connect calls, so a late lookup is ignored
+	state   connectorState
+	fd      int          // the socket while connecting, else -1
+	timer   *DelayedCall // the start of the attempt (or the lookup), then its timeout
+	conn    *tcpConn
 }
 
 // ConnectTCP starts connecting to addr ("host:port") and reports the
 // outcome to f: a protocol from f.BuildProtocol once connected, or
 // ClientConnectionFailed on refusal, error or timeout (zero means
-// DefaultConnectTimeout). The error is for a bad address or factory only;
-// everything else reaches f, from the next pass on.
+// DefaultConnectTimeout). A host name is looked up off the loop, for each
+// attempt, and its first address used; a failed lookup reaches f too. The
+// error is for a malformed address or a nil factory only; everything else
+// reaches f, from the next pass on.
 func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (*Connector, error) {
+	l.owner.check("Loop.ConnectTCP")
 	if f == nil {
 		return nil, errors.New("core: ConnectTCP with a nil ClientFactory")
 	}
 	if timeout <= 0 {
 		timeout = DefaultConnectTimeout
 	}
-	sa, family, err := resolveTCP(addr)
+	host, ip, port, err := parseTCP(addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &Connector{loop: l, addr: addr, sa: sa, family: family, factory: f, timeout: timeout, fd: -1}
+	c := &Connector{loop: l, addr: addr, factory: f, timeout: timeout, fd: -1}
+	if ip.IsValid() {
+		if c.sa, c.family, err = sockaddrOf(addr, ip, port); err != nil {
+			return nil, err
+		}
+	} else {
+		c.host, c.port = host, port
+	}
 	return c, c.Connect()
 }
 
@@ -89,12 +103,44 @@ func (l *Loop) ConnectTCP(addr string, f ClientFactory, timeout time.Duration) (
 // disconnected. The socket is made on the next pass, so the factory never
 // hears of the outcome inside ConnectTCP or Connect.
 func (c *Connector) Connect() error {
+	c.loop.owner.check("Connector.Connect")
 	if c.state != disconnected {
 		return ErrConnectorBusy
 	}
 	c.state = connecting
-	c.timer = c.loop.CallLater(0, c.begin)
+	c.attempt++
+	if c.host == "" {
+		c.timer = c.loop.CallLater(0, c.begin)
+		return nil
+	}
+	// A name is looked up off the loop (Twisted's default resolver uses
+	// its thread pool; here a goroutine, which works before Run too), so
+	// a slow DNS server never blocks the loop; the timeout covers the
+	// lookup as well.
+	c.sa = nil
+	c.timer = c.loop.CallLater(c.timeout, func() { c.fail(ErrConnectTimeout) })
+	attempt, host := c.attempt, c.host
+	go func() {
+		ip, err := lookupHost(c.addr, host)
+		c.loop.CallFromThread(func() { c.resolved(attempt, ip, err) })
+	}()
 	return nil
+}
+
+// resolved goes on with an attempt once its host name is looked up.
+func (c *Connector) resolved(attempt uint64, ip netip.Addr, err error) {
+	if attempt != c.attempt || c.state != connecting {
+		return // cancelled, timed out, or superseded meanwhile
+	}
+	if err == nil {
+		c.sa, c.family, err = sockaddrOf(c.addr, ip, c.port)
+	}
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.stopTimer()
+	c.begin()
 }
 
 // begin opens the socket, starts the non-blocking connect and the timeout.
@@ -106,6 +152,7 @@ func (c *Connector) begin() {
 		return
 	}
 	c.fd = fd
+	c.loop.own(c)
 	if err := unix.Connect(fd, c.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
 		c.fail(err)
 		return
@@ -120,6 +167,7 @@ func (c *Connector) begin() {
 // StopConnecting abandons the attempt: the factory gets
 // ClientConnectionFailed with ErrConnectCancelled.
 func (c *Connector) StopConnecting() error {
+	c.loop.owner.check("Connector.StopConnecting")
 	if c.state != connecting {
 		return ErrNotConnecting
 	}
@@ -129,6 +177,7 @@ func (c *Connector) StopConnecting() error {
 
 // Disconnect stops connecting, or loses the connection once connected.
 func (c *Connector) Disconnect() {
+	c.loop.owner.check("Connector.Disconnect")
 	switch c.state {
 	case connecting:
 		c.fail(ErrConnectCancelled)
@@ -137,7 +186,8 @@ func (c *Connector) Disconnect() {
 	}
 }
 
-// GetDestination is the address being connected to.
+// GetDestination is the address being connected to (nil while its host
+// name is looked up).
 func (c *Connector) GetDestination() net.Addr { return tcpAddrOf(c.sa) }
 
 // Fileno returns the socket while connecting, else -1.
@@ -160,6 +210,7 @@ func (c *Connector) DoWrite() error {
 	}
 	c.stopTimer()
 	c.loop.RemoveWriter(c)
+	c.loop.disown(c)
 	fd := c.fd
 	c.fd = -1
 	c.state = connected
@@ -176,6 +227,9 @@ func (c *Connector) DoWrite() error {
 		return nil
 	}
 	conn.start(proto)
+	if n, ok := c.factory.(connectedNotifier); ok {
+		n.connected(proto)
+	}
 	return nil
 }
 
@@ -212,12 +266,17 @@ func (c *Connector) stopTimer() {
 }
 
 func (c *Connector) closeSocket() {
+	c.loop.disown(c)
 	if c.fd >= 0 {
 		c.loop.RemoveWriter(c)
 		_ = unix.Close(c.fd)
 		c.fd = -1
 	}
 }
+
+// forgetFileno drops a number closed behind the connector's back and
+// reused; the attempt then fails with ErrFdescReused.
+func (c *Connector) forgetFileno() { c.fd = -1 }
 
 // connectionLost is called by the transport after its protocol heard.
 func (c *Connector) connectionLost(reason error) {

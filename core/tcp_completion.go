@@ -59,7 +59,6 @@ func (l *Loop) keepSendBuffer(b []byte) {
 // completionHandler is a transport or port driven by completions.
 type completionHandler interface {
 	completed(c *reactors.Completion)
-	ConnectionLost(reason error)
 }
 
 // nextTag numbers an operation, loop-wide, so that the completion of one
@@ -134,17 +133,6 @@ func (l *Loop) flushAll() {
 		c.flush()
 	}
 	l.spareq = q[:0]
-}
-
-// loseCompleted loses every transport and port driven by completions, at
-// shutdown.
-func (l *Loop) loseCompleted() {
-	for fd, h := range l.handlers {
-		if h != nil {
-			l.handlers[fd] = nil
-			protect("ConnectionLost", func() { h.ConnectionLost(ErrConnectionLost) })
-		}
-	}
 }
 
 // queueFlush asks for a flush before the next wait.

@@ -83,9 +83,12 @@ func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
 	if l.ring != nil {
 		c := &tcpConn{loop: l, fd: fd, peer: peer, ring: l.ring, firstTag: l.tags + 1}
 		l.setHandler(fd, c)
+		l.own(c)
 		return c
 	}
-	return &tcpConn{loop: l, fd: fd, peer: peer, rbuf: l.tcpReadBuffer()}
+	c := &tcpConn{loop: l, fd: fd, peer: peer, rbuf: l.tcpReadBuffer()}
+	l.own(c)
+	return c
 }
 
 // start attaches the protocol, starts reading and calls ConnectionMade.
@@ -161,6 +164,13 @@ func (c *tcpConn) stopWriting() {
 // Fileno returns the socket, or -1 once it is closed.
 func (c *tcpConn) Fileno() int { return c.fd }
 
+// forgetFileno drops a number that was closed behind the transport's back
+// and now belongs to another descriptor; the loop has unregistered it.
+func (c *tcpConn) forgetFileno() {
+	c.fd = -1
+	c.reading, c.writing = false, false
+}
+
 // DoRead reads once into the loop's shared buffer and hands the bytes to
 // the protocol.
 func (c *tcpConn) DoRead() error {
@@ -192,21 +202,31 @@ func (c *tcpConn) dataReceived(b []byte) {
 	c.proto.DataReceived(b)
 }
 
-// readEOF handles the peer shutting its write side.
+// readEOF handles the peer shutting its write side. A half-closeable
+// protocol hears ReadConnectionLost and may go on writing. Any other
+// protocol is closed as by LoseConnection: what it wrote is flushed first,
+// so a peer that half-closes and then reads gets every byte (Twisted drops
+// the buffer here).
 func (c *tcpConn) readEOF() {
-	hc, ok := c.proto.(HalfCloseableProtocol)
-	if !ok {
-		c.ConnectionLost(ErrConnectionDone)
-		return
-	}
 	c.stopReading()
 	c.readShut = true
+	hc, ok := c.proto.(HalfCloseableProtocol)
+	if !ok {
+		if c.buffered() == 0 && c.writeErr == nil {
+			c.ConnectionLost(ErrConnectionDone)
+			return
+		}
+		c.disconnecting = true
+		c.startWriting()
+		return
+	}
 	defer c.recoverAs("ReadConnectionLost")
 	hc.ReadConnectionLost()
 }
 
 // Write sends b now if nothing is queued, and buffers what did not go out.
 func (c *tcpConn) Write(b []byte) {
+	c.loop.owner.check("Transport.Write")
 	if len(b) == 0 || c.lost || c.writeShut || c.aborted {
 		return
 	}
@@ -235,6 +255,7 @@ func (c *tcpConn) Write(b []byte) {
 // concatenation: one writev syscall when nothing is queued, none when
 // the slices are all empty.
 func (c *tcpConn) WriteSequence(bs [][]byte) {
+	c.loop.owner.check("Transport.WriteSequence")
 	if c.lost || c.writeShut || c.aborted || !hasBytes(bs) {
 		return
 	}
@@ -437,6 +458,7 @@ func (c *tcpConn) shutWrite() {
 // LoseConnection stops reading, flushes the buffer, then closes. The
 // protocol hears ConnectionLost(ErrConnectionDone) on a later pass.
 func (c *tcpConn) LoseConnection() {
+	c.loop.owner.check("Transport.LoseConnection")
 	if c.lost || c.disconnecting || c.aborted {
 		return
 	}
@@ -451,6 +473,7 @@ func (c *tcpConn) LoseConnection() {
 
 // LoseWriteConnection flushes the buffer, then shuts the write side.
 func (c *tcpConn) LoseWriteConnection() {
+	c.loop.owner.check("Transport.LoseWriteConnection")
 	if c.lost || c.writeClosing || c.aborted {
 		return
 	}
@@ -461,6 +484,7 @@ func (c *tcpConn) LoseWriteConnection() {
 // AbortConnection drops the buffer and closes with a reset; the protocol
 // hears ConnectionLost(ErrConnectionAborted) on the next pass.
 func (c *tcpConn) AbortConnection() {
+	c.loop.owner.check("Transport.AbortConnection")
 	if c.lost || c.aborted {
 		return
 	}
@@ -492,18 +516,23 @@ func (c *tcpConn) ConnectionLost(reason error) {
 	c.lost = true
 	c.stopReading()
 	c.stopWriting()
+	c.loop.disown(c)
 	if c.ring != nil {
-		// Before the close, while the number is still this socket's.
-		_ = c.ring.Cancel(c.fd)
 		c.loop.dropHandler(c.fd, c)
 		c.held = nil
 	}
-	if c.aborted {
-		// SO_LINGER {on, 0} makes close send RST instead of FIN.
-		_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	if c.fd >= 0 {
+		if c.ring != nil {
+			// Before the close, while the number is still this socket's.
+			_ = c.ring.Cancel(c.fd)
+		}
+		if c.aborted {
+			// SO_LINGER {on, 0} makes close send RST instead of FIN.
+			_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+		}
+		_ = unix.Close(c.fd)
+		c.fd = -1
 	}
-	_ = unix.Close(c.fd)
-	c.fd = -1
 	c.releasePending()
 	c.pending = nil
 	if p := c.producer; p != nil {
@@ -544,6 +573,7 @@ func (c *tcpConn) GetPeer() net.Addr { return c.peer }
 
 // RegisterProducer attaches p; see Transport.
 func (c *tcpConn) RegisterProducer(p PullProducer, streaming bool) error {
+	c.loop.owner.check("Transport.RegisterProducer")
 	if c.producer != nil {
 		return ErrProducerRegistered
 	}
@@ -564,6 +594,7 @@ func (c *tcpConn) RegisterProducer(p PullProducer, streaming bool) error {
 // UnregisterProducer detaches the producer; a pending LoseConnection or
 // LoseWriteConnection that waited for it proceeds.
 func (c *tcpConn) UnregisterProducer() {
+	c.loop.owner.check("Transport.UnregisterProducer")
 	c.producer, c.streaming, c.producerPaused = nil, false, false
 	if c.disconnecting || c.writeClosing {
 		c.startWriting()
@@ -572,15 +603,20 @@ func (c *tcpConn) UnregisterProducer() {
 
 // PauseProducing stops reading from the socket.
 func (c *tcpConn) PauseProducing() {
+	c.loop.owner.check("Transport.PauseProducing")
 	c.readPaused = true
 	c.stopReading()
 }
 
 // ResumeProducing reads again, unless the connection is closing or gone.
 func (c *tcpConn) ResumeProducing() {
+	c.loop.owner.check("Transport.ResumeProducing")
 	c.readPaused = false
 	c.startReading()
 }
 
 // StopProducing is LoseConnection.
-func (c *tcpConn) StopProducing() { c.LoseConnection() }
+func (c *tcpConn) StopProducing() {
+	c.loop.owner.check("Transport.StopProducing")
+	c.LoseConnection()
+}

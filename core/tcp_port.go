@@ -40,6 +40,8 @@ type Port struct {
 	reserve   int
 	exhausted bool // descriptors ran out in this burst (logged once)
 
+	sendBuffer int // SO_SNDBUF of accepted sockets; 0 keeps the kernel's
+
 	closed  bool
 	stopped *deferred.Deferred // fired on the pass after the socket closes
 
@@ -50,10 +52,20 @@ type Port struct {
 	resting             bool
 }
 
+// SetSendBuffer sets the kernel send buffer (SO_SNDBUF, which Linux
+// doubles) of every connection accepted from now on; 0 keeps the
+// kernel's default. A small one mimics a slow or congested link: replies
+// then wait in the transport's own buffer.
+func (p *Port) SetSendBuffer(bytes int) { p.sendBuffer = max(bytes, 0) }
+
 // ListenTCP listens on addr ("host:port"; port 0 picks a free port, see
 // Port.GetHost) and serves every accepted connection with a protocol from
-// f. Call it on the loop's goroutine or before Run.
+// f. Call it on the loop's goroutine or before Run. A host name (rather
+// than an IP literal or an empty host, every IPv4 address) is looked up
+// at once, blocking the caller, and only its first address is listened
+// on: on a running loop, pass a literal.
 func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
+	l.owner.check("Loop.ListenTCP")
 	if f == nil {
 		return nil, &OpError{Op: "listen on", Addr: addr, Err: errors.New("nil Factory")}
 	}
@@ -87,6 +99,7 @@ func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 		_ = unix.Close(reserve)
 		return fail("watch", err)
 	}
+	l.own(p)
 	return p, nil
 }
 
@@ -101,6 +114,9 @@ func (p *Port) GetHost() net.Addr { return p.addr }
 
 // Fileno returns the listening socket, or -1 once it is closed.
 func (p *Port) Fileno() int { return p.fd }
+
+// forgetFileno drops a number closed behind the port's back and reused.
+func (p *Port) forgetFileno() { p.fd = -1 }
 
 // DoRead accepts up to numberAccepts waiting connections, growing the
 // batch when it was filled and shrinking it to what came otherwise.
@@ -154,6 +170,9 @@ func (p *Port) serve(fd int, sa unix.Sockaddr) {
 		return
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if p.sendBuffer > 0 {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, p.sendBuffer)
+	}
 	c := newTCPConn(p.loop, fd, peer)
 	c.start(proto)
 }
@@ -221,6 +240,7 @@ func (p *Port) rest() {
 // StopListening closes the listening socket; accepted connections stay.
 // The Deferred fires on the next pass, once the port is closed.
 func (p *Port) StopListening() *deferred.Deferred {
+	p.loop.owner.check("Port.StopListening")
 	if p.stopped == nil {
 		p.stopped = deferred.New(nil)
 		p.ConnectionLost(ErrConnectionDone)
@@ -235,8 +255,11 @@ func (p *Port) ConnectionLost(error) {
 	}
 	p.closed = true
 	p.unwatch()
-	_ = unix.Close(p.fd)
-	p.fd = -1
+	p.loop.disown(p)
+	if p.fd >= 0 {
+		_ = unix.Close(p.fd)
+		p.fd = -1
+	}
 	if p.reserve >= 0 {
 		_ = unix.Close(p.reserve)
 		p.reserve = -1

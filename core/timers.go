@@ -50,7 +50,7 @@ type DelayedCall struct {
 // ErrDelayedCallCalled. The call leaves the heap at once, so it never sets the
 // reactor's wait time again.
 func (dc *DelayedCall) Cancel() error {
-	if err := dc.check(); err != nil {
+	if err := dc.check("DelayedCall.Cancel"); err != nil {
 		return err
 	}
 	dc.state = dcCancelled
@@ -60,7 +60,7 @@ func (dc *DelayedCall) Cancel() error {
 
 // Reset reschedules the call to run d from now.
 func (dc *DelayedCall) Reset(d time.Duration) error {
-	if err := dc.check(); err != nil {
+	if err := dc.check("DelayedCall.Reset"); err != nil {
 		return err
 	}
 	dc.q.move(dc, addSat(dc.q.now(), d))
@@ -69,7 +69,7 @@ func (dc *DelayedCall) Reset(d time.Duration) error {
 
 // Delay postpones the call by d (earlier when d is negative).
 func (dc *DelayedCall) Delay(d time.Duration) error {
-	if err := dc.check(); err != nil {
+	if err := dc.check("DelayedCall.Delay"); err != nil {
 		return err
 	}
 	dc.q.move(dc, addSat(dc.at, d))
@@ -108,7 +108,10 @@ func (dc *DelayedCall) String() string {
 	return fmt.Sprintf("<DelayedCall %s %s due in %v>", name, state, time.Duration(dc.at-dc.q.now()))
 }
 
-func (dc *DelayedCall) check() error {
+func (dc *DelayedCall) check(method string) error {
+	if dc.q != nil && dc.q.owner != nil {
+		dc.q.owner.check(method)
+	}
 	switch {
 	case dc.q == nil:
 		return errors.New("core: DelayedCall was not made by CallLater")
@@ -151,6 +154,7 @@ type timerQueue struct {
 	seq   uint64
 	epoch time.Time
 	now   func() int64 // nanoseconds since epoch
+	owner *loopOwner   // the Loop's, for the goroutine check; nil for a Clock
 }
 
 // schedule adds a call due delay from now (a negative delay counts as 0).

@@ -113,6 +113,25 @@ var catalog = []figureEntry{
 		headlines: rankHeadlines,
 	},
 	{
+		workloads: []string{"fixed-load"},
+		build:     fixedLoadFigure("fixed-load-cpu", "Server CPU per request at fixed offered loads", "Fixed-load CPU/request", results.ServerCPUNsPerRT, false),
+		prose:     explainFixedLoad("Every implementation is offered the same rates, shares of the slowest one's closed-loop peak measured first in the same run, so CPU per request compares equal work; where it falls as the rate grows, each wake-up serves more requests."),
+		headlines: rankHeadlines,
+	},
+	{
+		build: fixedLoadFigure("fixed-load-user", "Server user CPU per request at fixed offered loads", "", results.ServerUserNsRT, false),
+		prose: explainFixedLoad("The user-mode part of CPU per request: the server's own code and its runtime. The kernel splits CPU time between user and system by scheduler ticks and reports it in 10 ms units, so a sample has a split only when its server used 50 ms of CPU or more in the window; low steps may have none."),
+	},
+	{
+		build: fixedLoadFigure("fixed-load-sys", "Server system CPU per request at fixed offered loads", "", results.ServerSysNsRT, false),
+		prose: explainFixedLoad("The kernel's part of CPU per request: system calls, the TCP stack and wake-ups, split from the user part as above (50 ms of server CPU in a window at least)."),
+	},
+	{
+		build:     fixedLoadFigure("fixed-load-p99", "p99 latency at fixed offered loads (from the intended send time)", "Fixed-load p99", results.P99Ns, true),
+		prose:     explainFixedLoad("Latency counts from when each request was due, so a stall shows in full; where p99 climbs with the rate, the server is nearing what it can serve."),
+		headlines: rankHeadlines,
+	},
+	{
 		workloads: []string{"idle-memory"},
 		build: func(ix index) []*Figure {
 			return one(barFigure(ix, barSpec{id: "idle-memory", title: "Memory per idle connection", short: "Idle memory/connection",

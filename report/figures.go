@@ -65,7 +65,7 @@ type Series struct {
 type Point struct {
 	X           float64
 	Y           Summary
-	ClientBound bool // the load generator passed 90% of its core
+	ClientBound bool // the load generator passed results.ClientBoundPercent of its core
 	// Behind marks an open-loop point where the server (or the client)
 	// did not keep up with the offered rate in most runs.
 	Behind bool
@@ -110,14 +110,14 @@ func values(r *results.Result, metric string) []float64 {
 }
 
 // clientBound reports whether most samples had the load generator past
-// 90% of its core.
+// results.ClientBoundPercent of its core.
 func clientBound(r *results.Result) bool {
 	n, bound := 0, 0
 	for _, s := range r.Samples {
 		v, ok := s.Metrics[results.ClientBound]
 		if !ok {
 			v, ok = s.Metrics[results.ClientCPUPercent]
-			v = b2f(ok && v > 90)
+			v = b2f(ok && v > results.ClientBoundPercent)
 		}
 		if ok {
 			n++

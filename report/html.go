@@ -25,6 +25,7 @@ type page struct {
 	Notes     []string
 	Skipped   []results.Skip
 	Compare   *compareView
+	Profiles  *profileView
 }
 
 type figView struct {
@@ -158,7 +159,7 @@ func figureTable(f *Figure) table {
 		t.Foot = append(t.Foot, "§: the offered rate was not reached (under 90% of it): the server, or the load generator, fell behind, so latency here includes queueing that grows without bound.")
 	}
 	if bound {
-		t.Foot = append(t.Foot, "†: client-bound: the load generator used over 90% of its core, so this point measures the client's ceiling, not the server.")
+		t.Foot = append(t.Foot, fmt.Sprintf("†: client-bound: the load generator used over %d%% of its core, so this point measures the client's ceiling, not the server.", results.ClientBoundPercent))
 	}
 	return t
 }
@@ -385,6 +386,14 @@ nav a { margin-right: .8em; }
 {{range .Rows}}<tr class="{{.Verdict}}"><td class="x">{{.Name}}</td><td>{{.Metric}}</td><td>{{fmtChange .}}</td><td>{{if eq .Verdict "same"}}~{{else}}{{pct .}}{{end}}</td><td>{{pval .}}</td></tr>
 {{end}}</table></details>
 {{end}}
+{{with .Profiles}}<h2 id="profiles">CPU profiles (a separate run)</h2>
+<p>Recorded by <code>reactorbench run -profile {{.Dir}}</code> in a run of their own, one per Go server, workload and C: profiling slows a server, so that run's numbers are in none of these figures and profiled runs are never compared. Open one with <code>go tool pprof -http=: FILE.pprof</code>.</p>
+{{if .Rows}}<table class="text">
+<tr><th>workload</th><th>C</th><th>implementation</th><th>profile</th></tr>
+{{range .Rows}}<tr><td class="x">{{.Workload}}</td><td>{{.Conns}}</td><td>{{.Impl}}</td><td><a href="{{.PProf}}">pprof</a>{{if .SVG}} · <a href="{{.SVG}}">SVG</a>{{end}}</td></tr>
+{{end}}</table>
+{{if .NoSVG}}<p class="foot">A profile without an SVG link has no drawing: <code>go tool pprof -svg</code> needs graphviz's dot, which was not installed when it was recorded (scripts/install-peers.sh installs it); <code>go tool pprof -svg FILE.pprof &gt; FILE.svg</code> draws one.</p>{{end}}
+{{else}}<p>No profile in that directory matches a workload, implementation and C of these results.</p>{{end}}{{end}}
 <h2 id="notes">Notes from the run</h2>
 {{if .Notes}}<ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>The suite recorded no notes.</p>{{end}}
 <h2 id="skipped">Skipped</h2>

@@ -32,6 +32,9 @@ func Generate(inDir, baselineDir, outDir string) error {
 type Options struct {
 	In, Baseline, Out string
 	Gate              Gate // its Alpha is the comparison's significance level
+	// Profiles, when set, is the directory of a profiled run's CPU
+	// profiles (`run -profile DIR`); the report links those of its results.
+	Profiles string
 }
 
 // Render is Generate with options. It returns the comparison with the
@@ -66,6 +69,7 @@ func Render(o Options) (*Comparison, error) {
 		cmp = compareFiles(base, cur, o.Gate.Alpha)
 	}
 	p := buildPage(cur, base, cmp, baselineDir, figs, pngs)
+	p.Profiles = profileLinks(cur, o.Profiles, outDir)
 	var buf bytes.Buffer
 	if err := writePage(&buf, p); err != nil {
 		return nil, fmt.Errorf("report: %w", err)

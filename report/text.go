@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/reactorbench/reactorbench/bench/results"
 )
 
 // ranked is one implementation's point at an x value.
@@ -358,7 +360,7 @@ func clientBoundText(f *Figure) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" %d point(s), drawn as rings and marked † in the table, had the load generator above 90%% of its core: there round trips per second is the client's ceiling, not the server's, so compare server CPU per round trip instead.", n)
+	return fmt.Sprintf(" %d point(s), drawn as rings and marked † in the table, had the load generator above %d%% of its core: there round trips per second is the client's ceiling, not the server's, so compare server CPU per round trip instead.", n, results.ClientBoundPercent)
 }
 
 // explainDispatch says how each backend's cost changes from the fewest

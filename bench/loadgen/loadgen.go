@@ -119,8 +119,11 @@ type Result struct {
 	Corrupt        int              `json:"corrupt"`         // echoed bytes differed from those sent
 	// Overrun counts open-loop requests that found their connection's
 	// queue of late requests full and were not sent.
-	Overrun int64  `json:"overrun"`
-	Err     string `json:"err,omitempty"` // the first corruption, in words
+	Overrun int64 `json:"overrun"`
+	// Unanswered counts open-loop requests due in the window and not
+	// answered by its end; the histogram holds each at its age then.
+	Unanswered int64  `json:"unanswered"`
+	Err        string `json:"err,omitempty"` // the first corruption, in words
 }
 
 // Hist rebuilds the latency histogram.
@@ -149,6 +152,7 @@ func (r *Result) Merge(o *Result) {
 	r.Starved += o.Starved
 	r.Corrupt += o.Corrupt
 	r.Overrun += o.Overrun
+	r.Unanswered += o.Unanswered
 	if r.Err == "" {
 		r.Err = o.Err
 	}

@@ -681,8 +681,31 @@ func (g *Generator) runOpen(start int64) error {
 			}
 		}
 	}
+	g.recordUnanswered()
 	g.finish()
 	return nil
+}
+
+// recordUnanswered records each open-loop request that was due in the
+// window and is still unanswered at its end at its age then, a lower
+// bound of its latency: leaving it out would hide a server that stalled
+// as the window closed (coordinated omission at the window's edge).
+func (g *Generator) recordUnanswered() {
+	record := func(due int64) {
+		if due >= g.win && due < g.end {
+			_ = g.hist.RecordValue(g.end - due)
+			g.res.Unanswered++
+		}
+	}
+	for i := range g.conns {
+		c := &g.conns[i]
+		if c.state == stBusy {
+			record(c.start)
+		}
+		for _, due := range c.late {
+			record(due)
+		}
+	}
 }
 
 // nextLive returns the next connection, round robin from *rr, that is up.

@@ -189,6 +189,24 @@ func TestLoadOpenLoopCountsStalls(t *testing.T) {
 	}
 }
 
+// TestLoadOpenLoopCountsUnanswered checks that requests still unanswered
+// as the window closes are in the histogram: a server that reads and never
+// answers completes no round trip, yet every request due in the window
+// has a latency.
+func TestLoadOpenLoopCountsUnanswered(t *testing.T) {
+	addr := testServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	cfg := quickLoad(addr, 4, 64)
+	cfg.Rate = 1000
+	r, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := int64(cfg.Rate*cfg.Duration.Seconds()) + 1
+	if r.RoundTrips != 0 || r.Unanswered == 0 || r.Unanswered > due || r.Hist().TotalCount() != r.Unanswered {
+		t.Fatalf("silent server: %d round trips, %d unanswered (at most %d due), %d in the histogram", r.RoundTrips, r.Unanswered, due, r.Hist().TotalCount())
+	}
+}
+
 func TestLoadCycle(t *testing.T) {
 	addr := testServer(t, echoHandler(same))
 	cfg := quickLoad(addr, 4, 64)

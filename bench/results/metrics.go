@@ -7,6 +7,8 @@ const (
 	RoundTripsPerSec = "rt/s"
 	ServerCPUNsPerRT = "server-cpu-ns/rt"
 	ServerCPUNsConn  = "server-cpu-ns/conn"
+	ServerUserNsRT   = "server-user-ns/rt" // the user-mode share of ServerCPUNsPerRT
+	ServerSysNsRT    = "server-sys-ns/rt"  // the kernel's share of ServerCPUNsPerRT
 	ServerCPUPercent = "server-cpu-%"
 	ClientCPUPercent = "client-cpu-%"
 	P50Ns            = "p50-ns"
@@ -23,9 +25,15 @@ const (
 	Starved          = "starved"
 	Dropped          = "dropped"
 	NeverConnected   = "never-connected"
-	ClientBound      = "client-bound" // 1 when the load generator passed 90% of its core
+	ClientBound      = "client-bound" // 1 when the load generator passed ClientBoundPercent of its core
 	Behind           = "behind"       // 1 when an open-loop sample fell short of its offered rate
 )
+
+// ClientBoundPercent is the load generator's CPU share past which a
+// sample is client-bound: its throughput is the client's ceiling, not the
+// server's (k6's rule of thumb: a generator past 80% of its core no longer
+// sends on time).
+const ClientBoundPercent = 80
 
 // Better says which way a metric improves.
 type Better int
@@ -78,6 +86,8 @@ type Metric struct {
 // table for a workload is the one to read.
 var Metrics = []Metric{
 	{Unit: ServerCPUNsPerRT, Label: "server CPU per round trip", Better: LowerBetter, Format: Duration},
+	{Unit: ServerUserNsRT, Label: "server user CPU per request", Better: LowerBetter, Format: Duration},
+	{Unit: ServerSysNsRT, Label: "server system CPU per request", Better: LowerBetter, Format: Duration},
 	{Unit: ServerCPUNsConn, Label: "server CPU per connection", Better: LowerBetter, Format: Duration},
 	{Unit: NsPerEvent, Label: "time per event", Better: LowerBetter, Format: Duration},
 	{Unit: NsPerOp, Label: "time per operation", Better: LowerBetter, Format: Duration},

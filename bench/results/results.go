@@ -55,7 +55,7 @@ type Result struct {
 	// "Echo/impl=epoll/conns=1000/size=64" or
 	// "Dispatch/impl=raw-epoll/fds=4096/active=1".
 	Name     string `json:"name"`
-	Workload string `json:"workload"` // dispatch, echo, echo-open, connect, idle-memory, callbacks, timers, cross-thread
+	Workload string `json:"workload"` // dispatch, echo, echo-open, fixed-load, connect, idle-memory, callbacks, timers, cross-thread
 	// Impl is a backend ("epoll"), its raw floor ("raw-epoll") or a peer
 	// ("gonet", "netpoll", "node", "twisted-epoll", ...).
 	Impl    string            `json:"impl"`

@@ -59,6 +59,9 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if r.Overrun > 0 {
 		fmt.Fprintf(stdout, ", requests not sent (queue full) %d", r.Overrun)
 	}
+	if r.Unanswered > 0 {
+		fmt.Fprintf(stdout, ", unanswered at the window's end (in the latency at their age then) %d", r.Unanswered)
+	}
 	fmt.Fprintln(stdout)
 	if err := r.Error(); err != nil {
 		return failure(stderr, "load", "%v", err)

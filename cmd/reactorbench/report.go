@@ -32,13 +32,14 @@ func (p *percentFlag) Set(s string) error {
 // runReport is "reactorbench report -in DIR [-baseline DIR] [-out DIR]
 // [-fail-on-regression [-threshold P%] [-alpha A]]".
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("report", "usage: reactorbench report -in DIR [-baseline DIR [-fail-on-regression] [-threshold 10%] [-alpha 0.05]] [-out DIR]", stderr)
+	fs := newFlagSet("report", "usage: reactorbench report -in DIR [-baseline DIR [-fail-on-regression] [-threshold 10%] [-alpha 0.05]] [-profiles DIR] [-out DIR]", stderr)
 	in := fs.String("in", "", "directory holding the run's results.json (required)")
 	baseline := fs.String("baseline", "", "directory holding a baseline run's results.json to compare against")
 	out := fs.String("out", "", "directory to write index.html and the figures into (default: the -in directory)")
 	gate := fs.Bool("fail-on-regression", false, "with -baseline: exit 1 when a metric got significantly worse by -threshold or more, or allocations grew at all")
 	threshold := percentFlag{report.DefaultGate.Threshold}
 	fs.Var(&threshold, "threshold", "with -fail-on-regression: the smallest regression that fails")
+	profiles := fs.String("profiles", "", "directory of a profiled run's CPU profiles (run -profile DIR) to link from the report")
 	alpha := fs.Float64("alpha", report.DefaultGate.Alpha, "significance level of the comparison (Mann-Whitney U test)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -61,7 +62,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		*out = *in
 	}
 	g := report.Gate{Alpha: *alpha, Threshold: threshold.v}
-	c, err := report.Render(report.Options{In: *in, Baseline: *baseline, Out: *out, Gate: g})
+	c, err := report.Render(report.Options{In: *in, Baseline: *baseline, Out: *out, Gate: g, Profiles: *profiles})
 	if err != nil {
 		fmt.Fprintln(stderr, "reactorbench", err)
 		return 1

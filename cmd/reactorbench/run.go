@@ -34,7 +34,7 @@ const (
 // runRun is "reactorbench run": every workload on every chosen backend and
 // peer, then DIR/results.json, DIR/results.txt and the report in DIR.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-out DIR] [-no-report]", stderr)
+	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-out DIR] [-profile DIR] [-no-report]", stderr)
 	var backends reactors.NamesFlag
 	fs.Var(&backends, "reactor", "backends: all, default or NAME,... of "+strings.Join(reactors.Names(), ", ")+" (default all)")
 	peers := fs.String("peers", "all", "peers: all, none or NAME,... of "+strings.Join(bench.PeerNames(), ", "))
@@ -43,6 +43,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point, 1 or more (when not given: %d, or %d with -quick)", defaultRepeats, quickRepeats))
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
 	noReport := fs.Bool("no-report", false, "write the results only, not the HTML report")
+	profileDir := fs.String("profile", "", "after the measured run, a separate run recording a CPU profile (pprof, and SVG when graphviz is installed) of each Go server per workload and C into DIR; its numbers are discarded")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -78,6 +79,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err := checkWritable(*out); err != nil {
 		return bad("-out %s: %v", *out, err)
 	}
+	if flagGiven(fs, "profile") {
+		if *profileDir == "" {
+			return bad("-profile: need a directory")
+		}
+		if err := checkWritable(*profileDir); err != nil {
+			return bad("-profile %s: %v", *profileDir, err)
+		}
+	}
 
 	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats}
 	total := bench.TotalPoints(&o, ws)
@@ -109,14 +118,44 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			code = 1
 		}
 	}
+	if *profileDir != "" {
+		if err := profileRun(ctx, o, ws, *profileDir, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "reactorbench run: profiled run stopped (%v); the results are kept\n", err)
+			return 1
+		}
+	}
 	if *noReport {
 		return code
 	}
-	if err := report.Generate(*out, "", *out); err != nil {
+	if _, err := report.Render(report.Options{In: *out, Out: *out, Gate: report.DefaultGate, Profiles: *profileDir}); err != nil {
 		return failure(stderr, "run", "report: %v", err)
 	}
 	fmt.Fprintf(stdout, "report: %s/index.html\n", *out)
 	return code
+}
+
+// profileRun is the separate profiled run of `run -profile DIR`: the Go
+// servers of the network workloads, one repeat, each recording a CPU
+// profile into dir, which is then drawn as SVG when graphviz is there.
+// Its measurements never leave bench.ProfileSuite.
+func profileRun(ctx context.Context, o bench.Options, ws []bench.Workload, dir string, stdout, stderr io.Writer) error {
+	po, pws := bench.ProfilePlan(o, ws)
+	if len(pws) == 0 || len(po.Reactors)+len(po.Peers) == 0 {
+		fmt.Fprintln(stderr, "note: -profile: no Go server in a network workload was selected, so nothing was profiled")
+		return nil
+	}
+	prog := newProgress(stdout, bench.TotalPoints(&po, pws))
+	po.Progress = func(step string) { prog.step("profile " + step) }
+	po.Note = func(format string, args ...any) { prog.println(stderr, "note: profile: "+fmt.Sprintf(format, args...)) }
+	po.Skip = func(string, string, string) {}
+	stems, err := bench.ProfileSuite(ctx, po, pws, dir)
+	prog.finish()
+	n, svgErr := bench.RenderSVG(ctx, dir, stems)
+	fmt.Fprintf(stdout, "profiles: %d in %s (%d drawn as SVG)\n", len(stems), dir, n)
+	if svgErr != nil {
+		fmt.Fprintf(stderr, "note: profile: %v\n", svgErr)
+	}
+	return err
 }
 
 // runContext is the suite's context: cancelled by SIGINT or SIGTERM, so

@@ -83,6 +83,18 @@ func TestRunSelection(t *testing.T) {
 	if code := dispatch(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	f := readResults(t, dir)
+	if len(f.Results) != 1 || f.Results[0].Impl != "epoll" || f.Results[0].Workload != "connect" || len(f.Results[0].Samples) != 1 {
+		t.Fatalf("%+v", f.Results)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
+		t.Error("-no-report wrote a report")
+	}
+}
+
+// readResults reads dir/results.json.
+func readResults(t *testing.T, dir string) results.File {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,11 +103,58 @@ func TestRunSelection(t *testing.T) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Results) != 1 || f.Results[0].Impl != "epoll" || f.Results[0].Workload != "connect" || len(f.Results[0].Samples) != 1 {
-		t.Fatalf("%+v", f.Results)
+	return f
+}
+
+// TestRunProfileKeepsItsNumbersOut checks that -profile records a profile
+// of each Go server in a run of its own, whose samples reach neither
+// results.json nor results.txt, and that the report links the profiles.
+func TestRunProfileKeepsItsNumbersOut(t *testing.T) {
+	root := t.TempDir()
+	dir, prof := filepath.Join(root, "out"), filepath.Join(root, "prof")
+	var out, errb bytes.Buffer
+	args := []string{"run", "-quick", "-reactor", "epoll", "-peers", "gonet,node", "-workloads", "connect", "-repeats", "1", "-out", dir, "-profile", prof}
+	if code := dispatch(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
-		t.Error("-no-report wrote a report")
+	f := readResults(t, dir)
+	for _, r := range f.Results {
+		if len(r.Samples) != 1 {
+			t.Errorf("%s has %d samples, want the measured run's 1", r.Name, len(r.Samples))
+		}
+	}
+	for _, n := range f.Notes {
+		if strings.Contains(n, "profile") {
+			t.Errorf("the profiled run's note reached results.json: %s", n)
+		}
+	}
+	txt, err := os.ReadFile(filepath.Join(dir, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(txt), "\nBenchmark"); n != len(f.Results) {
+		t.Errorf("results.txt has %d benchmark lines, want one per measured result (%d)", n, len(f.Results))
+	}
+	for _, name := range []string{"results.json", "results.txt", "index.html"} {
+		if _, err := os.Stat(filepath.Join(prof, name)); err == nil {
+			t.Errorf("the profiled run wrote %s", name)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, impl := range []string{"epoll", "gonet"} {
+		name := "connect-" + impl + "-c2.pprof"
+		if st, err := os.Stat(filepath.Join(prof, name)); err != nil || st.Size() == 0 {
+			t.Errorf("no profile %s: %v", name, err)
+		}
+		if !strings.Contains(string(page), `href="../prof/`+name+`"`) {
+			t.Errorf("the report does not link %s", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(prof, "connect-node-c2.pprof")); err == nil {
+		t.Error("Node.js, not a Go server, was profiled")
 	}
 }
 
@@ -131,6 +190,7 @@ func TestRunBadUsage(t *testing.T) {
 		{[]string{"-repeats", "-1"}, "-repeats"},
 		{[]string{"-repeats", "x"}, "invalid value"},
 		{[]string{"-out", ""}, "-out"},
+		{[]string{"-profile", ""}, "-profile"},
 		{[]string{"extra"}, "unexpected argument"},
 		{[]string{"-nosuchflag"}, "not defined"},
 	} {

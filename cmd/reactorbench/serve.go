@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/reactorbench/reactorbench/core"
 	"github.com/reactorbench/reactorbench/core/protocols"
@@ -25,7 +27,7 @@ var serveWorkloads = map[string]core.Factory{
 // runServe listens with the chosen workload and backend until SIGINT or
 // SIGTERM, which close the connections and exit 0.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "usage: reactorbench serve [-reactor NAME] [-workload echo|lines] [-addr HOST:PORT]", stderr)
+	fs := newFlagSet("serve", "usage: reactorbench serve [-reactor NAME] [-workload echo|lines] [-addr HOST:PORT] [-sndbuf BYTES]", stderr)
 	backends := strings.Join(append([]string{reactors.DefaultName}, reactors.Names()...), ", ")
 	workloads := make([]string, 0, len(serveWorkloads))
 	for w := range serveWorkloads {
@@ -40,8 +42,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	workload := fs.String("workload", "echo", "what to serve: "+strings.Join(workloads, ", ")+
 		" (lines sends back every \\r\\n-terminated line)")
 	addr := fs.String("addr", "127.0.0.1:0", "HOST:PORT to listen on; port 0 picks a free one, printed on stdout")
+	sndbuf := fs.Int("sndbuf", 0, "kernel send buffer of each connection in bytes, to mimic a slow link (0: the kernel's default)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if *sndbuf < 0 || *sndbuf > 1<<30 {
+		fmt.Fprintf(stderr, "serve: -sndbuf %d is out of range (0 to %d)\n", *sndbuf, 1<<30)
+		return 2
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "serve", "unexpected argument %q", fs.Arg(0))
@@ -56,12 +63,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	loop := core.NewLoop(poller)
 	defer loop.Close()
+	// Handlers first: a supervisor may stop the server as soon as it says
+	// it listens. A closed stdout or stderr must not kill it either: with
+	// SIGPIPE ignored, a failed write only returns EPIPE.
+	loop.HandleSignals(true)
+	signal.Ignore(syscall.SIGPIPE)
 	port, err := loop.ListenTCP(*addr, factory)
 	if err != nil {
 		return usageError(stderr, "serve", "%s", plain(err))
 	}
+	port.SetSendBuffer(*sndbuf)
 	fmt.Fprintf(stdout, "listening on %s\n", port.GetHost())
-	loop.HandleSignals(true)
 	if err := loop.Run(); err != nil {
 		return failure(stderr, "serve", "%v", plain(err))
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os/exec"
@@ -45,6 +46,7 @@ func TestServeBadUsage(t *testing.T) {
 		{[]string{"-addr", "127.0.0.1:99999"}, "bad port"},
 		{[]string{"-addr", busy.Addr().String()}, "address already in use"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"-sndbuf", "-1"}, "out of range"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -66,12 +68,13 @@ type served struct {
 	stderr bytes.Buffer
 }
 
-// startServe starts `bin serve` with the backend and workload on
-// 127.0.0.1:0 and reads the address it listens on. The process is killed
-// when the test ends, if still running.
-func startServe(t *testing.T, bin, reactor, workload string) *served {
+// startServe starts `bin serve` with the backend, the workload and the
+// extra flags on 127.0.0.1:0 and reads the address it listens on. The
+// process is killed when the test ends, if still running.
+func startServe(t *testing.T, bin, reactor, workload string, extra ...string) *served {
 	t.Helper()
-	s := &served{cmd: exec.Command(bin, "serve", "-reactor", reactor, "-workload", workload, "-addr", "127.0.0.1:0")}
+	args := append([]string{"serve", "-reactor", reactor, "-workload", workload, "-addr", "127.0.0.1:0"}, extra...)
+	s := &served{cmd: exec.Command(bin, args...)}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -148,3 +151,114 @@ func exitCode(err error) int {
 }
 
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+
+// A client that sends a request, shuts its write side (as nc -N does),
+// waits and then reads gets its whole echo back, from both workloads on
+// every backend, although its small receive window keeps most of the reply
+// in the server when the end of the request arrives.
+func TestServeHalfClosingPeerGetsWholeReply(t *testing.T) {
+	bin := buildReactorbench(t)
+	for _, name := range reactors.Names() {
+		for _, workload := range []string{"echo", "lines"} {
+			t.Run(name+"/"+workload, func(t *testing.T) {
+				s := startServe(t, bin, name, workload, "-sndbuf", "8192")
+				for _, size := range []int{20 << 10, 200 << 10} {
+					var req bytes.Buffer
+					for i := 0; req.Len() < size; i++ {
+						fmt.Fprintf(&req, "request line %d of %d\r\n", i, size)
+					}
+					got := halfCloseExchange(t, s.addr, req.Bytes())
+					if !bytes.Equal(got, req.Bytes()) {
+						t.Errorf("%d bytes sent: %d came back (equal prefix %d)", req.Len(), len(got), commonPrefix(got, req.Bytes()))
+					}
+				}
+				s.terminate(t)
+			})
+		}
+	}
+}
+
+// halfCloseExchange sends req from a client with a 4 KiB receive buffer,
+// half-closes, waits 200 ms and reads until the server closes.
+func halfCloseExchange(t *testing.T, addr string, req []byte) []byte {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	go func() {
+		if _, err := c.Write(req); err == nil {
+			_ = c.(*net.TCPConn).CloseWrite()
+		}
+	}()
+	// The wait lets the end of the request reach the server first; the
+	// reply must survive either order.
+	time.Sleep(200 * time.Millisecond)
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Errorf("read: %v", err)
+	}
+	return got
+}
+
+func commonPrefix(a, b []byte) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// SIGTERM sent the moment `listening on` is printed stops the server
+// cleanly (exit 0) every time: its handlers exist before it says it is
+// ready.
+func TestServeSIGTERMRightAfterListening(t *testing.T) {
+	bin := buildReactorbench(t)
+	names := reactors.Names()
+	for i := range 200 {
+		name := names[i%len(names)]
+		s := startServe(t, bin, name, "echo")
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.cmd.Wait(); err != nil {
+			t.Fatalf("try %d (%s): exit after SIGTERM: %v (stderr %s)", i, name, err, s.stderr.String())
+		}
+	}
+}
+
+// With stderr a pipe nobody reads any more, the server's last log line
+// fails instead of killing it with SIGPIPE: exit 0 after SIGTERM.
+func TestServeSurvivesClosedStderr(t *testing.T) {
+	bin := buildReactorbench(t)
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.HasPrefix(line, "listening on ") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	_ = stderr.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM with stderr closed: %v; want 0", err)
+	}
+}

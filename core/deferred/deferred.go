@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/reactorbench/reactorbench/core/internal/goroutine"
 )
 
 // Errors returned by Deferred methods.
@@ -107,7 +109,10 @@ var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
 
 // Deferred is Twisted's Deferred: a result you don't have yet, with a chain
 // of callbacks and errbacks that process it once it arrives. It is not safe
-// for concurrent use: use it from one goroutine (the reactor's).
+// for concurrent use: use it from one goroutine (the reactor's). Under the
+// race detector or with SetDebugging(true), firing or extending it from a
+// second goroutine while the first is at it panics with
+// ErrConcurrentUse.
 type Deferred struct {
 	result    any          // value, *Failure, or nil
 	first     callbackPair // oldest queued pair, when flagFirst
@@ -119,6 +124,9 @@ type Deferred struct {
 	waiting   *Deferred // Deferred a callback returned, which we wait on
 	canceller func(*Deferred)
 	extra     *deferredExtra
+	// busy is the goroutine inside Callback, Errback or an Add method,
+	// zero when none; kept only while misuse is checked (see enter).
+	busy atomic.Uintptr
 }
 
 // deferredExtra holds what only failing or debugged Deferreds need.
@@ -126,6 +134,9 @@ type deferredExtra struct {
 	created, fired []uintptr
 	unhandled      *unhandledRecord
 	list           *listState // when the Deferred is a List's
+	// chainedTo is the Deferred whose Chain will fire this one, until it
+	// does (Twisted's _chainedTo, shown by String).
+	chainedTo *Deferred
 }
 
 // unhandledRecord is what the GC cleanup reports: it must not point back at
@@ -285,6 +296,9 @@ func (d *Deferred) Errback(err error) error {
 
 // start gives the Deferred its first result and runs the callbacks.
 func (d *Deferred) start(result any) error {
+	if d.enter("Deferred.Callback/Errback") {
+		defer d.busy.Store(0)
+	}
 	if err := d.accept(result); err == errSuppressed {
 		return nil
 	} else if err != nil {
@@ -323,6 +337,30 @@ func (d *Deferred) alreadyCalled() error {
 	return e
 }
 
+// enter catches a Deferred fired or extended from two goroutines at once,
+// which loses or repeats callbacks: under the race detector or with
+// SetDebugging(true) it panics naming the method. It reports whether the
+// caller took the Deferred and must clear busy; a nested call from the
+// same goroutine (a callback adding to its own Deferred) passes through.
+func (d *Deferred) enter(method string) bool {
+	if !goroutine.Race && !debugging.Load() {
+		return false
+	}
+	me := goroutine.Current()
+	if d.busy.CompareAndSwap(0, me) {
+		return true
+	}
+	if d.busy.Load() != me {
+		panic(fmt.Errorf("deferred: %s %w", method, ErrConcurrentUse))
+	}
+	return false
+}
+
+// ErrConcurrentUse is what a Deferred used from two goroutines at
+// once panics with, where that is checked (see Deferred).
+var ErrConcurrentUse = errors.New("called while another goroutine fires or extends the same Deferred; " +
+	"use it from one goroutine, and reach the loop's with Loop.CallFromThread")
+
 // AddCallbacks appends a callback and an errback, either of which may be
 // nil to pass the result through. If the Deferred already has a result the
 // chain runs now, before AddCallbacks returns. It returns d.
@@ -331,6 +369,9 @@ func (d *Deferred) AddCallbacks(cb CallbackFunc, eb ErrbackFunc) *Deferred {
 }
 
 func (d *Deferred) add(p callbackPair) *Deferred {
+	if d.enter("Deferred.AddCallbacks") {
+		defer d.busy.Store(0)
+	}
 	d.push(p)
 	if d.flags&(flagCalled|flagRunning) == flagCalled && d.paused == 0 && d.waiting == nil {
 		d.runCallbacks()
@@ -356,8 +397,15 @@ func (d *Deferred) AddBoth(fn func(any) (any, error)) *Deferred {
 
 // Chain feeds d's result into other: other fires with it when d reaches
 // this point of its chain, and d goes on with nil. If other was already
-// fired, d goes on with the *AlreadyCalledError instead. It returns d.
+// fired, d goes on with the *AlreadyCalledError instead. Until it fires,
+// other's String says it waits on d. It returns d.
 func (d *Deferred) Chain(other *Deferred) *Deferred {
+	if other != nil && !other.Called() {
+		if other.extra == nil {
+			other.extra = &deferredExtra{}
+		}
+		other.extra.chainedTo = d
+	}
 	return d.add(callbackPair{target: other, op: kindChain})
 }
 
@@ -585,6 +633,9 @@ func (d *Deferred) handOver(p callbackPair) *Deferred {
 		}
 		return t
 	}
+	if t.extra != nil {
+		t.extra.chainedTo = nil
+	}
 	switch err := t.accept(res); {
 	case err == errSuppressed:
 		d.result = nil
@@ -648,6 +699,8 @@ func (d *Deferred) String() string {
 	switch {
 	case d.waiting != nil:
 		s += fmt.Sprintf(" waiting on Deferred at %p", d.waiting)
+	case d.extra != nil && d.extra.chainedTo != nil && d.flags&flagCalled == 0:
+		s += fmt.Sprintf(" waiting on Deferred at %p", d.extra.chainedTo)
 	case d.flags&flagCalled != 0:
 		s += fmt.Sprintf(" current result: %#v", d.result)
 	}

@@ -2,6 +2,7 @@ package deferred
 
 import (
 	"errors"
+	"fmt"
 	"log"
 	"os"
 	"runtime"
@@ -942,4 +943,28 @@ func TestDeferredPauseFromCallback(t *testing.T) {
 	if strings.Join(order, ",") != "pause,after" {
 		t.Fatalf("order %v", order)
 	}
+}
+
+// Twisted's test_reprWithChaining and test_explicitChainClearedWhenResolved:
+// after b.Chain(a), a's String says it waits on b, and stops saying so
+// once b has fired it.
+func TestDeferredStringWhileChained(t *testing.T) {
+	a, b := New(nil), New(nil)
+	b.Chain(a)
+	want := fmt.Sprintf("<Deferred at %p waiting on Deferred at %p>", a, b)
+	if got := a.String(); got != want {
+		t.Errorf("chained: %s; want %s", got, want)
+	}
+	_ = b.Callback("x")
+	if got := a.String(); strings.Contains(got, "waiting") || !strings.Contains(got, `current result: "x"`) {
+		t.Errorf("after b fired: %s; want a's result and no wait", got)
+	}
+	// Fired by someone else first, a no longer waits on b either.
+	a, b = New(nil), New(nil)
+	b.Chain(a)
+	_ = a.Callback("own")
+	if got := a.String(); strings.Contains(got, "waiting") {
+		t.Errorf("a fired on its own: %s", got)
+	}
+	handled(b)
 }

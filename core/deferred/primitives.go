@@ -21,7 +21,7 @@ var (
 	ErrQueueUnderflow = errors.New("DeferredQueue has too many waiting Gets")
 )
 
-// Unlimited is a Queue size or backlog without a limit.
+// Unlimited is a Queue size or backlog without a limit (so is zero).
 const Unlimited = -1
 
 // waiters is a FIFO of Deferreds waiting for a primitive. Firing goes
@@ -188,7 +188,9 @@ func (s *Semaphore) Run(f func() (any, error)) *Deferred {
 }
 
 // Queue hands values from Put to Gets in FIFO order; a Get with
-// nothing buffered waits. Like Deferred it is not safe for concurrent use.
+// nothing buffered waits. The zero Queue is ready to use, without limits,
+// as Twisted's DeferredQueue() is. Like Deferred it is not safe for
+// concurrent use.
 type Queue struct {
 	pending       []any
 	size, backlog int
@@ -196,8 +198,8 @@ type Queue struct {
 }
 
 // NewQueue returns a queue buffering at most size values and
-// holding at most backlog waiting Gets; Unlimited (or any negative value)
-// means no limit.
+// holding at most backlog waiting Gets; zero or Unlimited (any negative
+// value) means no limit.
 func NewQueue(size, backlog int) *Queue {
 	return &Queue{size: size, backlog: backlog}
 }
@@ -219,7 +221,7 @@ func (q *Queue) Put(v any) error {
 		q.w.fire(d, v)
 		return nil
 	}
-	if q.size >= 0 && len(q.pending) >= q.size {
+	if q.size > 0 && len(q.pending) >= q.size {
 		return ErrQueueOverflow
 	}
 	q.pending = append(q.pending, v)
@@ -237,7 +239,7 @@ func (q *Queue) Get() (*Deferred, error) {
 		q.pending = q.pending[1:]
 		return Succeed(v), nil
 	}
-	if q.backlog >= 0 && len(q.w.queue) >= q.backlog {
+	if q.backlog > 0 && len(q.w.queue) >= q.backlog {
 		return nil, ErrQueueUnderflow
 	}
 	return q.w.wait(), nil

@@ -179,13 +179,46 @@ func TestDeferredQueue(t *testing.T) {
 	if q.Waiting() != 0 {
 		t.Fatal("cancelled Get still waits")
 	}
-	if err := NewQueue(0, Unlimited).Put(1); !errors.Is(err, ErrQueueOverflow) {
-		t.Fatalf("size 0: %v", err)
+	one := NewQueue(1, Unlimited)
+	if err := one.Put(1); err != nil {
+		t.Fatalf("size 1, first Put: %v", err)
 	}
-	u := NewQueue(Unlimited, Unlimited)
-	for i := range 1000 {
-		if err := u.Put(i); err != nil {
-			t.Fatal(err)
+	if err := one.Put(2); !errors.Is(err, ErrQueueOverflow) {
+		t.Fatalf("size 1, second Put: %v", err)
+	}
+	for _, u := range []*Queue{NewQueue(Unlimited, Unlimited), NewQueue(0, 0), new(Queue)} {
+		for i := range 1000 {
+			if err := u.Put(i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// Twisted's DeferredQueue() has no limits, and so has the zero Queue (and
+// NewQueue(0, 0)): Puts buffer, Gets wait, any number of each.
+func TestQueueZeroValueIsUnlimited(t *testing.T) {
+	for name, q := range map[string]*Queue{"zero": {}, "NewQueue(0, 0)": NewQueue(0, 0)} {
+		var gets []*Deferred
+		for range 100 {
+			d, err := q.Get()
+			if err != nil {
+				t.Fatalf("%s: Get with nothing buffered: %v", name, err)
+			}
+			gets = append(gets, d)
+		}
+		for i := range 200 {
+			if err := q.Put(i); err != nil {
+				t.Fatalf("%s: Put #%d: %v", name, i, err)
+			}
+		}
+		for i, d := range gets {
+			if r, ok := d.Result(); !ok || r != i {
+				t.Errorf("%s: Get #%d has %v, %v", name, i, r, ok)
+			}
+		}
+		if q.Len() != 100 || q.Waiting() != 0 {
+			t.Errorf("%s: %d buffered, %d waiting; want 100 and 0", name, q.Len(), q.Waiting())
 		}
 	}
 }

@@ -587,10 +587,18 @@ func (e *lineEcho) ConnectionMade() { _ = e.Transport.RegisterProducer(&e.LineRe
 // LineReceived sends line back.
 func (e *lineEcho) LineReceived(line []byte) { e.SendLine(line) }
 
-// LineEchoFactory builds, per connection, a LineReceiver that sends every
-// "\r\n"-terminated line back (the "lines" workload).
+// lineEchoProtocol is the line echo's LineReceiver, made half-closeable.
+type lineEchoProtocol struct{ *LineReceiver }
+
+// ReadConnectionLost closes once the answers are flushed: every complete
+// line has been answered by then, since the receiver pauses the reads
+// while it holds lines back.
+func (p lineEchoProtocol) ReadConnectionLost() { p.Transport.LoseConnection() }
+
+// LineEchoFactory builds, per connection, a half-closeable LineReceiver
+// that sends every "\r\n"-terminated line back (the "lines" workload).
 var LineEchoFactory core.Factory = core.FactoryFunc(func(net.Addr) core.Protocol {
 	e := new(lineEcho)
 	e.Handler = e
-	return &e.LineReceiver
+	return lineEchoProtocol{&e.LineReceiver}
 })

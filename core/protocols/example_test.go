@@ -52,49 +52,39 @@ var ReverseLineFactory = core.FactoryFunc(func(net.Addr) core.Protocol {
 	return NewReverseLineProtocol()
 })
 
-// reverseClientProtocol sends its string once connected and fires its
-// Deferred with the first line that comes back.
-type reverseClientProtocol struct {
+// reverseClient asks a reverse-line server for one answer.
+type reverseClient struct {
 	*protocols.LineReceiver
-	deferred *deferred.Deferred
-	s        string
+	answer *deferred.Deferred
 }
 
-// ConnectionMade sends the string.
-func (p *reverseClientProtocol) ConnectionMade() { p.SendLine([]byte(p.s)) }
+func newReverseClient() *reverseClient {
+	c := &reverseClient{}
+	c.LineReceiver = protocols.NewLineReceiver(c)
+	return c
+}
 
-// LineReceived fires the Deferred once (firing twice would be an error),
-// then hangs up.
-func (p *reverseClientProtocol) LineReceived(line []byte) {
-	if p.deferred == nil {
-		return
+// request sends s; the Deferred fires with the line that comes back.
+func (c *reverseClient) request(s string) *deferred.Deferred {
+	c.answer = deferred.New(nil)
+	c.SendLine([]byte(s))
+	return c.answer
+}
+
+// LineReceived answers the request, then hangs up.
+func (c *reverseClient) LineReceived(line []byte) {
+	if d := c.answer; d != nil {
+		c.answer = nil
+		_ = d.Callback(string(line))
+		c.Transport.LoseConnection()
 	}
-	d := p.deferred
-	p.deferred = nil
-	_ = d.Callback(string(line))
-	p.Transport.LoseConnection()
 }
 
-// reverseClientFactory connects one reverseClientProtocol and errbacks its
-// Deferred when no answer can come.
-type reverseClientFactory struct {
-	deferred *deferred.Deferred
-	s        string
-}
-
-func (f *reverseClientFactory) BuildProtocol(net.Addr) core.Protocol {
-	p := &reverseClientProtocol{deferred: f.deferred, s: f.s}
-	p.LineReceiver = protocols.NewLineReceiver(p)
-	return p.LineReceiver
-}
-
-func (f *reverseClientFactory) ClientConnectionFailed(_ *core.Connector, reason error) {
-	_ = f.deferred.Errback(reason)
-}
-
-func (f *reverseClientFactory) ClientConnectionLost(_ *core.Connector, reason error) {
-	if !f.deferred.Called() {
-		_ = f.deferred.Errback(fmt.Errorf("connection lost before an answer: %w", reason))
+// ConnectionLost fails a request still waiting.
+func (c *reverseClient) ConnectionLost(reason error) {
+	if d := c.answer; d != nil {
+		c.answer = nil
+		_ = d.Errback(fmt.Errorf("connection lost before an answer: %w", reason))
 	}
 }
 
@@ -104,14 +94,14 @@ type RemoteReverser struct {
 	addr    string
 }
 
-// Reverse sends s to the server; the Deferred fires with the reversed
-// string, or fails if the server cannot be reached or hangs up first.
+// Reverse connects, sends s and fires with the reversed string, or fails
+// if the server cannot be reached or hangs up first: ConnectProtocol does
+// the connecting, as Twisted's connectProtocol does in the original.
 func (r *RemoteReverser) Reverse(s string) *deferred.Deferred {
-	d := deferred.New(nil)
-	if _, err := r.reactor.ConnectTCP(r.addr, &reverseClientFactory{deferred: d, s: s}, 0); err != nil {
-		_ = d.Errback(err)
-	}
-	return d
+	c := newReverseClient()
+	return core.ConnectProtocol(r.reactor, r.addr, c.LineReceiver, 0).AddCallback(func(any) (any, error) {
+		return c.request(s), nil
+	})
 }
 
 // The seed's server and its RemoteReverser client over TCP on 127.0.0.1.

@@ -20,6 +20,12 @@ import (
 // goroutine, so their state may be read afterwards.
 func serveTCP(t *testing.T, name string, f core.Factory, client func(l *core.Loop, addr string)) {
 	t.Helper()
+	serveTCPWith(t, name, f, func(*core.Port) {}, client)
+}
+
+// serveTCPWith is serveTCP with a setup of the port before clients come.
+func serveTCPWith(t *testing.T, name string, f core.Factory, setup func(*core.Port), client func(l *core.Loop, addr string)) {
+	t.Helper()
 	l, err := core.Open(name)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", name, err)
@@ -29,6 +35,7 @@ func serveTCP(t *testing.T, name string, f core.Factory, client func(l *core.Loo
 	if err != nil {
 		t.Fatalf("ListenTCP: %v", err)
 	}
+	setup(p)
 	addr := p.GetHost().String()
 	go func() {
 		defer l.CallFromThread(func() { _ = l.Stop() })

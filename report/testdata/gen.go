@@ -81,6 +81,7 @@ func (r *run) file(env results.Env) *results.File {
 	r.connect(f)
 	r.idle(f)
 	r.micro(f)
+	r.fixedLoad(f)
 	return f
 }
 
@@ -180,7 +181,7 @@ func (r *run) echo(f *results.File) {
 					}
 					s := results.Sample{Metrics: map[string]float64{
 						results.ServerCPUNsPerRT: cpuNs, results.RoundTripsPerSec: rts,
-						results.ClientCPUPercent: math.Min(clientCPU, 99), results.ClientBound: b2f(clientCPU > 90),
+						results.ClientCPUPercent: math.Min(clientCPU, 99), results.ClientBound: b2f(clientCPU > results.ClientBoundPercent),
 						results.P50Ns: p50, results.P99Ns: r.noisy(p50 * tail), results.P999Ns: r.noisy(p50 * tail * 2),
 						results.ServerPeakRSS: 8<<20 + c*2048,
 						results.Starved:       starved, results.Dropped: dropped, results.NeverConnected: never,
@@ -230,6 +231,26 @@ func (r *run) echoOpen(f *results.File) {
 				p99 := base / (1 - load*0.9)
 				return results.Sample{Metrics: map[string]float64{results.P50Ns: r.noisy(p99 / 3), results.P99Ns: r.noisy(p99),
 					results.RoundTripsPerSec: r.noisy(rate)}}
+			})
+		}
+	}
+}
+
+// fixedLoad offers every implementation 10-90% of Twisted's 12k/s peak:
+// CPU per request falls with the rate as wake-ups serve more requests.
+func (r *run) fixedLoad(f *results.File) {
+	cost := map[string]float64{"epoll": 9000, "poll": 9500, "select": 9800, "gonet": 14000, "netpoll": 12500, "node": 30000, "twisted-epoll": 70000}
+	for _, impl := range []string{"epoll", "poll", "select", "gonet", "netpoll", "node", "twisted-epoll"} {
+		for _, load := range []float64{10, 30, 50, 70, 90} {
+			rate := 120 * load
+			params := map[string]string{"conns": "100", "size": "64", "mode": "open", "rate": ftoa(rate), "load": ftoa(load), "peak": "12000", "peak-impl": "twisted-epoll"}
+			r.add(f, "fixed-load", impl, params, 4, func() results.Sample {
+				cpu := r.noisy(cost[impl] * r.slow * (1.6 - load/100))
+				p99 := 80000 / (1 - load/100*0.9)
+				return results.Sample{Metrics: map[string]float64{results.ServerCPUNsPerRT: cpu,
+					results.ServerUserNsRT: cpu * 0.35, results.ServerSysNsRT: cpu * 0.65,
+					results.P50Ns: r.noisy(p99 / 4), results.P99Ns: r.noisy(p99), results.P999Ns: r.noisy(p99 * 2),
+					results.RoundTripsPerSec: r.noisy(rate), results.ClientCPUPercent: 20 + load/2, results.ClientBound: 0, "behind": 0}}
 			})
 		}
 	}
