@@ -70,7 +70,7 @@ type Workload struct {
 
 // workloadOrder is the order the suite runs and lists workloads in;
 // workloads not named here follow, by name.
-var workloadOrder = []string{"dispatch", "echo", "echo-open", "fixed-load", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
+var workloadOrder = []string{"dispatch", "echo", "echo-open", "fixed-load", "connect", "idle-memory", "callbacks", "timers", "cross-thread", "wakeup"}
 
 var workloads = map[string]Workload{}
 
