@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"math"
 	"math/rand"
 	"slices"
@@ -21,11 +22,6 @@ const tick = time.Duration(1) << wheelTickShift
 func TestTimerWheelModel(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	c := NewClock(time.Unix(0, 0))
-	type item struct {
-		dc  *DelayedCall
-		id  int
-		seq int
-	}
 	// delay draws a delay whose size spans the levels of the wheel.
 	delay := func() time.Duration {
 		switch rng.Intn(8) {
@@ -41,72 +37,72 @@ func TestTimerWheelModel(t *testing.T) {
 		}
 		return time.Duration(rng.Int63n(1 << (10 + rng.Intn(42))))
 	}
-	var live []*item
-	seq := 0
+	// order is each pending call's place in the order of scheduling
+	// (Reset and Delay count as scheduling anew); fired is what ran.
+	order := map[*DelayedCall]int{}
+	var pending []*DelayedCall
+	var fired []*DelayedCall
+	next := 0
+	pick := func() *DelayedCall { return pending[rng.Intn(len(pending))] }
 	for step := range 30000 {
+		var touched *DelayedCall
 		switch op := rng.Intn(12); {
 		case op < 5:
-			it := &item{id: step, seq: seq}
-			seq++
-			it.dc = c.CallLater(delay(), func() {
-				if now := c.Now(); now.Before(it.dc.Time()) {
-					t.Fatalf("call %d ran at %v, before its time %v", it.id, now, it.dc.Time())
+			var dc *DelayedCall
+			dc = c.CallLater(delay(), func() {
+				if c.Now().Before(dc.Time()) {
+					t.Fatalf("a call ran at %v, before its time %v", c.Now(), dc.Time())
 				}
+				fired = append(fired, dc)
 			})
-			live = append(live, it)
-		case op < 7 && len(live) > 0:
-			i := rng.Intn(len(live))
-			if err := live[i].dc.Cancel(); err != nil {
+			pending = append(pending, dc)
+			touched = dc
+		case op < 7 && len(pending) > 0:
+			dc := pick()
+			if err := dc.Cancel(); err != nil {
 				t.Fatal(err)
 			}
-			live = slices.Delete(live, i, i+1)
-		case op < 8 && len(live) > 0:
-			it := live[rng.Intn(len(live))]
-			_ = it.dc.Reset(delay())
-			it.seq = seq
-			seq++
-		case op < 9 && len(live) > 0:
-			it := live[rng.Intn(len(live))]
+			delete(order, dc)
+			pending = slices.DeleteFunc(pending, func(p *DelayedCall) bool { return p == dc })
+		case op < 8 && len(pending) > 0:
+			touched = pick()
+			_ = touched.Reset(delay())
+		case op < 9 && len(pending) > 0:
 			d := delay()
 			if rng.Intn(2) == 0 {
 				d = -d
 			}
-			_ = it.dc.Delay(d)
-			it.seq = seq
-			seq++
+			touched = pick()
+			_ = touched.Delay(d)
 		default:
 			by := delay() / time.Duration(1+rng.Intn(1000))
-			var due []*item
-			live = slices.DeleteFunc(live, func(it *item) bool {
-				if it.dc.Time().Sub(c.Now()) > by {
+			var want []*DelayedCall
+			pending = slices.DeleteFunc(pending, func(dc *DelayedCall) bool {
+				if dc.Time().Sub(c.Now()) > by {
 					return false
 				}
-				due = append(due, it)
+				want = append(want, dc)
 				return true
 			})
-			slices.SortFunc(due, func(a, b *item) int {
-				if c := a.dc.Time().Compare(b.dc.Time()); c != 0 {
-					return c
-				}
-				return a.seq - b.seq
+			slices.SortFunc(want, func(a, b *DelayedCall) int {
+				return cmp.Or(a.Time().Compare(b.Time()), order[a]-order[b])
 			})
-			var fired []*DelayedCall
-			for _, it := range due {
-				fn := it.dc.fn
-				it.dc.fn = func() { fired = append(fired, it.dc); fn() }
-			}
+			fired = fired[:0]
 			c.Advance(by)
-			want := make([]*DelayedCall, len(due))
-			for i, it := range due {
-				want[i] = it.dc
-			}
 			if !slices.Equal(fired, want) {
 				t.Fatalf("step %d: fired %d calls, want %d, or in another order", step, len(fired), len(want))
 			}
+			for _, dc := range want {
+				delete(order, dc)
+			}
+		}
+		if touched != nil { // the latest in the order of scheduling
+			order[touched] = next
+			next++
 		}
 		checkWakeAt(t, &c.timers)
-		if n := len(c.GetDelayedCalls()); n != len(live) {
-			t.Fatalf("step %d: %d pending, want %d", step, n, len(live))
+		if n := len(c.GetDelayedCalls()); n != len(pending) {
+			t.Fatalf("step %d: %d pending, want %d", step, n, len(pending))
 		}
 	}
 }
