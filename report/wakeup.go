@@ -76,6 +76,8 @@ func idleVerdict(f *Figure, impl string, p, floor Point, hasFloor bool) string {
 	}
 	ratio := p.Y.Median / floor.Y.Median
 	switch {
+	case p.Y.Range || floor.Y.Range:
+		return v + fmt.Sprintf(", %s the floor; too few runs for an interval, so no verdict on %sx", fmtRatio(ratio), fmtSig(wakeupIdleBar))
 	case !separated(p.Y, floor.Y):
 		return v + ", too close to the floor for its intervals to tell apart"
 	case p.Y.Hi <= wakeupIdleBar*floor.Y.Lo:
@@ -90,6 +92,8 @@ func idleVerdict(f *Figure, impl string, p, floor Point, hasFloor bool) string {
 // across it.
 func busyVerdict(p Point) string {
 	switch {
+	case p.Y.Range:
+		return "too few runs for an interval"
 	case p.Y.Hi < wakeupBusyBar:
 		return "under 1 µs"
 	case p.Y.Lo > wakeupBusyBar:

@@ -48,3 +48,21 @@ func TestWakeupProse(t *testing.T) {
 		t.Errorf("text does not say the busy wake-up is over 1 µs: %q", f.Text)
 	}
 }
+
+// With too few runs for an interval the paragraph gives the ratio and no
+// verdict.
+func TestWakeupProseFewRuns(t *testing.T) {
+	two := func(v float64) []float64 { return []float64{v, v * 1.01} }
+	f := figByID(t, figures(wakeupFile(two(30000), two(60000), two(31000), two(600), two(5000))), "wakeup")
+	for _, want := range []string{
+		"epoll 60.3 µs, 2x the floor; too few runs for an interval, so no verdict on 1.2x",
+		"epoll 603 ns (too few runs for an interval)",
+	} {
+		if !strings.Contains(f.Text, want) {
+			t.Errorf("text lacks %q: %q", want, f.Text)
+		}
+	}
+	if strings.Contains(f.Text, "within 1.2x") || strings.Contains(f.Text, "under 1 µs") {
+		t.Errorf("text gives a verdict two runs cannot support: %q", f.Text)
+	}
+}
