@@ -2,8 +2,9 @@
 // echo, echo-open, fixed-load, connect, idle memory, callbacks, timers,
 // cross-thread, wakeup), the servers and peers they measure, the network
 // runner the echo and connect workloads share, and the runner that writes
-// results in the format of package results. The load generator is package loadgen; the suite runs
-// it, and each server, in child processes of its own.
+// results in the format of package results. The load generator is package
+// loadgen; the suite runs it, and each server, in child processes of its
+// own.
 package bench
 
 import (
