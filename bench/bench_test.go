@@ -2,6 +2,7 @@ package bench
 
 import (
 	"flag"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -109,3 +110,26 @@ func BenchmarkTimers(b *testing.B) { benchShapes(b, "timers") }
 
 // BenchmarkCrossThread times CallFromThread from several goroutines.
 func BenchmarkCrossThread(b *testing.B) { benchShapes(b, "cross-thread") }
+
+// BenchmarkWakeup is the wakeup workload: one op is one CallFromThread
+// woken and signalled back (with wakeupGap between two), its ns/op the
+// median wake-up, beside the raw eventfd floor.
+//
+//	go test ./bench -run X -bench Wakeup -args -reactor=epoll
+func BenchmarkWakeup(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two CPUs: the caller spins while the loop runs")
+	}
+	for _, p := range wakeupPoints(benchReactors()) {
+		b.Run(subName(wakeupName(p.impl, p.state)), func(b *testing.B) {
+			m, err := measureWakeups(p.target, b.N)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(m[results.WakeNs], "ns/op")
+			for unit, v := range m {
+				b.ReportMetric(v, unit)
+			}
+		})
+	}
+}

@@ -144,8 +144,8 @@ func prepareDeferToThread(l *core.Loop) (func(int, window) error, error) {
 	}, nil
 }
 
-// timerBatch is how many calls the fire shape schedules before one pass
-// runs them, in Go and in Twisted alike.
+// timerBatch is how many operations a timer shape makes in one pass of
+// the loop, in Go and in Twisted alike.
 const timerBatch = 1000
 
 // timerPendings are the numbers of far-future timers a timer shape runs
@@ -157,8 +157,13 @@ func timerPendings(quick bool) []int {
 	return []int{0, 1000, 1_000_000}
 }
 
+// idleTimeoutConns is how many connections the idle-timeout shapes keep,
+// each with one idle timeout (glommio's trace of a server: 4096).
+const idleTimeoutConns = 4096
+
 // timerShapes are CallLater schedule+fire and schedule+cancel with pending
-// far-future timers in the heap.
+// far-future timers in the queue, and a server's idle timeouts moved back
+// on every request.
 func timerShapes(quick bool) []shape {
 	var shapes []shape
 	for _, pending := range timerPendings(quick) {
@@ -171,48 +176,116 @@ func timerShapes(quick bool) []shape {
 			})
 		}
 	}
+	c := strconv.Itoa(idleTimeoutConns)
+	for _, op := range []string{"reset", "rearm"} {
+		key := "conns=" + c + "/op=" + op
+		shapes = append(shapes, shape{
+			workload: "timers", key: key,
+			params:  map[string]string{"conns": c, "op": op, "shape": "idle-timeouts/" + key},
+			prepare: func(l *core.Loop) (func(int, window) error, error) { return prepareIdleTimeouts(l, op), nil },
+		})
+	}
 	return shapes
 }
 
 func noop() {}
 
+// inPasses makes n operations op in passes of l, timerBatch to a pass, as
+// callbacks make them: each batch is a call from another goroutine, which
+// the pass runs before its timed calls. done reports whether the pass has
+// finished what the batch started (fired what it scheduled, say).
+func inPasses(l *core.Loop, n int, op func(), done func() bool) error {
+	k := 0
+	batch := func() {
+		for range k {
+			op()
+		}
+	}
+	for left := n; left > 0; left -= k {
+		k = min(timerBatch, left)
+		l.CallFromThread(batch)
+		for first := true; first || !done(); first = false {
+			if err := l.Iterate(0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func always() bool { return true }
+
 // prepareTimers schedules pending timers an hour or more away, each at its
-// own time, and returns the fire or cancel operation.
+// own time, and returns the fire or cancel operation, made from inside
+// passes (see inPasses).
 func prepareTimers(l *core.Loop, pending int, op string) func(int, window) error {
 	for i := range pending {
 		l.CallLater(time.Hour+time.Duration(i), noop)
 	}
 	if op == "cancel" {
+		var err error
+		cancel := func() {
+			if e := l.CallLater(2*time.Hour, noop).Cancel(); e != nil {
+				err = e
+			}
+		}
 		return func(n int, w window) error {
+			err = nil
 			w.StartTimer()
-			for range n {
-				if err := l.CallLater(2*time.Hour, noop).Cancel(); err != nil {
-					return err
-				}
+			if e := inPasses(l, n, cancel, always); e != nil {
+				return e
 			}
 			w.StopTimer()
-			return nil
+			return err
 		}
 	}
-	fired := 0
+	scheduled, fired := 0, 0
 	fire := func() { fired++ }
+	schedule := func() { l.CallLater(0, fire); scheduled++ }
 	return func(n int, w window) error {
-		fired = 0
+		scheduled, fired = 0, 0
 		w.StartTimer()
-		for done := 0; done < n; {
-			k := min(timerBatch, n-done)
-			for range k {
-				l.CallLater(0, fire)
-			}
-			done += k
-			for fired < done {
-				if err := l.Iterate(0); err != nil {
-					return err
-				}
-			}
+		err := inPasses(l, n, schedule, func() bool { return fired == scheduled })
+		w.StopTimer()
+		return err
+	}
+}
+
+// prepareIdleTimeouts arms one 30-second idle timeout per connection and
+// returns one request's worth of work on them, in connection order: the
+// connection's timeout moved back with Reset (op reset, as Twisted's
+// TimeoutMixin does) or cancelled and scheduled anew (op rearm). None
+// fires.
+func prepareIdleTimeouts(l *core.Loop, op string) func(int, window) error {
+	const timeout = 30 * time.Second
+	expired := 0
+	expire := func() { expired++ }
+	calls := make([]*core.DelayedCall, idleTimeoutConns)
+	for i := range calls {
+		calls[i] = l.CallLater(timeout, expire)
+	}
+	next := 0
+	var err error
+	request := func() {
+		if op == "reset" {
+			err = calls[next].Reset(timeout)
+		} else {
+			err = calls[next].Cancel()
+			calls[next] = l.CallLater(timeout, expire)
+		}
+		next = (next + 1) % idleTimeoutConns
+	}
+	return func(n int, w window) error {
+		err = nil
+		w.StartTimer()
+		if e := inPasses(l, n, request, always); e != nil {
+			return e
 		}
 		w.StopTimer()
-		return nil
+		if expired != 0 {
+			return fmt.Errorf("%d idle timeouts fired", expired)
+		}
+		return err
 	}
 }
 
@@ -483,7 +556,7 @@ func inprocPoints(workload string) func(*Options) int {
 func init() {
 	docs := map[string]string{
 		"callbacks":    "Deferred create+callback+fire, a chain of 10, DeferredList of 1000, the errback path, a DeferToThread round trip; beside Twisted",
-		"timers":       "CallLater schedule+fire and schedule+cancel beside 0, 1e3 and 1e6 pending timers; beside Twisted",
+		"timers":       "CallLater schedule+fire and schedule+cancel beside 0, 1e3 and 1e6 pending timers, idle timeouts of 4096 connections moved back per request; beside Twisted",
 		"cross-thread": "CallFromThread from 1 and 4 goroutines while the loop runs the calls; beside Twisted",
 	}
 	for _, w := range []string{"callbacks", "timers", "cross-thread"} {

@@ -1,9 +1,10 @@
 // Package bench is reactorbench's benchmark suite: the workloads (dispatch,
-// echo, echo-open, fixed-load, connect, idle memory, callbacks, timers, cross-thread),
-// the servers and peers they measure, the network runner the echo and
-// connect workloads share, and the runner that writes results in the format
-// of package results. The load generator is package loadgen; the suite runs
-// it, and each server, in child processes of its own.
+// echo, echo-open, fixed-load, connect, idle memory, callbacks, timers,
+// cross-thread, wakeup), the servers and peers they measure, the network
+// runner the echo and connect workloads share, and the runner that writes
+// results in the format of package results. The load generator is package
+// loadgen; the suite runs it, and each server, in child processes of its
+// own.
 package bench
 
 import (
@@ -70,7 +71,7 @@ type Workload struct {
 
 // workloadOrder is the order the suite runs and lists workloads in;
 // workloads not named here follow, by name.
-var workloadOrder = []string{"dispatch", "echo", "echo-open", "fixed-load", "connect", "idle-memory", "callbacks", "timers", "cross-thread"}
+var workloadOrder = []string{"dispatch", "echo", "echo-open", "fixed-load", "connect", "idle-memory", "callbacks", "timers", "cross-thread", "wakeup"}
 
 var workloads = map[string]Workload{}
 

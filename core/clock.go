@@ -5,19 +5,16 @@ import "time"
 // Clock is a Scheduler whose time moves only when told (Twisted's
 // task.Clock), for deterministic tests of code that schedules calls.
 type Clock struct {
-	now    int64 // nanoseconds since start
-	timers timerQueue
+	timers timerQueue // its now is the clock's time, in nanoseconds since start
 }
 
 // NewClock returns a Clock whose Now is start until advanced.
 func NewClock(start time.Time) *Clock {
-	c := &Clock{}
-	c.timers = timerQueue{epoch: start, now: func() int64 { return c.now }}
-	return c
+	return &Clock{timers: timerQueue{epoch: start}}
 }
 
 // Now is the clock's current time.
-func (c *Clock) Now() time.Time { return c.timers.epoch.Add(time.Duration(c.now)) }
+func (c *Clock) Now() time.Time { return c.timers.epoch.Add(time.Duration(c.timers.now)) }
 
 // CallLater schedules fn at Now()+delay (a negative delay counts as zero).
 func (c *Clock) CallLater(delay time.Duration, fn func()) *DelayedCall {
@@ -32,13 +29,15 @@ func (c *Clock) GetDelayedCalls() []*DelayedCall { return c.timers.list() }
 // in the order scheduled, including calls those calls schedule for a time
 // already reached. A panicking call propagates to the caller.
 func (c *Clock) Advance(d time.Duration) {
-	c.now = addSat(c.now, max(d, 0))
+	now := addSat(c.timers.now, max(d, 0))
+	c.timers.now = now
+	c.timers.advance(now)
 	for {
-		dc := c.timers.popDue(c.now, ^uint64(0))
-		if dc == nil {
+		fn, ok := c.timers.popDue(now, ^uint64(0))
+		if !ok {
 			return
 		}
-		dc.fn()
+		fn()
 	}
 }
 

@@ -75,11 +75,15 @@ type Loop struct {
 	timers  timerQueue
 
 	// Calls from other goroutines: producers append to queue under qmu;
-	// each pass swaps it with spare, which only the loop touches.
-	qmu   sync.Mutex
-	queue []func()
-	wakes uint64
-	spare []func()
+	// each pass swaps it with spare, which only the loop touches. queued
+	// and sleeping decide whether a call must wake the loop (see
+	// CallFromThread).
+	qmu      sync.Mutex
+	queue    []func()
+	wakes    uint64
+	spare    []func()
+	queued   atomic.Bool // queue is not empty
+	sleeping atomic.Bool // the loop is in (or about to enter) a Wait that may block
 
 	fds []fdEntry // indexed by descriptor number
 	// owned holds the descriptors the loop made (ports, connections,
@@ -119,7 +123,7 @@ func NewLoop(p reactors.Poller) *Loop {
 		panic("core: NewLoop with a nil Poller")
 	}
 	l := &Loop{poller: p, backend: fmt.Sprintf("%T", p), epoch: time.Now(), done: make(chan struct{}), owned: map[Descriptor]struct{}{}}
-	l.timers = timerQueue{epoch: l.epoch, now: l.nanotime, owner: &l.owner}
+	l.timers = timerQueue{epoch: l.epoch, read: l.nanotime, owner: &l.owner}
 	l.events = make([]reactors.Event, minEvents)
 	l.entered, _ = p.(reactors.EnterCounter)
 	if r, ok := p.(reactors.Completer); ok {
@@ -212,11 +216,20 @@ func (l *Loop) countWrite() { l.counter.Writes++ }
 
 func (l *Loop) nanotime() int64 { return int64(time.Since(l.epoch)) }
 
-// Now is the loop's monotonic time.
-func (l *Loop) Now() time.Time { return l.epoch.Add(time.Duration(l.nanotime())) }
+// Now is the loop's monotonic time: inside a pass, the pass's time (see
+// CallLater); outside one, the clock's.
+func (l *Loop) Now() time.Time { return l.epoch.Add(time.Duration(l.timers.current())) }
 
 // CallLater runs fn on the loop after delay (negative counts as zero).
-// Calls due at the same time run in the order they were scheduled.
+// Calls due at the same time run in the order they were scheduled. The
+// delay counts from Now, which inside a pass is the pass's time rather
+// than the clock's: the loop reads its clock when a pass begins, after
+// the calls from other goroutines if any ran, after due timed calls if any
+// ran, and when Wait returns. So a call scheduled from a callback may run
+// earlier than delay after the CallLater statement by at most the time
+// spent since that reading (the callbacks run before it in the same
+// stretch, and its own so far), and never before delay has passed by the
+// loop's clock.
 func (l *Loop) CallLater(delay time.Duration, fn func()) *DelayedCall {
 	l.owner.check("Loop.CallLater")
 	return l.timers.schedule(delay, fn)
@@ -235,7 +248,7 @@ func (l *Loop) Timeout() (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	return min(max(time.Duration(at-l.nanotime()), 0), maxWait), true
+	return l.until(at), true
 }
 
 // CallFromThread queues fn to run on the loop goroutine. It is safe from
@@ -247,15 +260,23 @@ func (l *Loop) CallFromThread(fn func()) {
 	}
 	l.qmu.Lock()
 	l.queue = append(l.queue, fn)
-	first := len(l.queue) == 1
-	if first {
+	// Only the call that fills an empty queue may need to wake the loop,
+	// and only if it sleeps: a loop that is not about to wait finds the
+	// call at its next pass without the wake-up's system calls. The loop
+	// sets sleeping before it reads queued, and this sets queued before
+	// it reads sleeping, so one of the two sees the other.
+	wake := len(l.queue) == 1
+	if wake {
+		l.queued.Store(true)
+		wake = l.sleeping.Load()
+	}
+	if wake {
 		l.wakes++
 	}
 	l.qmu.Unlock()
-	if first {
-		// The queue was empty: the loop may be in Wait. Later calls in
-		// this pass ride on this wake-up. An error means a closed poller,
-		// which has no one to wake.
+	if wake {
+		// Later calls in this pass ride on this wake-up. An error means a
+		// closed poller, which has no one to wake.
 		_ = l.poller.Wake()
 	}
 }
@@ -319,25 +340,37 @@ func (l *Loop) pass(wait time.Duration, inRun bool) error {
 		return reactors.ErrClosed
 	}
 	l.inPass = true
-	defer func() { l.inPass = false }()
+	defer l.endPass()
+	l.beginPassTime()
 
-	l.runThreadCalls()
-	l.runTimers()
+	if l.runThreadCalls() {
+		l.refreshTime()
+	}
+	ran := l.runTimers()
 	if l.justStopped {
 		l.justStopped = false
 		l.fireSystemEvent(Shutdown)
+		ran = true
 	}
 	if inRun && !l.started {
 		return nil
 	}
-	if t, ok := l.Timeout(); ok && (wait < 0 || t < wait) {
+	if ran {
+		l.refreshTime()
+	}
+	if t, ok := l.wakeTimeout(); ok && (wait < 0 || t < wait) {
 		wait = t
 	}
 	l.yieldToPool()
+	if wait != 0 && l.beginSleep() {
+		wait = 0
+	}
 	if l.ring != nil {
 		return l.completionPass(wait)
 	}
 	n, err := l.poller.Wait(l.events, wait)
+	l.sleeping.Store(false)
+	l.refreshTime()
 	l.counter.Waits++
 	if err != nil {
 		return fmt.Errorf("core: %s wait: %w", l.backend, err)
@@ -370,28 +403,18 @@ func (l *Loop) yieldToPool() {
 	}
 }
 
-// runThreadCalls runs what CallFromThread queued before this pass began.
-func (l *Loop) runThreadCalls() {
+// runThreadCalls runs what CallFromThread queued before this pass began
+// and reports whether there was any.
+func (l *Loop) runThreadCalls() bool {
 	l.qmu.Lock()
 	calls := l.queue
 	l.queue = l.spare[:0]
+	l.queued.Store(false)
 	l.qmu.Unlock()
 	for i, fn := range calls {
 		calls[i] = nil
 		protect("thread call", fn)
 	}
 	l.spare = calls[:0]
-}
-
-// runTimers runs every call due at the time read once here, earliest
-// first; calls scheduled meanwhile wait for the next pass.
-func (l *Loop) runTimers() {
-	now, limit := l.nanotime(), l.timers.seq
-	for {
-		dc := l.timers.popDue(now, limit)
-		if dc == nil {
-			return
-		}
-		protect("timed call", dc.fn)
-	}
+	return len(calls) > 0
 }

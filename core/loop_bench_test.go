@@ -71,48 +71,70 @@ func BenchmarkDispatch(b *testing.B) {
 
 // BenchmarkCallLater schedules one call and fires it (or cancels it) with
 // 0, 1e3 or 1e6 calls pending 1 to 2 hours ahead, like connection
-// timeouts. op=fire schedules with delay 0 (the heap of short delays);
-// op=cancel schedules 1 hour ahead, which sifts to the top of the heap of
-// long ones, then cancels. The loop fires due calls in passes of 64 (one
-// clock read each, as in Run); the Clock runs the same heaps without
-// reading the system clock.
+// timeouts. op=fire schedules with delay 0; op=cancel schedules 1 hour
+// ahead, then cancels. On the loop the calls are made inside passes, as
+// callbacks make them: a call from another goroutine makes timerBatch of
+// them and the same pass fires them (Iterate(0), one Wait per batch). The
+// Clock runs the same queue without a loop, firing every timerBatch calls.
 func BenchmarkCallLater(b *testing.B) {
 	nop := func() {}
-	const batch = 64
 	for _, sched := range []string{"loop", "clock"} {
 		for _, op := range []string{"fire", "cancel"} {
 			for _, pending := range []int{0, 1e3, 1e6} {
 				b.Run(fmt.Sprintf("sched=%s/op=%s/pending=%d", sched, op, pending), func(b *testing.B) {
-					l := newTestLoop(b, reactors.DefaultName)
-					s, fire := Scheduler(l), l.runTimers
+					var s Scheduler
+					var runBatch func(batch func())
 					if sched == "clock" {
 						c := NewClock(time.Unix(0, 0))
-						s, fire = c, func() { c.Advance(0) }
+						s, runBatch = c, func(batch func()) { batch(); c.Advance(0) }
+					} else {
+						l := newTestLoop(b, reactors.DefaultName)
+						s, runBatch = l, func(batch func()) { inPasses(b, l, batch) }
 					}
 					rng := rand.New(rand.NewSource(1))
 					for range pending {
 						s.CallLater(time.Hour+time.Duration(rng.Int63n(int64(time.Hour))), nop)
 					}
-					b.ReportAllocs()
-					i := 0
-					for b.Loop() {
-						if op == "cancel" {
-							_ = s.CallLater(time.Hour, nop).Cancel()
-							continue
-						}
-						s.CallLater(0, nop)
-						if i++; i == batch {
-							fire()
-							i = 0
-						}
+					one := func() { s.CallLater(0, nop) }
+					if op == "cancel" {
+						one = func() { _ = s.CallLater(time.Hour, nop).Cancel() }
 					}
-					fire()
+					b.ReportAllocs()
+					benchBatches(b, one, runBatch)
 					if n := len(s.GetDelayedCalls()); n != pending {
 						b.Fatalf("%d calls pending, want %d", n, pending)
 					}
 				})
 			}
 		}
+	}
+}
+
+// timerBatch is how many operations a timer benchmark makes per pass.
+const timerBatch = 1000
+
+// benchBatches runs b.N calls of one in batches of timerBatch, each batch
+// handed to runBatch.
+func benchBatches(b *testing.B, one func(), runBatch func(batch func())) {
+	left := 0
+	batch := func() {
+		for range min(left, timerBatch) {
+			one()
+		}
+	}
+	b.ResetTimer()
+	for n := b.N; n > 0; n -= timerBatch {
+		left = n
+		runBatch(batch)
+	}
+}
+
+// inPasses runs batch inside one pass of l, as a call from another
+// goroutine; the same pass fires what batch made due.
+func inPasses(b *testing.B, l *Loop, batch func()) {
+	l.CallFromThread(batch)
+	if err := l.Iterate(0); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -177,5 +199,46 @@ func BenchmarkRemoveUnregistered(b *testing.B) {
 	}
 	if len(l.GetReaders()) != 1024 {
 		b.Fatal("removing an unregistered descriptor changed the set")
+	}
+}
+
+// idleTimeoutConns is how many connections BenchmarkIdleTimeouts keeps,
+// each with its own idle timeout.
+const idleTimeoutConns = 4096
+
+// BenchmarkIdleTimeouts is a server's common case: 4096 connections, each
+// with a 30-second idle timeout that every request moves back, none ever
+// firing. One operation is one request: op=reset moves the connection's
+// call with Reset (as Twisted's TimeoutMixin does), op=rearm cancels it
+// and schedules a new one. The requests come in passes of timerBatch, in
+// connection order.
+func BenchmarkIdleTimeouts(b *testing.B) {
+	const timeout = 30 * time.Second
+	for _, op := range []string{"reset", "rearm"} {
+		b.Run("op="+op, func(b *testing.B) {
+			l := newTestLoop(b, reactors.DefaultName)
+			expired := 0
+			expire := func() { expired++ }
+			calls := make([]*DelayedCall, idleTimeoutConns)
+			for i := range calls {
+				calls[i] = l.CallLater(timeout, expire)
+			}
+			next := 0
+			request := func() {
+				dc := calls[next]
+				if op == "reset" {
+					_ = dc.Reset(timeout)
+				} else {
+					_ = dc.Cancel()
+					calls[next] = l.CallLater(timeout, expire)
+				}
+				next = (next + 1) % idleTimeoutConns
+			}
+			b.ReportAllocs()
+			benchBatches(b, request, func(batch func()) { inPasses(b, l, batch) })
+			if expired != 0 || len(l.GetDelayedCalls()) != idleTimeoutConns {
+				b.Fatalf("%d timeouts fired, %d pending; want 0 and %d", expired, len(l.GetDelayedCalls()), idleTimeoutConns)
+			}
+		})
 	}
 }

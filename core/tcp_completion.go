@@ -103,6 +103,8 @@ func (l *Loop) completionPass(wait time.Duration) error {
 		wait = 0 // a flush queued another: it runs on the next pass
 	}
 	n, k, err := l.ring.WaitCompletions(l.events, l.finished, wait)
+	l.sleeping.Store(false)
+	l.refreshTime()
 	l.counter.Waits++
 	if err != nil {
 		return fmt.Errorf("core: %s wait: %w", l.backend, err)

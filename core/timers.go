@@ -38,32 +38,33 @@ const (
 // goroutine driving a Clock).
 type DelayedCall struct {
 	fn    func()
-	at    int64  // nanoseconds since the scheduler's epoch
-	seq   uint64 // breaks ties between equal times: first scheduled runs first
-	index int    // position in its heap while pending
-	long  bool   // in the heap of long delays
-	state dcState
+	at    int64 // nanoseconds since the scheduler's epoch
 	q     *timerQueue
+	index int32  // position in its heap, lane or wheel slot while pending
+	slot  uint16 // inHeap, inLane, or 1 + its wheel slot
+	state dcState
 }
 
 // Cancel stops the call from running. It fails with ErrAlreadyCancelled or
-// ErrDelayedCallCalled. The call leaves the heap at once, so it never sets the
-// reactor's wait time again.
+// ErrDelayedCallCalled. The call leaves its queue at once, so it never sets
+// the reactor's wait time again, and drops its function (as a call that
+// has run does), so a kept DelayedCall keeps nothing else alive.
 func (dc *DelayedCall) Cancel() error {
 	if err := dc.check("DelayedCall.Cancel"); err != nil {
 		return err
 	}
 	dc.state = dcCancelled
-	dc.q.cancel(dc)
+	dc.fn = nil
+	dc.q.remove(dc)
 	return nil
 }
 
-// Reset reschedules the call to run d from now.
+// Reset reschedules the call to run d from now (the scheduler's Now).
 func (dc *DelayedCall) Reset(d time.Duration) error {
 	if err := dc.check("DelayedCall.Reset"); err != nil {
 		return err
 	}
-	dc.q.move(dc, addSat(dc.q.now(), d))
+	dc.q.move(dc, addSat(dc.q.current(), d))
 	return nil
 }
 
@@ -88,8 +89,8 @@ func (dc *DelayedCall) Time() time.Time {
 	return dc.q.epoch.Add(time.Duration(dc.at))
 }
 
-// String describes the call: its function, state and due time. It never
-// panics, whatever the state.
+// String describes the call: its function (while pending), state and due
+// time. It never panics, whatever the state.
 func (dc *DelayedCall) String() string {
 	if dc == nil || dc.q == nil {
 		return "<DelayedCall (unscheduled)>"
@@ -105,7 +106,7 @@ func (dc *DelayedCall) String() string {
 	if f := runtime.FuncForPC(reflect.ValueOf(dc.fn).Pointer()); f != nil {
 		name = f.Name()
 	}
-	return fmt.Sprintf("<DelayedCall %s %s due in %v>", name, state, time.Duration(dc.at-dc.q.now()))
+	return fmt.Sprintf("<DelayedCall %s %s due in %v>", name, state, time.Duration(dc.at-dc.q.current()))
 }
 
 func (dc *DelayedCall) check(method string) error {
@@ -123,11 +124,11 @@ func (dc *DelayedCall) check(method string) error {
 	return nil
 }
 
-// timerEntry keeps the sort key next to the pointer, so that sifting
-// compares without touching the DelayedCall.
+// timerEntry keeps the sort key next to the pointer, so that sifting and
+// cascading read no DelayedCall but the one they move.
 type timerEntry struct {
 	at  int64
-	seq uint64
+	seq uint64 // breaks ties between equal times: first scheduled runs first
 	dc  *DelayedCall
 }
 
@@ -135,176 +136,165 @@ func (a *timerEntry) less(b *timerEntry) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
-// heapArity is the heaps' fan-out: 4 keeps them shallow while one node's
-// children share a cache line or two.
-const heapArity = 4
-
-// longDelay splits pending calls in two heaps by the delay they were
-// scheduled with. Servers keep many long timeouts and churn through short
-// delays; with their own heap the short ones sift through a small, cached
-// heap instead of one the size of all the timeouts.
-const longDelay = time.Second
-
-// timerQueue holds the pending calls of a Loop or a Clock in two min-heaps
-// ordered by (time, sequence): short delays and long ones. The earliest
-// call is the smaller of the two roots. Each DelayedCall knows its heap
-// and index, so cancel and reschedule are O(log n) and eager.
+// timerQueue holds the pending calls of a Loop or a Clock. Calls due
+// within the wheel's current tick (about a millisecond) sit in the due
+// queue, ordered by (time, sequence), which fires them exactly; later
+// calls sit in a hierarchical timing wheel, where scheduling and
+// cancelling cost the same whatever the number pending, and move to the
+// due queue when their tick comes. Each DelayedCall knows its place, so
+// cancel is eager.
 type timerQueue struct {
-	heaps [2]timerHeap
+	due   dueQueue
+	wheel timerWheel
 	seq   uint64
 	epoch time.Time
-	now   func() int64 // nanoseconds since epoch
-	owner *loopOwner   // the Loop's, for the goroutine check; nil for a Clock
+	slab  []DelayedCall // see newCall
+
+	// now is the time CallLater counts from, in nanoseconds since epoch:
+	// a Clock's time, or a Loop's pass time while cached is set. Outside
+	// a pass a Loop reads its clock with read.
+	now    int64
+	cached bool
+	read   func() int64 // nil for a Clock
+	owner  *loopOwner   // the Loop's, for the goroutine check; nil for a Clock
+}
+
+// current is the time a new call counts its delay from.
+func (q *timerQueue) current() int64 {
+	if q.cached || q.read == nil {
+		return q.now
+	}
+	return q.read()
 }
 
 // schedule adds a call due delay from now (a negative delay counts as 0).
 func (q *timerQueue) schedule(delay time.Duration, fn func()) *DelayedCall {
-	now := q.now()
-	dc := &DelayedCall{fn: fn, at: addSat(now, max(delay, 0)), q: q}
-	q.push(dc, now)
+	dc := q.newCall()
+	*dc = DelayedCall{fn: fn, at: addSat(q.current(), max(delay, 0)), q: q}
+	q.push(dc)
 	return dc
 }
 
-// push gives dc the next sequence number and files it by its delay.
-func (q *timerQueue) push(dc *DelayedCall, now int64) {
-	dc.seq = q.seq
-	q.seq++
-	dc.long = dc.at-now >= int64(longDelay)
-	q.heapOf(dc).push(dc)
-}
+// callSlab is how many DelayedCalls one allocation makes.
+const callSlab = 16
 
-func (q *timerQueue) heapOf(dc *DelayedCall) *timerHeap {
-	if dc.long {
-		return &q.heaps[1]
+// newCall hands out the next DelayedCall of the current slab, allocating
+// callSlab of them once it is used up: scheduling costs a sixteenth of an
+// allocation. Each DelayedCall is handed out once and never reused, so a
+// kept handle stays valid; it keeps its slab (512 bytes) alive, and calls
+// drop their functions once run or cancelled so that is all it keeps.
+func (q *timerQueue) newCall() *DelayedCall {
+	if len(q.slab) == 0 {
+		q.slab = make([]DelayedCall, callSlab)
 	}
-	return &q.heaps[0]
+	dc := &q.slab[0]
+	q.slab = q.slab[1:]
+	return dc
 }
 
-func (q *timerQueue) cancel(dc *DelayedCall) { q.heapOf(dc).remove(dc.index) }
+// push gives dc the next sequence number and files it.
+func (q *timerQueue) push(dc *DelayedCall) {
+	e := timerEntry{dc.at, q.seq, dc}
+	q.seq++
+	q.file(e)
+}
+
+// file puts e in the due queue when it is due by the end of the wheel's
+// current tick, else in the wheel.
+func (q *timerQueue) file(e timerEntry) {
+	if t := e.at >> wheelTickShift; t > q.wheel.cur {
+		q.wheel.add(e, t)
+		return
+	}
+	q.due.push(e)
+}
+
+func (q *timerQueue) remove(dc *DelayedCall) {
+	if dc.slot == inHeap || dc.slot == inLane {
+		q.due.remove(dc)
+		return
+	}
+	q.wheel.remove(dc)
+}
 
 // move gives a pending call a new time and a new sequence number, as if it
 // had just been scheduled.
 func (q *timerQueue) move(dc *DelayedCall, at int64) {
-	q.heapOf(dc).remove(dc.index)
+	q.remove(dc)
 	dc.at = at
-	q.push(dc, q.now())
+	q.push(dc)
 }
 
-// first returns the heap whose root is the earliest call, or nil.
-func (q *timerQueue) first() *timerHeap {
-	short, long := &q.heaps[0], &q.heaps[1]
-	switch {
-	case len(*long) == 0:
-		if len(*short) == 0 {
-			return nil
+// advance moves to the due queue every call of the wheel whose tick has
+// come by now. Call it before popDue with the same now.
+func (q *timerQueue) advance(now int64) {
+	w := &q.wheel
+	t := now >> wheelTickShift
+	for t > w.cur && w.n > 0 {
+		start, slot, ok := w.next()
+		if !ok || start > t {
+			break
 		}
-		return short
-	case len(*short) == 0 || (*long)[0].less(&(*short)[0]):
-		return long
+		// From the slot's first tick on, each of its calls belongs to a
+		// lower level or, if its tick has come, the due queue: never to this
+		// slot again.
+		w.cur = start
+		entries := w.take(slot)
+		for _, e := range entries {
+			q.file(e)
+		}
+		clear(entries)
 	}
-	return short
+	w.cur = max(w.cur, t)
 }
 
-// popDue removes and returns the earliest call if it is due at now and was
-// scheduled before sequence number limit; nil otherwise.
-func (q *timerQueue) popDue(now int64, limit uint64) *DelayedCall {
-	h := q.first()
-	if h == nil {
-		return nil
-	}
-	e := &(*h)[0]
-	if e.at > now || e.seq >= limit {
-		return nil
+// popDue removes the earliest call of the due queue if it is due at now
+// and was scheduled before sequence number limit, marks it called and
+// returns its function; false when there is none.
+func (q *timerQueue) popDue(now int64, limit uint64) (func(), bool) {
+	e := q.due.front()
+	if e == nil || e.at > now || e.seq >= limit {
+		return nil, false
 	}
 	dc := e.dc
-	h.remove(0)
+	q.due.popFront(e)
 	dc.state = dcCalled
-	return dc
+	fn := dc.fn
+	dc.fn = nil
+	return fn, true
 }
 
 // next returns the earliest pending call's time, or false when none.
 func (q *timerQueue) next() (int64, bool) {
-	h := q.first()
-	if h == nil {
-		return 0, false
+	e, ok := q.wheel.earliest()
+	if f := q.due.front(); f != nil && (!ok || f.less(&e)) {
+		return f.at, true
 	}
-	return (*h)[0].at, true
+	return e.at, ok
+}
+
+// wakeAt is when the loop must next look at its calls: the earliest call
+// of the due queue, or the first tick of the wheel's earliest occupied
+// slot, when it cascades. Unlike next it reads no slot, so it costs the
+// same whatever the number pending. False when no call is pending.
+func (q *timerQueue) wakeAt() (int64, bool) {
+	start, _, ok := q.wheel.next()
+	at := start << wheelTickShift
+	if f := q.due.front(); f != nil && (!ok || f.at < at) {
+		return f.at, true
+	}
+	return at, ok
 }
 
 func (q *timerQueue) list() []*DelayedCall {
-	out := make([]*DelayedCall, 0, len(q.heaps[0])+len(q.heaps[1]))
-	for _, h := range q.heaps {
-		for i := range h {
-			out = append(out, h[i].dc)
+	out := make([]*DelayedCall, 0, q.due.len()+q.wheel.n)
+	out = q.due.appendTo(out)
+	for _, s := range q.wheel.slots {
+		for i := range s {
+			out = append(out, s[i].dc)
 		}
 	}
 	return out
-}
-
-// timerHeap is a heapArity-ary min-heap that keeps each DelayedCall's
-// index up to date.
-type timerHeap []timerEntry
-
-func (h *timerHeap) push(dc *DelayedCall) {
-	dc.index = len(*h)
-	*h = append(*h, timerEntry{dc.at, dc.seq, dc})
-	h.up(dc.index)
-}
-
-func (h *timerHeap) remove(i int) {
-	s := *h
-	last := len(s) - 1
-	if i != last {
-		s[i] = s[last]
-		s[i].dc.index = i
-	}
-	s[last] = timerEntry{}
-	*h = s[:last]
-	if i < last && !h.down(i) {
-		h.up(i)
-	}
-}
-
-func (h timerHeap) up(i int) {
-	e := h[i]
-	for i > 0 {
-		p := (i - 1) / heapArity
-		if !e.less(&h[p]) {
-			break
-		}
-		h[i] = h[p]
-		h[i].dc.index = i
-		i = p
-	}
-	h[i] = e
-	e.dc.index = i
-}
-
-// down sifts entry i towards the leaves and reports whether it moved.
-func (h timerHeap) down(i int) bool {
-	e := h[i]
-	start, n := i, len(h)
-	for {
-		c := heapArity*i + 1
-		if c >= n || c < 0 {
-			break
-		}
-		best := c
-		for j := c + 1; j < c+heapArity && j < n; j++ {
-			if h[j].less(&h[best]) {
-				best = j
-			}
-		}
-		if !h[best].less(&e) {
-			break
-		}
-		h[i] = h[best]
-		h[i].dc.index = i
-		i = best
-	}
-	h[i] = e
-	e.dc.index = i
-	return i > start
 }
 
 // addSat adds d to t, saturating instead of overflowing.

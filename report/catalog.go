@@ -163,6 +163,11 @@ var catalog = []figureEntry{
 		prose:     explainMicro,
 		headlines: microHeadlines,
 	},
+	{
+		workloads: []string{"wakeup"},
+		build:     func(ix index) []*Figure { return one(wakeupFigure(ix)) },
+		prose:     explainWakeup,
+	},
 }
 
 // expectedWorkloads are the workloads the catalog draws; a run without

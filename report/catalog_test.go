@@ -15,7 +15,7 @@ func TestCatalog(t *testing.T) {
 			t.Errorf("catalog entry %d lacks a builder or prose", i)
 		}
 	}
-	for _, w := range []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread"} {
+	for _, w := range []string{"dispatch", "echo", "echo-open", "connect", "idle-memory", "callbacks", "timers", "cross-thread", "wakeup"} {
 		if !slices.Contains(expectedWorkloads(), w) {
 			t.Errorf("no catalog entry claims workload %s", w)
 		}

@@ -119,8 +119,8 @@ func diff(want, got string) string {
 func TestGenerateFiles(t *testing.T) {
 	dir, page := generate(t, "testdata/full", "")
 	figs := figures(mustLoad(t, "testdata/full"))
-	if len(figs) != 23 {
-		t.Errorf("%d figures, want 23: %v", len(figs), ids(figs))
+	if len(figs) != 24 {
+		t.Errorf("%d figures, want 24: %v", len(figs), ids(figs))
 	}
 	for _, f := range figs {
 		for _, ext := range []string{".png", ".svg"} {

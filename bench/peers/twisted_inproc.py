@@ -25,7 +25,7 @@ import time
 
 from twisted.internet import defer, reactor, threads
 
-TIMER_BATCH = 1000  # calls scheduled before one reactor pass runs them
+TIMER_BATCH = 1000  # timer operations per reactor pass
 MIN_OPS = 100  # the fewest operations a sample times (minShapeOps in Go)
 
 
@@ -180,6 +180,42 @@ def timers(quick):
         for c in calls:
             c.cancel()
         reactor.runUntilCurrent()
+    yield from idle_timeouts()
+
+
+IDLE_CONNS = 4096
+
+
+def idle_timeouts():
+    # One 30-second idle timeout per connection, moved back on every
+    # request in connection order, none firing; one reactor pass per
+    # TIMER_BATCH requests, as the Go shapes make them.
+    calls = [reactor.callLater(30, noop) for _ in range(IDLE_CONNS)]
+    reactor.runUntilCurrent()
+
+    def run_reset(n):
+        start = time.perf_counter()
+        for i in range(n):
+            calls[i % IDLE_CONNS].reset(30)
+            if i % TIMER_BATCH == TIMER_BATCH - 1:
+                reactor.runUntilCurrent()
+        return time.perf_counter() - start
+
+    def run_rearm(n):
+        start = time.perf_counter()
+        for i in range(n):
+            k = i % IDLE_CONNS
+            calls[k].cancel()
+            calls[k] = reactor.callLater(30, noop)
+            if i % TIMER_BATCH == TIMER_BATCH - 1:
+                reactor.runUntilCurrent()
+        return time.perf_counter() - start
+
+    yield "conns=%d/op=reset" % IDLE_CONNS, run_reset
+    yield "conns=%d/op=rearm" % IDLE_CONNS, run_rearm
+    for c in calls:
+        c.cancel()
+    reactor.runUntilCurrent()
 
 
 def cross_thread(quick):

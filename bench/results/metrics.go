@@ -22,6 +22,8 @@ const (
 	SyscallsPerEvent = "syscalls/event"
 	SyscallsPerOp    = "syscalls/op"
 	WakesPerPass     = "wakes/pass"
+	WakeNs           = "wake-ns"     // median wake-up latency of a sample's wake-ups
+	WakeP99Ns        = "wake-p99-ns" // their 99th percentile
 	Starved          = "starved"
 	Dropped          = "dropped"
 	NeverConnected   = "never-connected"
@@ -97,6 +99,8 @@ var Metrics = []Metric{
 	{Unit: P50Ns, Label: "p50 round-trip latency", Better: LowerBetter, Format: Duration},
 	{Unit: P99Ns, Label: "p99 round-trip latency", Better: LowerBetter, Format: Duration},
 	{Unit: P999Ns, Label: "p99.9 round-trip latency", Better: LowerBetter, Format: Duration},
+	{Unit: WakeNs, Label: "wake-up latency (median)", Better: LowerBetter, Format: Duration},
+	{Unit: WakeP99Ns, Label: "wake-up latency p99", Better: LowerBetter, Format: Duration},
 	{Unit: AllocsPerOp, Label: "allocations per operation", Better: LowerBetter, Format: Count, Alloc: true},
 	{Unit: SyscallsPerEvent, Label: "system calls per event", Better: LowerBetter, Format: Count},
 	{Unit: SyscallsPerOp, Label: "system calls per operation", Better: LowerBetter, Format: Count},

@@ -82,12 +82,13 @@ func (r *run) file(env results.Env) *results.File {
 	r.idle(f)
 	r.micro(f)
 	r.fixedLoad(f)
+	r.wakeup(f)
 	return f
 }
 
 func (r *run) add(f *results.File, workload, impl string, params map[string]string, n int, sample func() results.Sample) {
 	name := workload
-	for _, k := range []string{"impl", "fds", "active", "conns", "size", "rate", "shape", "goroutines"} {
+	for _, k := range []string{"impl", "fds", "active", "conns", "size", "rate", "shape", "goroutines", "state"} {
 		if k == "impl" {
 			name += "/impl=" + impl
 		} else if v, ok := params[k]; ok {
@@ -303,6 +304,25 @@ func (r *run) micro(f *results.File) {
 				return results.Sample{Metrics: map[string]float64{results.NsPerOp: r.noisy(v), results.AllocsPerOp: b2f(impl == "twisted")}}
 			})
 		}
+	}
+}
+
+// wakeup is the wake-up latency of each backend, idle and busy, beside
+// the raw eventfd floor (idle only).
+func (r *run) wakeup(f *results.File) {
+	points := []struct {
+		impl, state string
+		p50, p99    float64
+	}{
+		{"raw-eventfd", "idle", 31000, 52000},
+		{"epoll", "idle", 33500, 61000}, {"epoll", "busy", 1400, 9000},
+		{"poll", "idle", 34000, 64000}, {"poll", "busy", 1450, 9500},
+		{"select", "idle", 34500, 66000}, {"select", "busy", 1500, 9900},
+	}
+	for _, p := range points {
+		r.add(f, "wakeup", p.impl, map[string]string{"state": p.state}, 6, func() results.Sample {
+			return results.Sample{Metrics: map[string]float64{results.WakeNs: r.noisy(p.p50 * r.slow), results.WakeP99Ns: r.noisy(p.p99 * r.slow)}}
+		})
 	}
 }
 
