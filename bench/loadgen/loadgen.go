@@ -115,7 +115,17 @@ type Result struct {
 	Conns          int              `json:"conns"`
 	NeverConnected int              `json:"never_connected"` // connect failed or timed out
 	Died           int              `json:"died"`            // closed or reset by the server after connecting
-	Starved        int              `json:"starved"`         // connected and alive but no echo completed in the window
+	// Starved counts connections alive but with no echo completed in the
+	// window that the server left unanswered: nothing of the echo was
+	// waiting in the connection's receive queue at the window's end.
+	Starved int `json:"starved"`
+	// StarvedByClient counts the other starved connections: the echo had
+	// arrived, but the load generator, busy with other connections, never
+	// read it in the window. They are the client's, not the server's.
+	StarvedByClient int `json:"starved_by_client"`
+	// ProcCPU is each load generator process's CPU over the window, one
+	// entry per process whose result was merged into this one.
+	ProcCPU []time.Duration `json:"proc_cpu"`
 	Corrupt        int              `json:"corrupt"`         // echoed bytes differed from those sent
 	// Overrun counts open-loop requests that found their connection's
 	// queue of late requests full and were not sent.
@@ -147,6 +157,8 @@ func (r *Result) Merge(o *Result) {
 	r.NeverConnected += o.NeverConnected
 	r.Died += o.Died
 	r.Starved += o.Starved
+	r.StarvedByClient += o.StarvedByClient
+	r.ProcCPU = append(r.ProcCPU, o.ProcCPU...)
 	r.Corrupt += o.Corrupt
 	r.Overrun += o.Overrun
 	if r.Err == "" {
@@ -159,13 +171,14 @@ func (r *Result) Merge(o *Result) {
 // and served at its end, because every one failed to connect, died (the
 // server closed them, or itself died) or starved.
 func (r *Result) Failed() error {
-	counts := fmt.Sprintf("never connected %d, died %d, starved %d of %d", r.NeverConnected, r.Died, r.Starved, r.Conns)
+	starved := r.Starved + r.StarvedByClient
+	counts := fmt.Sprintf("never connected %d, died %d, starved %d of %d", r.NeverConnected, r.Died, starved, r.Conns)
 	switch {
 	case r.RoundTrips == 0 && r.Cycles == 0 && r.NeverConnected >= r.Conns:
 		return errors.New("no connection could be made")
 	case r.RoundTrips == 0 && r.Cycles == 0:
 		return fmt.Errorf("no round trip completed in the window (%s)", counts)
-	case r.Cycles == 0 && r.Conns-r.NeverConnected-r.Died-r.Starved <= 0:
+	case r.Cycles == 0 && r.Conns-r.NeverConnected-r.Died-starved <= 0:
 		return fmt.Errorf("no connection was alive and served at the window's end (%s): did the server die?", counts)
 	}
 	return nil

@@ -338,12 +338,22 @@ func (g *Generator) Run() (*Result, error) {
 		case stDead:
 			r.Died++
 		default:
-			if c.done == 0 {
+			switch {
+			case c.done > 0:
+			case waiting(c.fd):
+				r.StarvedByClient++
+			default:
 				r.Starved++
 			}
 		}
 	}
 	return r, nil
+}
+
+// waiting reports whether bytes wait unread in fd's receive queue.
+func waiting(fd int) bool {
+	n, err := unix.IoctlGetInt(fd, unix.SIOCINQ)
+	return err == nil && n > 0
 }
 
 // tick starts the window once its time has come, reading the CPU and
@@ -384,6 +394,7 @@ func (g *Generator) finish() {
 	}
 	g.res.Window = time.Duration(now - g.winT0)
 	g.res.ClientCPU = time.Duration(selfCPU() - g.cpu0)
+	g.res.ProcCPU = []time.Duration{g.res.ClientCPU}
 	if g.OnEdge != nil {
 		g.OnEdge(false)
 	}
