@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 			srv.stop()
 		}
 	}()
+	kernelNoted := map[string]bool{}
 	pts := map[string][]netPoint{}
 	n := 0
 	for _, impl := range impls {
@@ -85,12 +87,22 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 					delete(servers, impl)
 					continue
 				}
+				if srv.kernelErr != "" && !kernelNoted[impl] {
+					kernelNoted[impl] = true
+					o.note("%s: the kernel did not count the system calls of %s (%s); its figures show what the loop counted, if anything", workload, impl, srv.kernelErr)
+				}
 				res[j].Samples = append(res[j].Samples, s)
 			}
 		}
 		for j, r := range res {
 			if failed[j] != "" {
 				o.note("%s %s: %s", workload, r.Name, failed[j])
+			}
+			flagOutliers(r.Samples)
+			for k, s := range r.Samples {
+				if s.Invalid != "" {
+					o.note("%s %s: sample %d of %d is invalid, kept out of medians and rankings: %s", workload, r.Name, k+1, len(r.Samples), s.Invalid)
+				}
 			}
 			if n := boundSamples(r.Samples); n > 0 {
 				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, clientBoundPct, n, len(r.Samples))
@@ -102,6 +114,49 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 		}
 	}
 	return nil
+}
+
+// outlierRatio is how far (as a ratio either way) a sample's cost may sit
+// from the median of its valid siblings before it is flagged.
+const outlierRatio = 1.5
+
+// outlierMetrics are the costs whose spread flags a sample.
+var outlierMetrics = []string{results.ServerCPUNsPerRT, results.ServerCPUNsConn, results.SyscallsPerEvent, results.KernelSyscallsPerRT}
+
+// flagOutliers marks each valid sample whose cost sits outlierRatio or
+// more from the median of at least two valid siblings. Flagged samples
+// stay in the medians (a median resists one); the report shows them.
+func flagOutliers(ss []results.Sample) {
+	for i := range ss {
+		if ss[i].Invalid != "" {
+			continue
+		}
+		var why []string
+		for _, unit := range outlierMetrics {
+			x, ok := ss[i].Metrics[unit]
+			if !ok {
+				continue
+			}
+			var others []float64
+			for j, o := range ss {
+				if v, ok := o.Metrics[unit]; ok && j != i && o.Invalid == "" {
+					others = append(others, v)
+				}
+			}
+			if len(others) < 2 {
+				continue
+			}
+			sort.Float64s(others)
+			med := others[len(others)/2]
+			if len(others)%2 == 0 {
+				med = (others[len(others)/2-1] + others[len(others)/2]) / 2
+			}
+			if med > 0 && (x >= outlierRatio*med || x*outlierRatio <= med) {
+				why = append(why, fmt.Sprintf("%s %.3g against %.3g for its siblings", results.MetricOf(unit).Label, x, med))
+			}
+		}
+		ss[i].Outlier = strings.Join(why, "; ")
+	}
 }
 
 func boundSamples(ss []results.Sample) int {
@@ -188,7 +243,7 @@ func startWarmServer(ctx context.Context, impl string) (*server, error) {
 // runWindow starts the load processes' warm-up and window, reads the
 // server at the window's edges as the processes report them, and returns
 // the edges and the merged result. A wrong echo is an error.
-func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, total *loadgen.Result, err error) {
+func runWindow(ctx context.Context, srv *server, procs []*child, kc *kernelCounter) (e0, e1 edge, total *loadgen.Result, err error) {
 	for _, c := range procs {
 		if err = c.send(cmdRun); err != nil {
 			return
@@ -208,9 +263,21 @@ func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, t
 		e := &e0
 		if want == edgeEnd {
 			e = &e1
+			kc = switchKernelCounter(srv, kc, (*kernelCounter).disable)
 		}
 		if *e, err = readEdge(ctx, srv); err != nil {
 			return
+		}
+		if want == edgeStart {
+			kc = switchKernelCounter(srv, kc, (*kernelCounter).enable)
+		}
+	}
+	if kc != nil {
+		c, kerr := kc.finish()
+		if kerr != nil {
+			srv.kernelErr = kerr.Error()
+		} else {
+			e1.kernel = &c
 		}
 	}
 	for _, c := range procs {
@@ -228,16 +295,27 @@ func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, t
 	return
 }
 
-// edge is what the parent reads of the server at a window edge.
+// edge is what the parent reads of the server at a window edge, and of
+// the machine around the sample.
 type edge struct {
 	at       time.Time
 	cpu      time.Duration
 	counters core.Counters
 	counted  bool
+	// net is the machine's TCP state before the sample (at the start
+	// edge) or after its window (at the end edge).
+	net netState
+	// dirty, at the start edge, is why the sample did not start clean.
+	dirty string
+	// netc are the machine's network counters at the edge.
+	netc netCounters
+	// kernel, at the end edge, is the kernel's count of the server's
+	// system calls over the window; nil when it could not count.
+	kernel *syscallCount
 }
 
 func readEdge(ctx context.Context, srv *server) (edge, error) {
-	e := edge{at: time.Now()}
+	e := edge{at: time.Now(), netc: readNetCounters()}
 	var err error
 	if e.cpu, err = srv.cpu(); err != nil {
 		return e, fmt.Errorf("server %s: %w", srv.impl, err)
@@ -254,9 +332,11 @@ func readEdge(ctx context.Context, srv *server) (edge, error) {
 // loadSample turns a load result into a sample's client-side metrics.
 func loadSample(r *loadgen.Result) results.Sample {
 	m := map[string]float64{
-		results.Starved:        float64(r.Starved),
-		results.Dropped:        float64(r.Died),
-		results.NeverConnected: float64(r.NeverConnected),
+		results.Starved:         float64(r.Starved),
+		results.StarvedByClient: float64(r.StarvedByClient),
+		results.Dropped:         float64(r.Died),
+		results.NeverConnected:  float64(r.NeverConnected),
+		results.ClientProcs:     float64(len(r.ProcCPU)),
 	}
 	secs := r.Window.Seconds()
 	if secs > 0 {
@@ -280,9 +360,23 @@ func loadSample(r *loadgen.Result) results.Sample {
 }
 
 // serverMetrics adds the server's CPU per unit of work, its CPU share, its
-// peak RSS and, for the reactor backends, its system calls per unit, all
-// read over the parent's window and scaled to the load generator's.
-func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edge, window time.Duration, units float64) {
+// peak RSS, its system calls per unit (counted by the kernel for every
+// server, and by the loop for the reactor backends), all read over the
+// parent's window and scaled to the load generator's, and the machine's
+// TCP state around the sample; it marks the sample invalid when that
+// state or the load generator, not the server, decided it.
+func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, total *loadgen.Result, units float64) {
+	m, window := s.Metrics, total.Window
+	netMetrics(m, e0.net, e1.net)
+	for unit, v1 := range e1.netc {
+		if v0, ok := e0.netc[unit]; ok && v1 >= v0 {
+			m[unit] = float64(v1 - v0)
+		}
+	}
+	if total.RoundTrips > 0 {
+		m[results.ClientReadsPerRT] = float64(total.Reads) / float64(total.RoundTrips)
+	}
+	s.Invalid = invalidReason(e0, e1, total, m[results.ClientCPUPercent])
 	span := e1.at.Sub(e0.at).Seconds()
 	if span <= 0 {
 		return
@@ -291,16 +385,61 @@ func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edg
 	m["server-cpu-%"] = 100 * cpuPerSec
 	if units > 0 && window > 0 {
 		unitsPerSec := units / window.Seconds()
+		perUnit := func(calls float64) float64 { return calls / span / unitsPerSec }
 		m[cpuUnit] = cpuPerSec / unitsPerSec * 1e9
 		if e0.counted && e1.counted {
 			c0, c1 := e0.counters, e1.counters
-			calls := float64((c1.Waits - c0.Waits) + (c1.Sets - c0.Sets) + (c1.Reads - c0.Reads) + (c1.Writes - c0.Writes))
-			m[results.SyscallsPerEvent] = calls / span / unitsPerSec
+			m[results.SyscallsPerEvent] = perUnit(float64((c1.Waits - c0.Waits) + (c1.Sets - c0.Sets) + (c1.Reads - c0.Reads) + (c1.Writes - c0.Writes)))
+			m[results.LoopEAgainPerRT] = perUnit(float64(c1.Again - c0.Again))
+		}
+		if k := e1.kernel; k != nil {
+			unit := results.KernelSyscallsPerRT
+			if cpuUnit != results.ServerCPUNsPerRT {
+				unit = results.KernelSyscallsPerConn
+			}
+			m[unit] = perUnit(k.Total)
+			m[results.KernelEAgainPerRT] = perUnit(k.Again)
+			s.Syscalls = map[string]float64{}
+			for name, n := range k.ByName {
+				s.Syscalls[name] = perUnit(n)
+			}
 		}
 	}
 	if rss, err := procStatus(srv.pid, "VmHWM"); err == nil {
 		m[results.ServerPeakRSS] = float64(rss)
 	}
+}
+
+// netMetrics records the machine's TCP state before and after a sample.
+func netMetrics(m map[string]float64, before, after netState) {
+	m[results.CleanWaitNs] = float64(before.Waited)
+	m[results.TCPOrphansBefore] = float64(before.Orphans)
+	m[results.TCPTimeWaitBefore] = float64(before.TimeWait)
+	m[results.TCPMemBefore] = float64(before.MemPages)
+	m[results.TCPMemAfter] = float64(after.MemPages)
+	if before.LoadCPUBusy >= 0 {
+		m[results.ClientCPUOtherPct] = before.LoadCPUBusy
+	}
+	m[results.TCPPressure] = 0
+	if before.Pressure || after.Pressure {
+		m[results.TCPPressure] = 1
+	}
+}
+
+// invalidReason says why a sample measured something other than the
+// server, or "": it started from a dirty state, the kernel was under TCP
+// memory pressure at its end, or the saturated load generator left echoes
+// unread (the server had answered; the client never got to them).
+func invalidReason(e0, e1 edge, total *loadgen.Result, clientPct float64) string {
+	switch {
+	case e0.dirty != "":
+		return "started from a dirty state: " + e0.dirty
+	case e1.net.Pressure:
+		return fmt.Sprintf("TCP memory pressure at the window's end (%d pages, net.ipv4.tcp_mem starts at %d)", e1.net.MemPages, e1.net.MemMin)
+	case total.StarvedByClient > 0:
+		return fmt.Sprintf("the load generator (%.0f%% of its core, %d process(es)) never read the echo of %d connection(s) the server had answered", clientPct, len(total.ProcCPU), total.StarvedByClient)
+	}
+	return ""
 }
 
 // settle waits until the server has gone quiet, its CPU time still over
@@ -331,6 +470,7 @@ const settleLimit = 30 * time.Second
 // reset their connections and the server is left to go quiet, so nothing
 // of this sample spills into the next.
 func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc int) (e0, e1 edge, total *loadgen.Result, err error) {
+	before, dirty := cleanStart()
 	procs, err := loadProcs(ctx, cfg, perProc)
 	if err != nil {
 		return e0, e1, nil, err
@@ -341,10 +481,34 @@ func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc 
 		}
 	}
 	defer stop()
-	if e0, e1, total, err = runWindow(ctx, srv, procs); err != nil {
+	kc, kerr := startKernelCounter(srv.pid)
+	if kerr != nil {
+		srv.kernelErr = kerr.Error()
+	}
+	if e0, e1, total, err = runWindow(ctx, srv, procs, kc); err != nil {
+		if kc != nil {
+			kc.close()
+		}
 		return e0, e1, nil, err
 	}
+	e0.net, e0.dirty = before, dirty
+	e1.net, _ = readNetState()
 	stop() // the load generators reset their connections on the way out
 	settle(srv)
 	return e0, e1, total, nil
+}
+
+// switchKernelCounter enables or disables kc at a window edge; on failure
+// it records why on srv, ends perf and returns nil, so the sample goes on
+// without the kernel's count.
+func switchKernelCounter(srv *server, kc *kernelCounter, do func(*kernelCounter) error) *kernelCounter {
+	if kc == nil {
+		return nil
+	}
+	if err := do(kc); err != nil {
+		srv.kernelErr = err.Error()
+		kc.close()
+		return nil
+	}
+	return kc
 }

@@ -294,6 +294,9 @@ type server struct {
 	impl string
 	addr string
 	pid  int
+	// kernelErr is why the kernel's count of this server's system calls
+	// failed in its last sample, if it did.
+	kernelErr string
 }
 
 // startServer starts impl in a child process and waits for its address.

@@ -53,6 +53,10 @@ func Render(o Options) (*Comparison, error) {
 	if baseErr != nil {
 		return nil, fmt.Errorf("report: baseline: %w", baseErr)
 	}
+	cur, aside, flagged := setAside(cur)
+	if base != nil {
+		base, _, _ = setAside(base)
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -66,6 +70,7 @@ func Render(o Options) (*Comparison, error) {
 		cmp = compareFiles(base, cur, o.Gate.Alpha)
 	}
 	p := buildPage(cur, base, cmp, baselineDir, figs, pngs)
+	p.SetAside, p.Flagged = aside, flagged
 	var buf bytes.Buffer
 	if err := writePage(&buf, p); err != nil {
 		return nil, fmt.Errorf("report: %w", err)

@@ -126,7 +126,10 @@ type Result struct {
 	// ProcCPU is each load generator process's CPU over the window, one
 	// entry per process whose result was merged into this one.
 	ProcCPU []time.Duration `json:"proc_cpu"`
-	Corrupt        int              `json:"corrupt"`         // echoed bytes differed from those sent
+	// Reads counts the generator's reads of echoes in the window: one per
+	// round trip when every echo arrives whole.
+	Reads   int64 `json:"reads"`
+	Corrupt int   `json:"corrupt"` // echoed bytes differed from those sent
 	// Overrun counts open-loop requests that found their connection's
 	// queue of late requests full and were not sent.
 	Overrun int64  `json:"overrun"`
@@ -161,6 +164,7 @@ func (r *Result) Merge(o *Result) {
 	r.ProcCPU = append(r.ProcCPU, o.ProcCPU...)
 	r.Corrupt += o.Corrupt
 	r.Overrun += o.Overrun
+	r.Reads += o.Reads
 	if r.Err == "" {
 		r.Err = o.Err
 	}

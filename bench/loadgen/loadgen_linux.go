@@ -511,6 +511,9 @@ func (g *Generator) receive(i int) bool {
 		return false
 	}
 	n, err := unix.Read(c.fd, g.rbuf)
+	if g.inWin {
+		g.res.Reads++
+	}
 	if err == unix.EAGAIN || err == unix.EINTR {
 		return false
 	}

@@ -43,6 +43,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point, 1 or more (when not given: %d, or %d with -quick)", defaultRepeats, quickRepeats))
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
 	noReport := fs.Bool("no-report", false, "write the results only, not the HTML report")
+	largest := fs.Bool("largest-c", false, "echo: measure only the connection ladder's largest C, the point at scale")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -79,7 +80,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return bad("-out %s: %v", *out, err)
 	}
 
-	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats}
+	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats, LargestC: *largest}
 	total := bench.TotalPoints(&o, ws)
 	prog := newProgress(stdout, total)
 	o.Progress = prog.step
