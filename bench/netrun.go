@@ -375,6 +375,8 @@ func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, 
 	}
 	if total.RoundTrips > 0 {
 		m[results.ClientReadsPerRT] = float64(total.Reads) / float64(total.RoundTrips)
+		m[results.ClientEmptyReadsPerRT] = float64(total.ReadsAgain) / float64(total.RoundTrips)
+		m[results.ClientPartialWrites] = float64(total.PartialWrites)
 	}
 	s.Invalid = invalidReason(e0, e1, total, m[results.ClientCPUPercent])
 	span := e1.at.Sub(e0.at).Seconds()

@@ -47,6 +47,8 @@ type Figure struct {
 	// KeyX, when not zero, is a comparison point the summary and prose
 	// look at besides the largest x (C=1000 for echo).
 	KeyX float64
+	// Syscalls holds, for the system call figure, each C's calls by name.
+	Syscalls map[float64]syscallMix
 	// Size is the message size a per-size figure is for.
 	Size  string
 	entry *figureEntry // the catalog entry that built the figure

@@ -128,8 +128,14 @@ type Result struct {
 	ProcCPU []time.Duration `json:"proc_cpu"`
 	// Reads counts the generator's reads of echoes in the window: one per
 	// round trip when every echo arrives whole.
-	Reads   int64 `json:"reads"`
-	Corrupt int   `json:"corrupt"` // echoed bytes differed from those sent
+	Reads int64 `json:"reads"`
+	// ReadsAgain counts those of Reads that found nothing (EAGAIN), and
+	// Writes the generator's writes in the window, PartialWrites those
+	// that took only part of what was left of a message.
+	ReadsAgain    int64 `json:"reads_again"`
+	Writes        int64 `json:"writes"`
+	PartialWrites int64 `json:"partial_writes"`
+	Corrupt       int   `json:"corrupt"` // echoed bytes differed from those sent
 	// Overrun counts open-loop requests that found their connection's
 	// queue of late requests full and were not sent.
 	Overrun int64  `json:"overrun"`
@@ -165,6 +171,9 @@ func (r *Result) Merge(o *Result) {
 	r.Corrupt += o.Corrupt
 	r.Overrun += o.Overrun
 	r.Reads += o.Reads
+	r.ReadsAgain += o.ReadsAgain
+	r.Writes += o.Writes
+	r.PartialWrites += o.PartialWrites
 	if r.Err == "" {
 		r.Err = o.Err
 	}

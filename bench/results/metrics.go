@@ -58,8 +58,10 @@ const (
 	ListenOverflows = "listen-overflows"
 	// ClientReadsPerRT is the load generator's reads per round trip in
 	// the window: above 1, echoes arrived in pieces.
-	ClientReadsPerRT = "client-reads/rt"
-	Behind           = "behind" // 1 when an open-loop sample fell short of its offered rate
+	ClientReadsPerRT      = "client-reads/rt"
+	ClientEmptyReadsPerRT = "client-empty-reads/rt" // of those, the reads that found nothing (EAGAIN)
+	ClientPartialWrites   = "client-partial-writes" // writes that took only part of a message
+	Behind                = "behind"                // 1 when an open-loop sample fell short of its offered rate
 )
 
 // Better says which way a metric improves.
@@ -152,6 +154,8 @@ var Metrics = []Metric{
 	{Unit: TCPZeroWindows, Label: "TCP zero windows advertised in the window (machine-wide)", Format: Count},
 	{Unit: ListenOverflows, Label: "accept queue overflows in the window (machine-wide)", Format: Count},
 	{Unit: ClientReadsPerRT, Label: "load generator reads per round trip", Format: Count},
+	{Unit: ClientEmptyReadsPerRT, Label: "load generator reads finding nothing, per round trip", Format: Count},
+	{Unit: ClientPartialWrites, Label: "load generator writes that took part of a message", Format: Count},
 	{Unit: Behind, Label: "behind the offered rate", Format: Count},
 }
 
