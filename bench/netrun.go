@@ -117,45 +117,43 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 }
 
 // outlierRatio is how far (as a ratio either way) a sample's cost may sit
-// from the median of its valid siblings before it is flagged.
+// from the median of its result's valid samples before it is flagged.
 const outlierRatio = 1.5
 
 // outlierMetrics are the costs whose spread flags a sample.
 var outlierMetrics = []string{results.ServerCPUNsPerRT, results.ServerCPUNsConn, results.SyscallsPerEvent, results.KernelSyscallsPerRT}
 
 // flagOutliers marks each valid sample whose cost sits outlierRatio or
-// more from the median of at least two valid siblings. Flagged samples
-// stay in the medians (a median resists one); the report shows them.
+// more from the median of the result's valid samples (three at least).
+// Flagged samples stay in the medians (a median resists one); the report
+// shows them.
 func flagOutliers(ss []results.Sample) {
-	for i := range ss {
-		if ss[i].Invalid != "" {
+	for _, unit := range outlierMetrics {
+		var vs []float64
+		for _, s := range ss {
+			if v, ok := s.Metrics[unit]; ok && s.Invalid == "" {
+				vs = append(vs, v)
+			}
+		}
+		if len(vs) < 3 {
 			continue
 		}
-		var why []string
-		for _, unit := range outlierMetrics {
-			x, ok := ss[i].Metrics[unit]
-			if !ok {
-				continue
-			}
-			var others []float64
-			for j, o := range ss {
-				if v, ok := o.Metrics[unit]; ok && j != i && o.Invalid == "" {
-					others = append(others, v)
-				}
-			}
-			if len(others) < 2 {
-				continue
-			}
-			sort.Float64s(others)
-			med := others[len(others)/2]
-			if len(others)%2 == 0 {
-				med = (others[len(others)/2-1] + others[len(others)/2]) / 2
-			}
-			if med > 0 && (x >= outlierRatio*med || x*outlierRatio <= med) {
-				why = append(why, fmt.Sprintf("%s %.3g against %.3g for its siblings", results.MetricOf(unit).Label, x, med))
-			}
+		sort.Float64s(vs)
+		med := vs[len(vs)/2]
+		if len(vs)%2 == 0 {
+			med = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
 		}
-		ss[i].Outlier = strings.Join(why, "; ")
+		for i := range ss {
+			x, ok := ss[i].Metrics[unit]
+			if !ok || ss[i].Invalid != "" || med <= 0 || (x < outlierRatio*med && x*outlierRatio > med) {
+				continue
+			}
+			why := fmt.Sprintf("%s %.4g against a median of %.4g", results.MetricOf(unit).Label, x, med)
+			if ss[i].Outlier != "" {
+				why = ss[i].Outlier + "; " + why
+			}
+			ss[i].Outlier = why
+		}
 	}
 }
 
@@ -229,6 +227,7 @@ func startWarmServer(ctx context.Context, impl string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.baseFDs = fdCount(srv.pid)
 	r, err := loadgen.Run(loadgen.Config{Addr: srv.addr, Conns: 2, Size: 64, Duration: 50 * time.Millisecond})
 	if err == nil {
 		err = r.Error()
@@ -274,9 +273,14 @@ func runWindow(ctx context.Context, srv *server, procs []*child, kc *kernelCount
 	}
 	if kc != nil {
 		c, kerr := kc.finish()
-		if kerr != nil {
+		switch {
+		case kerr != nil:
 			srv.kernelErr = kerr.Error()
-		} else {
+		case c.Total == 0:
+			// A server that answered made system calls: perf's count
+			// never started.
+			srv.kernelErr = "perf counted no system call in the window"
+		default:
 			e1.kernel = &c
 		}
 	}
@@ -445,7 +449,7 @@ func invalidReason(e0, e1 edge, total *loadgen.Result, clientPct float64) string
 }
 
 // settle waits until the server has gone quiet, its CPU time still over
-// 100 ms, so that closing the last sample's connections (Twisted's poll
+// 100 ms and its descriptors back to what it held before the sample, so that closing the last sample's connections (Twisted's poll
 // reactor needs seconds of CPU for 20,000) does not spill into the next
 // sample, this server's or another's on the same CPU. It gives up after
 // settleLimit.
@@ -455,7 +459,9 @@ func settle(srv *server) {
 	for err == nil && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 		var now time.Duration
-		if now, err = srv.cpu(); err == nil && now-last < 2*time.Millisecond {
+		// A server waiting for a CPU others keep busy looks quiet too:
+		// it has settled only once it has closed the sample's sockets.
+		if now, err = srv.cpu(); err == nil && now-last < 2*time.Millisecond && srv.drained() {
 			return
 		}
 		last = now
@@ -472,7 +478,7 @@ const settleLimit = 30 * time.Second
 // reset their connections and the server is left to go quiet, so nothing
 // of this sample spills into the next.
 func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc int) (e0, e1 edge, total *loadgen.Result, err error) {
-	before, dirty := cleanStart()
+	before, dirty := cleanStart(srv)
 	procs, err := loadProcs(ctx, cfg, perProc)
 	if err != nil {
 		return e0, e1, nil, err

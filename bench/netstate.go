@@ -159,20 +159,21 @@ func procCPUBusy(cpu int, d time.Duration) (float64, error) {
 	return 100 * float64(b1-b0) / float64(t1-t0), nil
 }
 
-// Bounds of the clean-start wait.
-const (
-	cleanWait = 20 * time.Second
-	// busyClientPct is how busy the load generator's CPU may be with
-	// other work before a sample and still count as free.
-	busyClientPct = 30
-)
+// cleanWait bounds the wait for a clean start; a variable so a test of a
+// state that never comes clean need not wait that long.
+var cleanWait = 20 * time.Second
 
-// cleanStart waits, within cleanWait, until the TCP state is clean, and a
+// busyClientPct is how busy the load generator's CPU may be with other
+// work before a sample and still count as free.
+const busyClientPct = 30
+
+// cleanStart waits, within cleanWait, until the TCP state is clean and the
+// server has closed the previous sample's connections, and a
 // little for the load generator's CPU to be free of other work (on a
 // machine shared with others it may never be: that is recorded, not
 // refused). It returns the state it started from and, when the wait ran
 // out, the reason the start was not clean.
-func cleanStart() (netState, string) {
+func cleanStart(srv *server) (netState, string) {
 	start := time.Now()
 	deadline := start.Add(cleanWait)
 	for {
@@ -181,6 +182,9 @@ func cleanStart() (netState, string) {
 			return netState{LoadCPUBusy: -1}, "" // nothing to judge by: not a reason to refuse
 		}
 		why := s.dirty()
+		if n := srv.heldConns(); why == "" && n > drainSlack {
+			why = fmt.Sprintf("the server still held %d descriptors of the previous sample", n)
+		}
 		if why == "" || !time.Now().Before(deadline) {
 			s.Waited = time.Since(start)
 			s.LoadCPUBusy = loadCPUBusy()
