@@ -250,7 +250,7 @@ func lead(hs []Headline) string {
 }
 
 // mark flags a client-bound point (†), one that lost connections (‡) and
-// one with a sample far from its siblings (§).
+// one with a sample far from its siblings (◊).
 func mark(p Point) string {
 	m := ""
 	if p.ClientBound {
@@ -260,7 +260,7 @@ func mark(p Point) string {
 		m += " ‡"
 	}
 	if p.Flagged > 0 {
-		m += " §"
+		m += " ◊"
 	}
 	return m
 }
@@ -362,7 +362,7 @@ func flaggedText(r []ranked) string {
 	if len(names) == 0 {
 		return ""
 	}
-	return " Runs far from their siblings (§, listed under Samples set aside and flagged) weigh on this ranking for " + strings.Join(names, ", ") + "."
+	return " Runs far from their siblings (◊, listed under Samples set aside and flagged) weigh on this ranking for " + strings.Join(names, ", ") + "."
 }
 
 func clientBoundText(f *Figure) string {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the peer runtimes the suite and the tests compare against, when
-# they are missing: Twisted (Debian's python3-twisted), Node.js and Chromium
+# they are missing: Twisted (Debian's python3-twisted), Node.js, perf (Debian's
+# linux-perf: the kernel's count of each server's system calls) and Chromium
 # (for the report's browser test). Fails loudly if it cannot.
 set -euo pipefail
 
 need=()
 /usr/bin/python3 -c 'import twisted' 2>/dev/null || need+=(python3-twisted)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
