@@ -41,6 +41,7 @@ type syscallCount struct {
 	Total  float64            // every system call
 	Again  float64            // those that returned EAGAIN
 	ByName map[string]float64 // calls of syscallNames, by name
+	Span   time.Duration      // how long counting was on
 }
 
 // kernelCounter is one perf stat process counting one server's system calls.
@@ -50,6 +51,9 @@ type kernelCounter struct {
 	dir      string
 	stderr   bytes.Buffer
 	exited   chan struct{}
+	// on is when perf acknowledged the enable, span how long it counted.
+	on   time.Time
+	span time.Duration
 }
 
 // perfPath is the perf binary; a variable so a test can point it at one
@@ -163,9 +167,19 @@ func (k *kernelCounter) why() string {
 	return s
 }
 
-// enable starts counting; disable stops it.
-func (k *kernelCounter) enable() error  { return k.command("enable") }
-func (k *kernelCounter) disable() error { return k.command("disable") }
+// enable starts counting; disable stops it. Counting is on from perf's
+// acknowledgement of the enable to the sending of the disable, within
+// the time an acknowledgement takes.
+func (k *kernelCounter) enable() error {
+	err := k.command("enable")
+	k.on = time.Now()
+	return err
+}
+
+func (k *kernelCounter) disable() error {
+	k.span = time.Since(k.on)
+	return k.command("disable")
+}
 
 // finish stops perf and returns what it counted while enabled.
 func (k *kernelCounter) finish() (syscallCount, error) {
@@ -180,7 +194,9 @@ func (k *kernelCounter) finish() (syscallCount, error) {
 	if err != nil {
 		return syscallCount{}, fmt.Errorf("perf: %s", k.why())
 	}
-	return parsePerfStat(b)
+	c, err := parsePerfStat(b)
+	c.Span = k.span
+	return c, err
 }
 
 // close ends perf if it still runs and removes its files.

@@ -112,6 +112,9 @@ func TestKernelCounterCountsKnownCalls(t *testing.T) {
 	if c.ByName["read"] < agains {
 		t.Errorf("counted %v reads, want at least %d", c.ByName["read"], agains)
 	}
+	if c.Span <= 0 {
+		t.Errorf("counting span %v, want the time between enable and disable", c.Span)
+	}
 	if c.Total < getpids+agains {
 		t.Errorf("counted %v system calls in all, want at least %d", c.Total, getpids+agains)
 	}

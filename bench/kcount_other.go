@@ -2,13 +2,17 @@
 
 package bench
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // syscallCount is what a kernelCounter counted over its window.
 type syscallCount struct {
 	Total  float64
 	Again  float64
 	ByName map[string]float64
+	Span   time.Duration
 }
 
 // kernelCounter counts a server's system calls; only Linux's perf can.

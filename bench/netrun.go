@@ -403,11 +403,17 @@ func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, 
 			if cpuUnit != results.ServerCPUNsPerRT {
 				unit = results.KernelSyscallsPerConn
 			}
-			m[unit] = perUnit(k.Total)
-			m[results.KernelEAgainPerRT] = perUnit(k.Again)
+			// perf counted over its own span, inside the edges'.
+			kspan := k.Span.Seconds()
+			if kspan <= 0 {
+				kspan = span
+			}
+			kernelPerUnit := func(calls float64) float64 { return calls / kspan / unitsPerSec }
+			m[unit] = kernelPerUnit(k.Total)
+			m[results.KernelEAgainPerRT] = kernelPerUnit(k.Again)
 			s.Syscalls = map[string]float64{}
 			for name, n := range k.ByName {
-				s.Syscalls[name] = perUnit(n)
+				s.Syscalls[name] = kernelPerUnit(n)
 			}
 		}
 	}
