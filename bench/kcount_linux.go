@@ -54,6 +54,10 @@ type kernelCounter struct {
 	// on is when perf acknowledged the enable, span how long it counted.
 	on   time.Time
 	span time.Duration
+	// pid and threads are the process counted and its threads when perf
+	// attached: perf adds a thread started later only once it exits.
+	pid     int
+	threads map[string]bool
 }
 
 // perfPath is the perf binary; a variable so a test can point it at one
@@ -71,7 +75,7 @@ func startKernelCounter(pid int) (*kernelCounter, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &kernelCounter{dir: dir, exited: make(chan struct{})}
+	k := &kernelCounter{dir: dir, exited: make(chan struct{}), pid: pid, threads: threadIDs(pid)}
 	fail := func(err error) (*kernelCounter, error) {
 		k.close()
 		return nil, err
@@ -196,7 +200,33 @@ func (k *kernelCounter) finish() (syscallCount, error) {
 	}
 	c, err := parsePerfStat(b)
 	c.Span = k.span
+	if err == nil {
+		if n := newThreads(k.threads, threadIDs(k.pid)); n > 0 {
+			return c, fmt.Errorf("the server started %d thread(s) while perf counted, and perf counts a thread started after it attached only once the thread exits", n)
+		}
+	}
 	return c, err
+}
+
+// threadIDs lists process pid's threads.
+func threadIDs(pid int) map[string]bool {
+	ids := map[string]bool{}
+	es, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, e := range es {
+		ids[e.Name()] = true
+	}
+	return ids
+}
+
+// newThreads counts the threads of now that were not in before.
+func newThreads(before, now map[string]bool) int {
+	n := 0
+	for id := range now {
+		if !before[id] {
+			n++
+		}
+	}
+	return n
 }
 
 // close ends perf if it still runs and removes its files.
