@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
 )
 
@@ -86,5 +87,35 @@ func TestNetStateDirty(t *testing.T) {
 	}
 	if _, err := procNetState(); err != nil {
 		t.Logf("no TCP state here: %v", err)
+	}
+}
+
+// A sample in which the load generator left answered echoes unread, or
+// that started dirty, or ended under pressure, is invalid, with a reason
+// that says whose it was.
+func TestInvalidReason(t *testing.T) {
+	clean := edge{}
+	if why := invalidReason(clean, clean, &loadgen.Result{ProcCPU: make([]time.Duration, 1)}, 95); why != "" {
+		t.Errorf("a clean sample is invalid: %q", why)
+	}
+	for _, tc := range []struct {
+		e0, e1 edge
+		r      loadgen.Result
+		want   string
+	}{
+		{clean, clean, loadgen.Result{StarvedByClient: 3, ProcCPU: make([]time.Duration, 2)}, "the load generator (95% of its core, 2 process(es)) never read the echo of 3 connection(s)"},
+		{edge{dirty: "12 orphaned TCP sockets"}, clean, loadgen.Result{}, "started from a dirty state: 12 orphaned"},
+		{clean, edge{net: netState{Pressure: true}}, loadgen.Result{}, "TCP memory pressure at the window's end"},
+	} {
+		if why := invalidReason(tc.e0, tc.e1, &tc.r, 95); !strings.Contains(why, tc.want) {
+			t.Errorf("reason %q, want %q", why, tc.want)
+		}
+	}
+}
+
+func TestLargestCOnly(t *testing.T) {
+	p := planEcho(&Options{LargestC: true, Repeats: 6})
+	if len(p.ladder) != 1 || p.ladder[0] != maxConns() {
+		t.Errorf("ladder %v, want the largest C (%d) alone", p.ladder, maxConns())
 	}
 }
