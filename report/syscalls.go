@@ -66,6 +66,11 @@ func explainSyscalls(f *Figure) string {
 	}
 	for _, x := range f.keyXs() {
 		mix := f.Syscalls[x]
+		if f.Bars && len(f.Syscalls) == 1 {
+			for _, m := range f.Syscalls { // a one-point ladder drawn as bars: x is its index
+				mix = m
+			}
+		}
 		var parts []string
 		for _, e := range f.rank(x) {
 			if m, ok := mix[e.Impl]; ok {

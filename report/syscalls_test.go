@@ -34,6 +34,11 @@ func TestSyscallFigureFromKernelCounts(t *testing.T) {
 			t.Errorf("prose lacks %q:\n%s", want, fig.Text)
 		}
 	}
+	// A one-point ladder is drawn as bars, and still broken down.
+	one := &results.File{Version: 1, Results: f.Results[2:]}
+	if bars := figByID(t, figures(one), "echo-syscalls-64"); !bars.Bars || !strings.Contains(bars.Text, "Go net makes 3.4 (read 2.00") {
+		t.Errorf("one-point figure (bars %v) lacks the breakdown: %s", bars.Bars, bars.Text)
+	}
 	// Without the kernel's count the figure is the loop's, and says so.
 	for i := range f.Results {
 		for j := range f.Results[i].Samples {
