@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -383,6 +384,9 @@ func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, 
 		m[results.ClientPartialWrites] = float64(total.PartialWrites)
 	}
 	s.Invalid = invalidReason(e0, e1, total, m[results.ClientCPUPercent])
+	if s.Invalid == "" {
+		s.Invalid = lateEdges(e1.at.Sub(e0.at), window)
+	}
 	span := e1.at.Sub(e0.at).Seconds()
 	if span <= 0 {
 		return
@@ -420,6 +424,20 @@ func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, 
 	if rss, err := procStatus(srv.pid, "VmHWM"); err == nil {
 		m[results.ServerPeakRSS] = float64(rss)
 	}
+}
+
+// maxEdgeLag is how far, as a share of the load generator's window, the
+// parent's reading of the server may stretch or shrink it: the server's
+// rates are taken over the parent's span and the round trips over the
+// window, so a parent the machine kept from running skews every cost.
+const maxEdgeLag = 0.25
+
+// lateEdges says why a sample's edges do not match its window, or "".
+func lateEdges(span, window time.Duration) string {
+	if window <= 0 || math.Abs(float64(span-window)) <= maxEdgeLag*float64(window) {
+		return ""
+	}
+	return fmt.Sprintf("the suite read the server %v apart at the edges of the load generator's %v window (it was kept from running: the machine was busy), which skews every cost per round trip", span.Round(time.Millisecond), window.Round(time.Millisecond))
 }
 
 // netMetrics records the machine's TCP state before and after a sample.

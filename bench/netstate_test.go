@@ -113,6 +113,16 @@ func TestInvalidReason(t *testing.T) {
 	}
 }
 
+func TestLateEdges(t *testing.T) {
+	w := 300 * time.Millisecond
+	if why := lateEdges(320*time.Millisecond, w); why != "" {
+		t.Errorf("edges 20 ms late flagged: %q", why)
+	}
+	if why := lateEdges(900*time.Millisecond, w); !strings.Contains(why, "900ms apart") {
+		t.Errorf("edges 600 ms late: %q", why)
+	}
+}
+
 func TestLargestCOnly(t *testing.T) {
 	p := planEcho(&Options{LargestC: true, Repeats: 6})
 	if len(p.ladder) != 1 || p.ladder[0] != maxConns() {
