@@ -182,8 +182,9 @@ func TestWriteResultsLeavesOutInvalidSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"invalid":"started from a dirty state"`) {
-		t.Error("results.json lost the invalid sample's reason")
+	var back results.File
+	if err := json.Unmarshal(b, &back); err != nil || back.Results[0].Samples[1].Invalid != "started from a dirty state" {
+		t.Errorf("results.json lost the invalid sample's reason (%v)", err)
 	}
 	txt, err := os.ReadFile(filepath.Join(dir, "results.txt"))
 	if err != nil {
