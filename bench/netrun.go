@@ -260,16 +260,20 @@ func runWindow(ctx context.Context, srv *server, procs []*child, kc *kernelCount
 				return
 			}
 		}
+		// perf is switched on after the start edge is read and off after
+		// the end edge is, so its answers do not stretch the span the
+		// server's rates are taken over (it keeps a span of its own).
 		e := &e0
 		if want == edgeEnd {
 			e = &e1
-			kc = switchKernelCounter(srv, kc, (*kernelCounter).disable)
 		}
 		if *e, err = readEdge(ctx, srv); err != nil {
 			return
 		}
 		if want == edgeStart {
 			kc = switchKernelCounter(srv, kc, (*kernelCounter).enable)
+		} else {
+			kc = switchKernelCounter(srv, kc, (*kernelCounter).disable)
 		}
 	}
 	if kc != nil {
