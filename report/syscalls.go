@@ -81,7 +81,7 @@ func explainSyscalls(f *Figure) string {
 			text += fmt.Sprintf(" At %s, per round trip: %s.", f.atLabel(x), strings.Join(parts, "; "))
 		}
 	}
-	return text + " The kernel counted every system call of each server process (the raw_syscalls tracepoint, with perf) over the timed window only, divided by the round trips the load generator counted in it. One read and one write per round trip is the floor for an echo; the wait (epoll_wait, poll, select) is shared by the connections it finds ready, so it shrinks as load grows; futex and nanosleep are the Go runtime's own threads; a read or write that returns EAGAIN moved nothing."
+	return text + " The kernel counted every system call of each server process (the raw_syscalls tracepoint, with perf) over the timed window only, divided by the round trips the load generator counted in it. One read and one write per round trip is the floor for an echo; the wait (epoll_wait, poll, select) is shared by the connections it finds ready, so it shrinks as load grows; futex and nanosleep are a runtime's own threads (Go's, libuv's); a read or write that returns EAGAIN moved nothing."
 }
 
 // mixText lists a mix's calls, most first, those under 0.05 per round
