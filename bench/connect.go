@@ -52,10 +52,11 @@ func connectSample(ctx context.Context, srv *server, cfg loadgen.Config) (result
 	s := loadSample(r)
 	delete(s.Metrics, results.RoundTripsPerSec)
 	delete(s.Metrics, results.Starved)
+	delete(s.Metrics, results.StarvedByClient)
 	if secs := r.Window.Seconds(); secs > 0 {
 		s.Metrics[results.ConnsPerSec] = float64(r.Cycles) / secs
 	}
-	serverMetrics(s.Metrics, serverCPUNsPerConn, srv, e0, e1, r.Window, float64(r.Cycles))
+	serverMetrics(&s, serverCPUNsPerConn, srv, e0, e1, r, float64(r.Cycles))
 	return s, nil
 }
 

@@ -50,6 +50,9 @@ func planEcho(o *Options) echoPlan {
 		}
 	}
 	p.ladder = append(p.ladder, most)
+	if o.LargestC {
+		p.ladder = p.ladder[len(p.ladder)-1:]
+	}
 	p.wide = map[int]bool{1000: true}
 	return p
 }
@@ -150,7 +153,7 @@ func echoSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, r
 		return results.Sample{}, err
 	}
 	s := loadSample(total)
-	serverMetrics(s.Metrics, results.ServerCPUNsPerRT, srv, e0, e1, total.Window, float64(total.RoundTrips))
+	serverMetrics(&s, results.ServerCPUNsPerRT, srv, e0, e1, total, float64(total.RoundTrips))
 	splitCPU(s.Metrics, e0, e1)
 	return s, nil
 }

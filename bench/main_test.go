@@ -8,8 +8,10 @@ import (
 )
 
 // TestMain lets the test binary serve as the suite's server and load
-// generator children, which re-execute it.
+// generator children, which re-execute it, and as the system call maker
+// of the kernel counter's test.
 func TestMain(m *testing.M) {
+	maybeSyscallChild()
 	MaybeChild()
 	os.Exit(m.Run())
 }

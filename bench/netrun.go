@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,7 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 			srv.stop()
 		}
 	}()
+	kernelNoted := map[string]bool{}
 	pts := map[string][]netPoint{}
 	n := 0
 	for _, impl := range impls {
@@ -87,12 +90,22 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 					delete(servers, impl)
 					continue
 				}
+				if srv.kernelErr != "" && !kernelNoted[impl] {
+					kernelNoted[impl] = true
+					o.note("%s: the kernel did not count the system calls of %s (%s); its figures show what the loop counted, if anything", workload, impl, srv.kernelErr)
+				}
 				res[j].Samples = append(res[j].Samples, s)
 			}
 		}
 		for j, r := range res {
 			if failed[j] != "" {
 				o.note("%s %s: %s", workload, r.Name, failed[j])
+			}
+			flagOutliers(r.Samples)
+			for k, s := range r.Samples {
+				if s.Invalid != "" {
+					o.note("%s %s: sample %d of %d is invalid, kept out of medians and rankings: %s", workload, r.Name, k+1, len(r.Samples), s.Invalid)
+				}
 			}
 			if n := boundSamples(r.Samples); n > 0 {
 				o.note("%s %s: the load generator passed %d%% of its core in %d of %d samples (client-bound): throughput there is the client's ceiling; compare server CPU per round trip", workload, r.Name, results.ClientBoundPercent, n, len(r.Samples))
@@ -104,6 +117,47 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 		}
 	}
 	return nil
+}
+
+// outlierRatio is how far (as a ratio either way) a sample's cost may sit
+// from the median of its result's valid samples before it is flagged.
+const outlierRatio = 1.5
+
+// outlierMetrics are the costs whose spread flags a sample.
+var outlierMetrics = []string{results.ServerCPUNsPerRT, results.ServerCPUNsConn, results.SyscallsPerEvent, results.KernelSyscallsPerRT}
+
+// flagOutliers marks each valid sample whose cost sits outlierRatio or
+// more from the median of the result's valid samples (three at least).
+// Flagged samples stay in the medians (a median resists one); the report
+// shows them.
+func flagOutliers(ss []results.Sample) {
+	for _, unit := range outlierMetrics {
+		var vs []float64
+		for _, s := range ss {
+			if v, ok := s.Metrics[unit]; ok && s.Invalid == "" {
+				vs = append(vs, v)
+			}
+		}
+		if len(vs) < 3 {
+			continue
+		}
+		sort.Float64s(vs)
+		med := vs[len(vs)/2]
+		if len(vs)%2 == 0 {
+			med = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+		}
+		for i := range ss {
+			x, ok := ss[i].Metrics[unit]
+			if !ok || ss[i].Invalid != "" || med <= 0 || (x < outlierRatio*med && x*outlierRatio > med) {
+				continue
+			}
+			why := fmt.Sprintf("%s %.4g against a median of %.4g", results.MetricOf(unit).Label, x, med)
+			if ss[i].Outlier != "" {
+				why = ss[i].Outlier + "; " + why
+			}
+			ss[i].Outlier = why
+		}
+	}
 }
 
 func boundSamples(ss []results.Sample) int {
@@ -177,6 +231,7 @@ func startWarmServer(ctx context.Context, impl, profile string) (*server, error)
 	if err != nil {
 		return nil, err
 	}
+	srv.baseFDs = fdCount(srv.pid)
 	r, err := loadgen.Run(loadgen.Config{Addr: srv.addr, Conns: 2, Size: 64, Duration: 50 * time.Millisecond})
 	if err == nil {
 		err = r.Error()
@@ -191,7 +246,7 @@ func startWarmServer(ctx context.Context, impl, profile string) (*server, error)
 // runWindow starts the load processes' warm-up and window, reads the
 // server at the window's edges as the processes report them, and returns
 // the edges and the merged result. A wrong echo is an error.
-func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, total *loadgen.Result, err error) {
+func runWindow(ctx context.Context, srv *server, procs []*child, kc *kernelCounter) (e0, e1 edge, total *loadgen.Result, err error) {
 	for _, c := range procs {
 		if err = c.send(cmdRun); err != nil {
 			return
@@ -208,12 +263,33 @@ func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, t
 				return
 			}
 		}
+		// perf is switched on after the start edge is read and off after
+		// the end edge is, so its answers do not stretch the span the
+		// server's rates are taken over (it keeps a span of its own).
 		e := &e0
 		if want == edgeEnd {
 			e = &e1
 		}
 		if *e, err = readEdge(ctx, srv); err != nil {
 			return
+		}
+		if want == edgeStart {
+			kc = switchKernelCounter(srv, kc, (*kernelCounter).enable)
+		} else {
+			kc = switchKernelCounter(srv, kc, (*kernelCounter).disable)
+		}
+	}
+	if kc != nil {
+		c, kerr := kc.finish()
+		switch {
+		case kerr != nil:
+			srv.kernelErr = kerr.Error()
+		case c.Total == 0:
+			// A server that answered made system calls: perf's count
+			// never started.
+			srv.kernelErr = "perf counted no system call in the window"
+		default:
+			e1.kernel = &c
 		}
 	}
 	for _, c := range procs {
@@ -231,7 +307,8 @@ func runWindow(ctx context.Context, srv *server, procs []*child) (e0, e1 edge, t
 	return
 }
 
-// edge is what the parent reads of the server at a window edge.
+// edge is what the parent reads of the server at a window edge, and of
+// the machine around the sample.
 type edge struct {
 	at       time.Time
 	cpu      time.Duration
@@ -240,10 +317,20 @@ type edge struct {
 
 	// user and sys split cpu, in clock ticks (see procTimes).
 	user, sys time.Duration
+	// net is the machine's TCP state before the sample (at the start
+	// edge) or after its window (at the end edge).
+	net netState
+	// dirty, at the start edge, is why the sample did not start clean.
+	dirty string
+	// netc are the machine's network counters at the edge.
+	netc netCounters
+	// kernel, at the end edge, is the kernel's count of the server's
+	// system calls over the window; nil when it could not count.
+	kernel *syscallCount
 }
 
 func readEdge(ctx context.Context, srv *server) (edge, error) {
-	e := edge{at: time.Now()}
+	e := edge{at: time.Now(), netc: readNetCounters()}
 	var err error
 	if e.cpu, err = srv.cpu(); err != nil {
 		return e, fmt.Errorf("server %s: %w", srv.impl, err)
@@ -263,9 +350,11 @@ func readEdge(ctx context.Context, srv *server) (edge, error) {
 // loadSample turns a load result into a sample's client-side metrics.
 func loadSample(r *loadgen.Result) results.Sample {
 	m := map[string]float64{
-		results.Starved:        float64(r.Starved),
-		results.Dropped:        float64(r.Died),
-		results.NeverConnected: float64(r.NeverConnected),
+		results.Starved:         float64(r.Starved),
+		results.StarvedByClient: float64(r.StarvedByClient),
+		results.Dropped:         float64(r.Died),
+		results.NeverConnected:  float64(r.NeverConnected),
+		results.ClientProcs:     float64(len(r.ProcCPU)),
 	}
 	secs := r.Window.Seconds()
 	if secs > 0 {
@@ -289,9 +378,28 @@ func loadSample(r *loadgen.Result) results.Sample {
 }
 
 // serverMetrics adds the server's CPU per unit of work, its CPU share, its
-// peak RSS and, for the reactor backends, its system calls per unit, all
-// read over the parent's window and scaled to the load generator's.
-func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edge, window time.Duration, units float64) {
+// peak RSS, its system calls per unit (counted by the kernel for every
+// server, and by the loop for the reactor backends), all read over the
+// parent's window and scaled to the load generator's, and the machine's
+// TCP state around the sample; it marks the sample invalid when that
+// state or the load generator, not the server, decided it.
+func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, total *loadgen.Result, units float64) {
+	m, window := s.Metrics, total.Window
+	netMetrics(m, e0.net, e1.net)
+	for unit, v1 := range e1.netc {
+		if v0, ok := e0.netc[unit]; ok && v1 >= v0 {
+			m[unit] = float64(v1 - v0)
+		}
+	}
+	if total.RoundTrips > 0 {
+		m[results.ClientReadsPerRT] = float64(total.Reads) / float64(total.RoundTrips)
+		m[results.ClientEmptyReadsPerRT] = float64(total.ReadsAgain) / float64(total.RoundTrips)
+		m[results.ClientPartialWrites] = float64(total.PartialWrites)
+	}
+	s.Invalid = invalidReason(e0, e1, total, m[results.ClientCPUPercent])
+	if s.Invalid == "" {
+		s.Invalid = lateEdges(e1.at.Sub(e0.at), window)
+	}
 	span := e1.at.Sub(e0.at).Seconds()
 	if span <= 0 {
 		return
@@ -300,11 +408,30 @@ func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edg
 	m["server-cpu-%"] = 100 * cpuPerSec
 	if units > 0 && window > 0 {
 		unitsPerSec := units / window.Seconds()
+		perUnit := func(calls float64) float64 { return calls / span / unitsPerSec }
 		m[cpuUnit] = cpuPerSec / unitsPerSec * 1e9
 		if e0.counted && e1.counted {
 			c0, c1 := e0.counters, e1.counters
-			calls := float64(c1.SystemCalls() - c0.SystemCalls())
-			m[results.SyscallsPerEvent] = calls / span / unitsPerSec
+			m[results.SyscallsPerEvent] = perUnit(float64(c1.SystemCalls() - c0.SystemCalls()))
+			m[results.LoopEAgainPerRT] = perUnit(float64(c1.Again - c0.Again))
+		}
+		if k := e1.kernel; k != nil {
+			unit := results.KernelSyscallsPerRT
+			if cpuUnit != results.ServerCPUNsPerRT {
+				unit = results.KernelSyscallsPerConn
+			}
+			// perf counted over its own span, inside the edges'.
+			kspan := k.Span.Seconds()
+			if kspan <= 0 {
+				kspan = span
+			}
+			kernelPerUnit := func(calls float64) float64 { return calls / kspan / unitsPerSec }
+			m[unit] = kernelPerUnit(k.Total)
+			m[results.KernelEAgainPerRT] = kernelPerUnit(k.Again)
+			s.Syscalls = map[string]float64{}
+			for name, n := range k.ByName {
+				s.Syscalls[name] = kernelPerUnit(n)
+			}
 		}
 	}
 	if rss, err := procStatus(srv.pid, "VmHWM"); err == nil {
@@ -312,8 +439,54 @@ func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edg
 	}
 }
 
+// maxEdgeLag is how far, as a share of the load generator's window, the
+// parent's reading of the server may stretch or shrink it: the server's
+// rates are taken over the parent's span and the round trips over the
+// window, so a parent the machine kept from running skews every cost.
+const maxEdgeLag = 0.25
+
+// lateEdges says why a sample's edges do not match its window, or "".
+func lateEdges(span, window time.Duration) string {
+	if window <= 0 || math.Abs(float64(span-window)) <= maxEdgeLag*float64(window) {
+		return ""
+	}
+	return fmt.Sprintf("the suite read the server %v apart at the edges of the load generator's %v window (it was kept from running: the machine was busy), which skews every cost per round trip", span.Round(time.Millisecond), window.Round(time.Millisecond))
+}
+
+// netMetrics records the machine's TCP state before and after a sample.
+func netMetrics(m map[string]float64, before, after netState) {
+	m[results.CleanWaitNs] = float64(before.Waited)
+	m[results.TCPOrphansBefore] = float64(before.Orphans)
+	m[results.TCPTimeWaitBefore] = float64(before.TimeWait)
+	m[results.TCPMemBefore] = float64(before.MemPages)
+	m[results.TCPMemAfter] = float64(after.MemPages)
+	if before.LoadCPUBusy >= 0 {
+		m[results.ClientCPUOtherPct] = before.LoadCPUBusy
+	}
+	m[results.TCPPressure] = 0
+	if before.Pressure || after.Pressure {
+		m[results.TCPPressure] = 1
+	}
+}
+
+// invalidReason says why a sample measured something other than the
+// server, or "": it started from a dirty state, the kernel was under TCP
+// memory pressure at its end, or the saturated load generator left echoes
+// unread (the server had answered; the client never got to them).
+func invalidReason(e0, e1 edge, total *loadgen.Result, clientPct float64) string {
+	switch {
+	case e0.dirty != "":
+		return "started from a dirty state: " + e0.dirty
+	case e1.net.Pressure:
+		return fmt.Sprintf("TCP memory pressure at the window's end (%d pages, net.ipv4.tcp_mem starts at %d)", e1.net.MemPages, e1.net.MemMin)
+	case total.StarvedByClient > 0:
+		return fmt.Sprintf("the load generator (%.0f%% of its core, %d process(es)) never read the echo of %d connection(s) the server had answered", clientPct, len(total.ProcCPU), total.StarvedByClient)
+	}
+	return ""
+}
+
 // settle waits until the server has gone quiet, its CPU time still over
-// 100 ms, so that closing the last sample's connections (Twisted's poll
+// 100 ms and its descriptors back to what it held before the sample, so that closing the last sample's connections (Twisted's poll
 // reactor needs seconds of CPU for 20,000) does not spill into the next
 // sample, this server's or another's on the same CPU. It gives up after
 // settleLimit.
@@ -323,7 +496,9 @@ func settle(srv *server) {
 	for err == nil && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 		var now time.Duration
-		if now, err = srv.cpu(); err == nil && now-last < 2*time.Millisecond {
+		// A server waiting for a CPU others keep busy looks quiet too:
+		// it has settled only once it has closed the sample's sockets.
+		if now, err = srv.cpu(); err == nil && now-last < 2*time.Millisecond && srv.drained() {
 			return
 		}
 		last = now
@@ -340,6 +515,7 @@ const settleLimit = 30 * time.Second
 // reset their connections and the server is left to go quiet, so nothing
 // of this sample spills into the next.
 func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc int) (e0, e1 edge, total *loadgen.Result, err error) {
+	before, dirty := cleanStart(srv)
 	procs, err := loadProcs(ctx, cfg, perProc)
 	if err != nil {
 		return e0, e1, nil, err
@@ -350,10 +526,34 @@ func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc 
 		}
 	}
 	defer stop()
-	if e0, e1, total, err = runWindow(ctx, srv, procs); err != nil {
+	kc, kerr := startKernelCounter(srv.pid)
+	if kerr != nil {
+		srv.kernelErr = kerr.Error()
+	}
+	if e0, e1, total, err = runWindow(ctx, srv, procs, kc); err != nil {
+		if kc != nil {
+			kc.close()
+		}
 		return e0, e1, nil, err
 	}
+	e0.net, e0.dirty = before, dirty
+	e1.net, _ = readNetState()
 	stop() // the load generators reset their connections on the way out
 	settle(srv)
 	return e0, e1, total, nil
+}
+
+// switchKernelCounter enables or disables kc at a window edge; on failure
+// it records why on srv, ends perf and returns nil, so the sample goes on
+// without the kernel's count.
+func switchKernelCounter(srv *server, kc *kernelCounter, do func(*kernelCounter) error) *kernelCounter {
+	if kc == nil {
+		return nil
+	}
+	if err := do(kc); err != nil {
+		srv.kernelErr = err.Error()
+		kc.close()
+		return nil
+	}
+	return kc
 }

@@ -108,6 +108,9 @@ func WriteBenchFormat(w io.Writer, f *results.File) error {
 	for _, r := range f.Results {
 		res.Name = benchfmt.Name(strings.Join(strings.Fields(r.Name), "_") + suffix)
 		for _, s := range r.Samples {
+			if s.Invalid != "" {
+				continue // it measured something other than r's implementation
+			}
 			res.Values = res.Values[:0]
 			for _, u := range sampleUnits(s) {
 				res.Values = append(res.Values, benchfmt.Value{Value: sixDigits(s.Metrics[u]), Unit: u})

@@ -168,3 +168,29 @@ func TestCaptureEnv(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
+
+// An invalid sample stays in results.json, with its reason, and out of
+// results.txt, where benchstat would take it for a measurement.
+func TestWriteResultsLeavesOutInvalidSamples(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	f := sampleFile()
+	f.Results[0].Samples[1].Invalid = "started from a dirty state"
+	if err := WriteResults(dir, f); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back results.File
+	if err := json.Unmarshal(b, &back); err != nil || back.Results[0].Samples[1].Invalid != "started from a dirty state" {
+		t.Errorf("results.json lost the invalid sample's reason (%v)", err)
+	}
+	txt, err := os.ReadFile(filepath.Join(dir, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(txt), "\nBenchmarkEcho/"); n != 1 {
+		t.Errorf("results.txt has %d benchmark lines, want the valid sample's only:\n%s", n, txt)
+	}
+}

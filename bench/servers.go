@@ -311,8 +311,51 @@ type server struct {
 	impl string
 	addr string
 	pid  int
+	// kernelErr is why the kernel's count of this server's system calls
+	// failed in its last sample, if it did.
+	kernelErr string
+	// baseFDs is how many descriptors the server held before any
+	// connection (-1 when unknown).
+	baseFDs int
 	// profileConns is the C a profiled server records its profile for.
 	profileConns int
+}
+
+// drainSlack is how many descriptors above its base a drained server may
+// hold (a runtime's lazily opened files, a pending accept).
+const drainSlack = 16
+
+// drained reports whether the server has closed the last sample's
+// connections, as far as its descriptor count tells.
+func (s *server) drained() bool {
+	n := fdCount(s.pid)
+	return n < 0 || s.baseFDs < 0 || n <= s.baseFDs+drainSlack
+}
+
+// heldConns is how many descriptors the server holds above its base.
+func (s *server) heldConns() int {
+	n := fdCount(s.pid)
+	if n < 0 || s.baseFDs < 0 {
+		return 0
+	}
+	return max(n-s.baseFDs, 0)
+}
+
+// fdCount is how many descriptors process pid holds, -1 when unknown.
+func fdCount(pid int) int {
+	d, err := os.Open(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return -1
+	}
+	defer d.Close()
+	n := 0
+	for {
+		names, err := d.Readdirnames(4096)
+		n += len(names)
+		if err != nil {
+			return n
+		}
+	}
 }
 
 // startServer starts impl in a child process and waits for its address;
@@ -340,7 +383,7 @@ func startServer(ctx context.Context, impl, profile string) (*server, error) {
 		c.stop()
 		return nil, fmt.Errorf("server %s: expected %q, got %q%s", impl, addrPrefix+"HOST:PORT", l, c.stderr())
 	}
-	return &server{child: c, impl: impl, addr: addr, pid: c.cmd.Process.Pid}, nil
+	return &server{child: c, impl: impl, addr: addr, pid: c.cmd.Process.Pid, baseFDs: -1}, nil
 }
 
 // isReactor reports whether the server is a core loop (it has counters).

@@ -26,6 +26,7 @@ type Options struct {
 	Peers    []string
 	Quick    bool                             // smoke-test sizes and windows
 	Repeats  int                              // samples per point
+	LargestC bool                             // echo: only the ladder's largest C
 	Progress func(step string)                // once per measured point
 	Note     func(format string, args ...any) // visible notes (clamped ladders, client-bound points)
 	Skip     func(what, reason, hint string)  // something that could not run, and why

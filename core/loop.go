@@ -11,6 +11,8 @@ import (
 
 	"github.com/reactorbench/reactorbench/core/deferred"
 	"github.com/reactorbench/reactorbench/core/internal/goroutine"
+	"golang.org/x/sys/unix"
+
 	"github.com/reactorbench/reactorbench/reactors"
 )
 
@@ -32,6 +34,9 @@ type Counters struct {
 	Reads  uint64 // reads done by transports on this loop
 	Writes uint64 // writes done by transports on this loop
 	Wakes  uint64 // Wake calls made by CallFromThread
+	// Again counts the reads and writes (of Reads and Writes) that found
+	// the socket not ready: each is a system call that moved nothing.
+	Again uint64
 	// Enters is the io_uring_enter calls of a backend that counts its own
 	// system calls (reactors.EnterCounter, and then EntersCounted is set):
 	// its Waits and Sets are not system calls one for one.
@@ -208,11 +213,25 @@ func (l *Loop) Counters() Counters {
 	return c
 }
 
-// countRead records one read made by a transport of this loop.
-func (l *Loop) countRead() { l.counter.Reads++ }
+// countRead records one read made by a transport of this loop, and
+// whether it found the socket not ready.
+func (l *Loop) countRead(err error) {
+	l.counter.Reads++
+	l.countAgain(err)
+}
 
-// countWrite records one write made by a transport of this loop.
-func (l *Loop) countWrite() { l.counter.Writes++ }
+// countWrite records one write made by a transport of this loop, and
+// whether it found the socket full.
+func (l *Loop) countWrite(err error) {
+	l.counter.Writes++
+	l.countAgain(err)
+}
+
+func (l *Loop) countAgain(err error) {
+	if err == unix.EAGAIN {
+		l.counter.Again++
+	}
+}
 
 func (l *Loop) nanotime() int64 { return int64(time.Since(l.epoch)) }
 

@@ -26,11 +26,11 @@ func (d *echoDesc) DoRead() error {
 	if _, err := unix.Read(d.fd, d.buf[:]); err != nil {
 		return err
 	}
-	d.l.countRead()
+	d.l.countRead(nil)
 	if _, err := unix.Write(d.peer, d.buf[:]); err != nil {
 		return err
 	}
-	d.l.countWrite()
+	d.l.countWrite(nil)
 	return nil
 }
 

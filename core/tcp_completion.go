@@ -186,7 +186,7 @@ func (c *tcpConn) flush() {
 	if c.buffered() > 0 {
 		end := min(len(c.pending), c.off+sendLimit)
 		c.sendTag = c.loop.nextTag()
-		c.loop.countWrite()
+		c.loop.countWrite(nil)
 		if err := c.ring.Send(c.fd, c.pending[c.off:end], c.sendTag); err != nil {
 			c.sendTag = 0
 			c.writeFailed(err)
@@ -207,12 +207,12 @@ func (c *tcpConn) deliverHeld() {
 		} else {
 			c.queueFlush()
 		}
-		c.loop.countRead()
+		c.loop.countRead(nil)
 		c.dataReceived(chunk)
 		return
 	}
 	c.heldEOF = false
-	c.loop.countRead()
+	c.loop.countRead(nil)
 	c.readEOF()
 }
 
@@ -248,12 +248,12 @@ func (c *tcpConn) received(cp *reactors.Completion) {
 	case cp.Res > 0 && (!c.reading || len(c.held) > 0):
 		c.held = append(c.held, cp.Data...)
 	case cp.Res > 0:
-		c.loop.countRead()
+		c.loop.countRead(nil)
 		c.dataReceived(cp.Data)
 	case cp.Res == 0 && (!c.reading || len(c.held) > 0):
 		c.heldEOF = true
 	case cp.Res == 0:
-		c.loop.countRead()
+		c.loop.countRead(nil)
 		c.readEOF()
 		return
 	case cp.Res == -int(unix.ECANCELED), cp.Res == -int(unix.ENOBUFS):

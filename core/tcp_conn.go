@@ -184,7 +184,7 @@ func (c *tcpConn) DoRead() error {
 	}
 	buf := c.rbuf[:]
 	n, err := unix.Read(c.fd, buf)
-	c.loop.countRead()
+	c.loop.countRead(err)
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 	case err != nil:
@@ -232,7 +232,7 @@ func (c *tcpConn) Write(b []byte) {
 	}
 	if c.buffered() == 0 && c.writeErr == nil && c.ring == nil {
 		n, err := unix.Write(c.fd, b)
-		c.loop.countWrite()
+		c.loop.countWrite(err)
 		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
 			c.writeErr = err
 			c.startWriting()
@@ -261,7 +261,7 @@ func (c *tcpConn) WriteSequence(bs [][]byte) {
 	}
 	if c.buffered() == 0 && c.writeErr == nil && len(bs) <= maxIovecs && c.ring == nil {
 		n, err := writev(c.fd, bs)
-		c.loop.countWrite()
+		c.loop.countWrite(err)
 		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
 			c.writeErr = err
 			c.startWriting()
@@ -401,7 +401,7 @@ func (c *tcpConn) DoWrite() error {
 	if c.buffered() > 0 {
 		end := min(len(c.pending), c.off+sendLimit)
 		n, err := unix.Write(c.fd, c.pending[c.off:end])
-		c.loop.countWrite()
+		c.loop.countWrite(err)
 		switch {
 		case err == unix.EAGAIN || err == unix.EINTR:
 			return nil

@@ -701,6 +701,9 @@ func TestTCPCountsEAGAIN(t *testing.T) {
 		if r, w := d.Reads-before.Reads, d.Writes-before.Writes; r != 1 || w != 2 {
 			t.Errorf("counted %d reads and %d writes, want 1 and 2 (WriteSequence on a full buffer only queues)", r, w)
 		}
+		if a := d.Again - before.Again; a != 3 {
+			t.Errorf("counted %d calls that found the socket not ready, want 3", a)
+		}
 		if c.buffered() != 2 {
 			t.Errorf("%d bytes buffered, want 2", c.buffered())
 		}

@@ -79,10 +79,8 @@ var catalog = []figureEntry{
 		headlines: rankHeadlines,
 	},
 	{
-		build: echoLines("echo-syscalls-", "System calls per round trip", "", "system calls per round trip", results.SyscallsPerEvent, false, false),
-		prose: func(f *Figure) string {
-			return rankingText(f) + " System calls the server made per round trip (its own count of waits, reads, writes and interest changes; for the peers, where measured). Below 3 means one wait served several connections; epoll's interest changes (epoll_ctl) show here when a server toggles write interest."
-		},
+		build: syscallFigures,
+		prose: explainSyscalls,
 	},
 	{
 		build: func(ix index) []*Figure {
@@ -252,5 +250,5 @@ func explainFairness(f *Figure) string {
 	if len(ls) == 0 {
 		return "Every implementation served every connection at every C in every run: no connection starved, was dropped or failed to connect."
 	}
-	return strings.Join(ls, " ") + " A connection is starved when it got no echo in the timed window; such a server's round trips per second come from the connections it did serve, so check this figure before trusting the throughput one."
+	return strings.Join(ls, " ") + " A connection is starved when the server never answered it in the timed window (no echo was waiting unread on it at the end): that is the server's doing. A sample in which the load generator left echoes the server had sent unread measured the client, and is set aside (see Samples set aside). A starved server's round trips per second come from the connections it did serve, so check this figure before trusting the throughput one."
 }

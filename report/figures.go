@@ -47,6 +47,8 @@ type Figure struct {
 	// KeyX, when not zero, is a comparison point the summary and prose
 	// look at besides the largest x (C=1000 for echo).
 	KeyX float64
+	// Syscalls holds, for the system call figure, each C's calls by name.
+	Syscalls map[float64]syscallMix
 	// Size is the message size a per-size figure is for.
 	Size  string
 	entry *figureEntry // the catalog entry that built the figure
@@ -72,6 +74,9 @@ type Point struct {
 	// Lost is the median number of connections the server did not
 	// serve in this point's runs (echo only).
 	Lost float64
+	// Flagged counts the point's samples whose costs sit far from their
+	// siblings' (the suite's outlier flag).
+	Flagged int
 	// Lost, for the fairness figure, breaks the connections down.
 	Starved, Dropped, NeverConnected, WorstLost float64
 }
@@ -127,6 +132,17 @@ func clientBound(r *results.Result) bool {
 		}
 	}
 	return n > 0 && 2*bound > n
+}
+
+// flaggedSamples counts r's samples the suite flagged as outliers.
+func flaggedSamples(r *results.Result) int {
+	n := 0
+	for _, s := range r.Samples {
+		if s.Outlier != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func b2f(b bool) float64 {
@@ -198,7 +214,7 @@ func lineFigure(ix index, sp lineSpec) *Figure {
 			continue
 		}
 		p := Point{X: x, Y: summarize(vs), ClientBound: sp.markBound && clientBound(r), Lost: summarize(lostConns(r)).Median,
-			Behind: summarize(values(r, behind)).Median >= 1}
+			Behind: summarize(values(r, behind)).Median >= 1, Flagged: flaggedSamples(r)}
 		if (sp.logX && x <= 0) || (sp.logY && p.Y.Median <= 0) {
 			omitted++
 			continue
@@ -362,7 +378,7 @@ func barFigure(ix index, sp barSpec) *Figure {
 			if len(vs) == 0 {
 				continue
 			}
-			p := Point{Y: summarize(vs), ClientBound: sp.markBound && clientBound(r)}
+			p := Point{Y: summarize(vs), ClientBound: sp.markBound && clientBound(r), Flagged: flaggedSamples(r)}
 			if sp.logY && p.Y.Median <= 0 {
 				omitted++
 				continue

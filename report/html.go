@@ -26,6 +26,11 @@ type page struct {
 	Skipped   []results.Skip
 	Compare   *compareView
 	Profiles  *profileView
+	// SetAside lists the invalid samples kept out of every median and
+	// ranking, with their reasons; Flagged the samples that sit far from
+	// their siblings, kept in.
+	SetAside []string
+	Flagged  []string
 }
 
 type figView struct {
@@ -335,11 +340,17 @@ nav a { margin-right: .8em; }
 <tr><th>figure</th><th>at</th><th>best</th><th>runner-up (against the best)</th><th>best vs reference</th></tr>
 {{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>too close to call{{if .Few}} (few runs){{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
-<p class="foot">Medians over the runs. <em>too close to call</em>: the runner-up's 95% confidence interval overlaps the best's (with fewer than 6 runs: their ranges overlap, or the Mann-Whitney U test between them does not reach p &lt; 0.05, which takes 4 runs each); such a row counts as nobody's win. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none.</p>
+<p class="foot">Medians over the runs. <em>too close to call</em>: the runner-up's 95% confidence interval overlaps the best's (with fewer than 6 runs: their ranges overlap, or the Mann-Whitney U test between them does not reach p &lt; 0.05, which takes 4 runs each); such a row counts as nobody's win. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none; ◊ a point with a run far from its siblings (see Samples set aside and flagged).</p>
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>
 {{else if .EchoRuns}}<p class="lead">No implementation lost a connection in any echo run.</p>{{end}}
+{{if or .SetAside .Flagged}}<div class="warn" id="set-aside"><h3>Samples set aside and flagged</h3>
+{{if .SetAside}}<p>Set aside: these samples measured something other than the implementation (a dirty start, TCP memory pressure, or a saturated load generator that never read echoes the server had sent, so those starved connections were the client's), and no median or ranking on this page includes them.</p>
+<ul>{{range .SetAside}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Flagged}}<p>Flagged (◊): these samples' costs sit far from their siblings'; they stay in the medians, which resist one of them.</p>
+<ul>{{range .Flagged}}<li>{{.}}</li>{{end}}</ul>{{end}}</div>
+{{end}}
 {{with .Compare}}<p class="lead" id="compare-summary"><strong>Against the baseline</strong> ({{.BaseLabel}}): {{.Summary}} <a href="#compare">details</a></p>
 {{if .Groups}}<table>
 <tr class="text"><th>workload</th><th>metric</th><th>change (geometric mean)</th><th>significantly better</th><th>significantly worse</th><th>results</th></tr>

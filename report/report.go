@@ -56,6 +56,10 @@ func Render(o Options) (*Comparison, error) {
 	if baseErr != nil {
 		return nil, fmt.Errorf("report: baseline: %w", baseErr)
 	}
+	cur, aside, flagged := setAside(cur)
+	if base != nil {
+		base, _, _ = setAside(base)
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -70,6 +74,7 @@ func Render(o Options) (*Comparison, error) {
 	}
 	p := buildPage(cur, base, cmp, baselineDir, figs, pngs)
 	p.Profiles = profileLinks(cur, o.Profiles, outDir)
+	p.SetAside, p.Flagged = aside, flagged
 	var buf bytes.Buffer
 	if err := writePage(&buf, p); err != nil {
 		return nil, fmt.Errorf("report: %w", err)

@@ -251,7 +251,8 @@ func lead(hs []Headline) string {
 	return text + "."
 }
 
-// mark flags a client-bound point (†) and one that lost connections (‡).
+// mark flags a client-bound point (†), one that lost connections (‡) and
+// one with a sample far from its siblings (◊).
 func mark(p Point) string {
 	m := ""
 	if p.ClientBound {
@@ -259,6 +260,9 @@ func mark(p Point) string {
 	}
 	if p.Lost > 0 {
 		m += " ‡"
+	}
+	if p.Flagged > 0 {
+		m += " ◊"
 	}
 	return m
 }
@@ -343,9 +347,24 @@ func rankingText(f *Figure) string {
 				t += "; at the back " + rel(last)
 			}
 		}
-		parts = append(parts, t+".")
+		parts = append(parts, t+"."+flaggedText(r))
 	}
 	return strings.Join(parts, " ")
+}
+
+// flaggedText names the ranked implementations with a sample far from
+// its siblings, so a ranking built on them is never silent about it.
+func flaggedText(r []ranked) string {
+	var names []string
+	for _, e := range r {
+		if e.P.Flagged > 0 {
+			names = append(names, fmt.Sprintf("%s (%d of %d runs)", displayName(e.Impl), e.P.Flagged, e.P.Y.N))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " Runs far from their siblings (◊, listed under Samples set aside and flagged) weigh on this ranking for " + strings.Join(names, ", ") + "."
 }
 
 func clientBoundText(f *Figure) string {

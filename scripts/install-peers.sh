@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the peer runtimes the suite and the tests compare against, when
 # they are missing: Twisted (Debian's python3-twisted), Node.js, graphviz
-# (its dot renders the SVG of each CPU profile `run -profile` records) and
+# (its dot renders the SVG of each CPU profile `run -profile` records), perf
+# (Debian's linux-perf: the kernel's count of each server's system calls) and
 # Chromium (for the report's browser test). Fails loudly if it cannot.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ need=()
 /usr/bin/python3 -c 'import twisted' 2>/dev/null || need+=(python3-twisted)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi

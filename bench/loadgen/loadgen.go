@@ -115,8 +115,27 @@ type Result struct {
 	Conns          int              `json:"conns"`
 	NeverConnected int              `json:"never_connected"` // connect failed or timed out
 	Died           int              `json:"died"`            // closed or reset by the server after connecting
-	Starved        int              `json:"starved"`         // connected and alive but no echo completed in the window
-	Corrupt        int              `json:"corrupt"`         // echoed bytes differed from those sent
+	// Starved counts connections alive but with no echo completed in the
+	// window that the server left unanswered: nothing of the echo was
+	// waiting in the connection's receive queue at the window's end.
+	Starved int `json:"starved"`
+	// StarvedByClient counts the other starved connections: the echo had
+	// arrived, but the load generator, busy with other connections, never
+	// read it in the window. They are the client's, not the server's.
+	StarvedByClient int `json:"starved_by_client"`
+	// ProcCPU is each load generator process's CPU over the window, one
+	// entry per process whose result was merged into this one.
+	ProcCPU []time.Duration `json:"proc_cpu"`
+	// Reads counts the generator's reads of echoes in the window: one per
+	// round trip when every echo arrives whole.
+	Reads int64 `json:"reads"`
+	// ReadsAgain counts those of Reads that found nothing (EAGAIN), and
+	// Writes the generator's writes in the window, PartialWrites those
+	// that took only part of what was left of a message.
+	ReadsAgain    int64 `json:"reads_again"`
+	Writes        int64 `json:"writes"`
+	PartialWrites int64 `json:"partial_writes"`
+	Corrupt       int   `json:"corrupt"` // echoed bytes differed from those sent
 	// Overrun counts open-loop requests that found their connection's
 	// queue of late requests full and were not sent.
 	Overrun int64 `json:"overrun"`
@@ -150,9 +169,15 @@ func (r *Result) Merge(o *Result) {
 	r.NeverConnected += o.NeverConnected
 	r.Died += o.Died
 	r.Starved += o.Starved
+	r.StarvedByClient += o.StarvedByClient
+	r.ProcCPU = append(r.ProcCPU, o.ProcCPU...)
 	r.Corrupt += o.Corrupt
 	r.Overrun += o.Overrun
 	r.Unanswered += o.Unanswered
+	r.Reads += o.Reads
+	r.ReadsAgain += o.ReadsAgain
+	r.Writes += o.Writes
+	r.PartialWrites += o.PartialWrites
 	if r.Err == "" {
 		r.Err = o.Err
 	}
@@ -163,13 +188,14 @@ func (r *Result) Merge(o *Result) {
 // and served at its end, because every one failed to connect, died (the
 // server closed them, or itself died) or starved.
 func (r *Result) Failed() error {
-	counts := fmt.Sprintf("never connected %d, died %d, starved %d of %d", r.NeverConnected, r.Died, r.Starved, r.Conns)
+	starved := r.Starved + r.StarvedByClient
+	counts := fmt.Sprintf("never connected %d, died %d, starved %d of %d", r.NeverConnected, r.Died, starved, r.Conns)
 	switch {
 	case r.RoundTrips == 0 && r.Cycles == 0 && r.NeverConnected >= r.Conns:
 		return errors.New("no connection could be made")
 	case r.RoundTrips == 0 && r.Cycles == 0:
 		return fmt.Errorf("no round trip completed in the window (%s)", counts)
-	case r.Cycles == 0 && r.Conns-r.NeverConnected-r.Died-r.Starved <= 0:
+	case r.Cycles == 0 && r.Conns-r.NeverConnected-r.Died-starved <= 0:
 		return fmt.Errorf("no connection was alive and served at the window's end (%s): did the server die?", counts)
 	}
 	return nil

@@ -328,9 +328,16 @@ func (g *Generator) Run() (*Result, error) {
 	}
 	r := &g.res
 	r.Latency = histBuckets(g.hist)
-	if g.cfg.Cycle {
-		return r, nil
+	if !g.cfg.Cycle {
+		g.tally()
 	}
+	return r, nil
+}
+
+// tally counts, at the window's end, the connections that never
+// connected, died, or starved, and whose starving it was.
+func (g *Generator) tally() {
+	r := &g.res
 	for i := range g.conns {
 		switch c := &g.conns[i]; c.state {
 		case stFailed:
@@ -338,12 +345,21 @@ func (g *Generator) Run() (*Result, error) {
 		case stDead:
 			r.Died++
 		default:
-			if c.done == 0 {
+			switch {
+			case c.done > 0:
+			case waiting(c.fd):
+				r.StarvedByClient++
+			default:
 				r.Starved++
 			}
 		}
 	}
-	return r, nil
+}
+
+// waiting reports whether bytes wait unread in fd's receive queue.
+func waiting(fd int) bool {
+	n, err := unix.IoctlGetInt(fd, unix.SIOCINQ)
+	return err == nil && n > 0
 }
 
 // tick starts the window once its time has come, reading the CPU and
@@ -384,6 +400,7 @@ func (g *Generator) finish() {
 	}
 	g.res.Window = time.Duration(now - g.winT0)
 	g.res.ClientCPU = time.Duration(selfCPU() - g.cpu0)
+	g.res.ProcCPU = []time.Duration{g.res.ClientCPU}
 	if g.OnEdge != nil {
 		g.OnEdge(false)
 	}
@@ -473,6 +490,12 @@ func (g *Generator) flush(i int) {
 	for c.sent < g.cfg.Size {
 		msg := g.ramp[int(c.base)+c.sent : int(c.base)+g.cfg.Size]
 		n, err := unix.Write(c.fd, msg)
+		if g.inWin {
+			g.res.Writes++
+			if n > 0 && n < len(msg) {
+				g.res.PartialWrites++
+			}
+		}
 		if err == unix.EAGAIN {
 			_ = unix.EpollCtl(g.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLOUT, Fd: int32(i)})
 			return
@@ -500,7 +523,13 @@ func (g *Generator) receive(i int) bool {
 		return false
 	}
 	n, err := unix.Read(c.fd, g.rbuf)
+	if g.inWin {
+		g.res.Reads++
+	}
 	if err == unix.EAGAIN || err == unix.EINTR {
+		if g.inWin {
+			g.res.ReadsAgain++
+		}
 		return false
 	}
 	if err != nil || n == 0 {
@@ -518,8 +547,10 @@ func (g *Generator) receive(i int) bool {
 	}
 	now := g.now()
 	c.state = stIdle
-	if now >= g.win && now < g.end {
-		if c.done == 0 && g.inWin {
+	// The window runs from tick to finish, batches included that end past
+	// g.end: a round trip counts when the time it took does.
+	if g.inWin {
+		if c.done == 0 {
 			g.unserved--
 		}
 		c.done++
@@ -760,7 +791,7 @@ func (g *Generator) runCycle() error {
 					}
 					break
 				}
-				if now := g.now(); now >= g.win && now < g.end {
+				if g.inWin {
 					g.res.Cycles++
 				}
 				g.drop(i, stIdle)

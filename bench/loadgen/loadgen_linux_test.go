@@ -349,7 +349,7 @@ func TestLoadGenDoesNotAllocatePerRoundTrip(t *testing.T) {
 	if err := g.Connect(); err != nil || g.NeverConnected() != 0 {
 		t.Fatalf("connect: %v, %d never connected", err, g.NeverConnected())
 	}
-	g.end = math.MaxInt64 // an open window: every round trip counts
+	g.inWin, g.end = true, math.MaxInt64 // an open window: every round trip counts
 	for i := range g.conns {
 		g.send(i, g.now())
 	}
@@ -467,5 +467,88 @@ func TestLoadOpenLoopAtMaxRateEnds(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("an open loop at MaxRate still running a minute after its 250 ms")
+	}
+}
+
+// A round trip that completes while the window is open counts, even when
+// the batch of events it came in runs past the window's planned end (a
+// stretched window moves that end 10 ms at a time, and one batch of 4096
+// connections can take longer): the window's length runs to the end of
+// the batch too, so leaving the round trip out would charge the server
+// for time without the work done in it.
+func TestLoadCountsRoundTripsPastPlannedEnd(t *testing.T) {
+	g, err := New(Config{Addr: testServer(t, echoHandler(same)), Conns: 2, Size: 64, Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.Connect(); err != nil || g.NeverConnected() != 0 {
+		t.Fatalf("connect: %v, %d never connected", err, g.NeverConnected())
+	}
+	g.tick(g.now()) // the window opens, with both connections unserved
+	g.end = g.now() // and its planned end has already passed
+	g.send(0, g.now())
+	waitReadable(t, g.conns[0].fd)
+	if !g.receive(0) {
+		t.Fatal("the echo did not complete a round trip")
+	}
+	if g.res.RoundTrips != 1 || g.unserved != 1 || g.hist.TotalCount() != 1 {
+		t.Fatalf("round trips %d, unserved %d, latencies %d; want 1, 1, 1", g.res.RoundTrips, g.unserved, g.hist.TotalCount())
+	}
+}
+
+// A starved connection is the server's when nothing of its echo arrived,
+// and the client's when the echo waits unread in its receive queue.
+func TestLoadSaysWhoseStarvingItWas(t *testing.T) {
+	answer := make(chan bool, 2)
+	answer <- true  // the first connection is answered
+	answer <- false // the second never is
+	addr := testServer(t, func(c net.Conn) {
+		if <-answer {
+			echoHandler(same)(c)
+			return
+		}
+		_, _ = io.Copy(io.Discard, c)
+	})
+	g, err := New(Config{Addr: addr, Conns: 2, Size: 64, Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.Connect(); err != nil || g.NeverConnected() != 0 {
+		t.Fatalf("connect: %v, %d never connected", err, g.NeverConnected())
+	}
+	g.tick(g.now())
+	for i := range g.conns {
+		g.send(i, g.now())
+	}
+	answered := -1
+	for answered < 0 { // the generator, saturated, never reads the answer
+		for i := range g.conns {
+			if waiting(g.conns[i].fd) {
+				answered = i
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	g.tally()
+	if g.res.StarvedByClient != 1 || g.res.Starved != 1 {
+		t.Fatalf("starved by the client %d and by the server %d, want 1 and 1 (connection %d was answered)", g.res.StarvedByClient, g.res.Starved, answered)
+	}
+}
+
+// waitReadable waits, with a generous watchdog, for fd to be readable.
+func waitReadable(t *testing.T, fd int) {
+	t.Helper()
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(time.Minute/time.Millisecond))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			t.Fatalf("the echo never came: %v", err)
+		}
+		return
 	}
 }

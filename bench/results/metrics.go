@@ -28,7 +28,44 @@ const (
 	Dropped          = "dropped"
 	NeverConnected   = "never-connected"
 	ClientBound      = "client-bound" // 1 when the load generator passed ClientBoundPercent of its core
-	Behind           = "behind"       // 1 when an open-loop sample fell short of its offered rate
+
+	// The kernel's count of the server's system calls over the window
+	// (perf on the raw_syscalls tracepoints), for every implementation.
+	KernelSyscallsPerRT   = "kernel-syscalls/rt"
+	KernelSyscallsPerConn = "kernel-syscalls/conn"
+	KernelEAgainPerRT     = "kernel-eagain/rt" // of those, the calls that returned EAGAIN
+	LoopEAgainPerRT       = "loop-eagain/rt"   // our loop's reads and writes that found the socket not ready
+
+	// StarvedByClient counts connections whose echo the server had sent
+	// but the load generator never read in the window: the client's, not
+	// the server's (Starved counts the server's).
+	StarvedByClient   = "starved-by-client"
+	ClientProcs       = "client-procs"       // load generator processes, all on one CPU
+	ClientCPUOtherPct = "client-cpu-other-%" // the load generator's CPU busy with others' work before the sample
+
+	// The machine's TCP state around a sample (/proc/net/sockstat, and
+	// the pressure flag of /proc/net/protocols).
+	CleanWaitNs       = "clean-wait-ns" // how long the sample waited for a clean start
+	TCPOrphansBefore  = "tcp-orphans-before"
+	TCPTimeWaitBefore = "tcp-tw-before"
+	TCPMemBefore      = "tcp-mem-pages-before"
+	TCPMemAfter       = "tcp-mem-pages-after"
+	TCPPressure       = "tcp-pressure" // 1 when the kernel was under TCP memory pressure before or after
+
+	// Machine-wide network counters over the window: loopback packets
+	// dropped (the backlog is net.core.netdev_max_backlog long), TCP
+	// segments retransmitted, zero windows advertised, accept queue
+	// overflows.
+	NetDrops        = "net-drops"
+	TCPRetransmits  = "tcp-retransmits"
+	TCPZeroWindows  = "tcp-zero-windows"
+	ListenOverflows = "listen-overflows"
+	// ClientReadsPerRT is the load generator's reads per round trip in
+	// the window: above 1, echoes arrived in pieces.
+	ClientReadsPerRT      = "client-reads/rt"
+	ClientEmptyReadsPerRT = "client-empty-reads/rt" // of those, the reads that found nothing (EAGAIN)
+	ClientPartialWrites   = "client-partial-writes" // writes that took only part of a message
+	Behind                = "behind"                // 1 when an open-loop sample fell short of its offered rate
 )
 
 // ClientBoundPercent is the load generator's CPU share past which a
@@ -104,6 +141,10 @@ var Metrics = []Metric{
 	{Unit: AllocsPerOp, Label: "allocations per operation", Better: LowerBetter, Format: Count, Alloc: true},
 	{Unit: SyscallsPerEvent, Label: "system calls per event", Better: LowerBetter, Format: Count},
 	{Unit: SyscallsPerOp, Label: "system calls per operation", Better: LowerBetter, Format: Count},
+	{Unit: KernelSyscallsPerRT, Label: "system calls per round trip (kernel count)", Better: LowerBetter, Format: Count},
+	{Unit: KernelSyscallsPerConn, Label: "system calls per connection (kernel count)", Better: LowerBetter, Format: Count},
+	{Unit: KernelEAgainPerRT, Label: "system calls returning EAGAIN per round trip (kernel count)", Better: LowerBetter, Format: Count},
+	{Unit: LoopEAgainPerRT, Label: "reads and writes finding the socket not ready, per round trip", Better: LowerBetter, Format: Count},
 	{Unit: SetupNs, Label: "setup time", Better: LowerBetter, Format: Duration},
 	{Unit: ServerPeakRSS, Label: "server peak RSS", Better: LowerBetter, Format: Bytes},
 	{Unit: Starved, Label: "connections starved", Better: LowerBetter, Format: Count},
@@ -113,6 +154,22 @@ var Metrics = []Metric{
 	{Unit: ServerCPUPercent, Label: "server CPU use", Format: Percent},
 	{Unit: ClientCPUPercent, Label: "load generator CPU use", Format: Percent},
 	{Unit: ClientBound, Label: "client-bound", Format: Count},
+	{Unit: StarvedByClient, Label: "connections starved by the load generator", Format: Count},
+	{Unit: ClientProcs, Label: "load generator processes", Format: Count},
+	{Unit: ClientCPUOtherPct, Label: "load generator CPU busy with other work before the sample", Format: Percent},
+	{Unit: CleanWaitNs, Label: "wait for a clean start", Format: Duration},
+	{Unit: TCPOrphansBefore, Label: "orphaned TCP sockets before the sample", Format: Count},
+	{Unit: TCPTimeWaitBefore, Label: "TCP sockets in TIME_WAIT before the sample", Format: Count},
+	{Unit: TCPMemBefore, Label: "TCP memory before the sample (pages)", Format: Count},
+	{Unit: TCPMemAfter, Label: "TCP memory after the window (pages)", Format: Count},
+	{Unit: TCPPressure, Label: "TCP memory pressure", Format: Count},
+	{Unit: NetDrops, Label: "loopback packets dropped in the window (machine-wide)", Format: Count},
+	{Unit: TCPRetransmits, Label: "TCP segments retransmitted in the window (machine-wide)", Format: Count},
+	{Unit: TCPZeroWindows, Label: "TCP zero windows advertised in the window (machine-wide)", Format: Count},
+	{Unit: ListenOverflows, Label: "accept queue overflows in the window (machine-wide)", Format: Count},
+	{Unit: ClientReadsPerRT, Label: "load generator reads per round trip", Format: Count},
+	{Unit: ClientEmptyReadsPerRT, Label: "load generator reads finding nothing, per round trip", Format: Count},
+	{Unit: ClientPartialWrites, Label: "load generator writes that took part of a message", Format: Count},
 	{Unit: Behind, Label: "behind the offered rate", Format: Count},
 }
 

@@ -76,6 +76,18 @@ type Sample struct {
 	// sample timed: the iteration count of its benchmark line. Zero when
 	// the writer did not record it.
 	Iters int64 `json:"iters,omitempty"`
+	// Syscalls is the server's system calls per unit of work by name, as
+	// the kernel counted them over the window (the named ones only; the
+	// total is a metric).
+	Syscalls map[string]float64 `json:"syscalls,omitempty"`
+	// Invalid, when set, says why the sample measured something other
+	// than the implementation (a dirty start, TCP memory pressure, a
+	// saturated load generator): readers keep it out of medians and
+	// rankings and show the reason.
+	Invalid string `json:"invalid,omitempty"`
+	// Outlier, when set, says which of the sample's costs sits far from
+	// its siblings' (the other samples of the same result).
+	Outlier string `json:"outlier,omitempty"`
 }
 
 // Histogram is a latency distribution as (upper bound, count) buckets in

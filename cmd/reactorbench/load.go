@@ -55,7 +55,13 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 			time.Duration(h.ValueAtQuantile(50)), time.Duration(h.ValueAtQuantile(99)), time.Duration(h.ValueAtQuantile(99.9)), time.Duration(h.Max()))
 	}
 	fmt.Fprintf(stdout, "client cpu     %.0f%% of one core\n", 100*r.ClientCPU.Seconds()/secs)
-	fmt.Fprintf(stdout, "connections    never connected %d, died %d, starved %d, wrong echo %d", r.NeverConnected, r.Died, r.Starved, r.Corrupt)
+	if r.RoundTrips > 0 {
+		rts := float64(r.RoundTrips)
+		fmt.Fprintf(stdout, "client calls   %.2f reads (%.2f found nothing), %.2f writes (%.3f partial) per round trip\n",
+			float64(r.Reads)/rts, float64(r.ReadsAgain)/rts, float64(r.Writes)/rts, float64(r.PartialWrites)/rts)
+	}
+	fmt.Fprintf(stdout, "connections    never connected %d, died %d, starved %d (by the server) and %d (echo unread by this client), wrong echo %d",
+		r.NeverConnected, r.Died, r.Starved, r.StarvedByClient, r.Corrupt)
 	if r.Overrun > 0 {
 		fmt.Fprintf(stdout, ", requests not sent (queue full) %d", r.Overrun)
 	}

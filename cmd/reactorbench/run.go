@@ -44,6 +44,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
 	noReport := fs.Bool("no-report", false, "write the results only, not the HTML report")
 	profileDir := fs.String("profile", "", "after the measured run, a separate run recording a CPU profile (pprof, and SVG when graphviz is installed) of each Go server per workload and C into DIR; its numbers are discarded")
+	largest := fs.Bool("largest-c", false, "echo: measure only the connection ladder's largest C, the point at scale")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -88,7 +89,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats}
+	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats, LargestC: *largest}
 	total := bench.TotalPoints(&o, ws)
 	prog := newProgress(stdout, total)
 	o.Progress = prog.step
