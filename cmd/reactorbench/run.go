@@ -34,7 +34,7 @@ const (
 // runRun is "reactorbench run": every workload on every chosen backend and
 // peer, then DIR/results.json, DIR/results.txt and the report in DIR.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-out DIR] [-profile DIR] [-no-report]", stderr)
+	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-largest-c] [-out DIR] [-profile DIR] [-no-report]", stderr)
 	var backends reactors.NamesFlag
 	fs.Var(&backends, "reactor", "backends: all, default or NAME,... of "+strings.Join(reactors.Names(), ", ")+" (default all)")
 	peers := fs.String("peers", "all", "peers: all, none or NAME,... of "+strings.Join(bench.PeerNames(), ", "))
