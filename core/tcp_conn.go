@@ -88,6 +88,7 @@ func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
 	}
 	c := &tcpConn{loop: l, fd: fd, peer: peer, rbuf: l.tcpReadBuffer()}
 	l.own(c)
+	l.conns.Add(1)
 	return c
 }
 
@@ -514,6 +515,7 @@ func (c *tcpConn) ConnectionLost(reason error) {
 		return
 	}
 	c.lost = true
+	c.loop.conns.Add(-1)
 	c.stopReading()
 	c.stopWriting()
 	c.loop.disown(c)
