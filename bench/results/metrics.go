@@ -27,8 +27,11 @@ const (
 	Starved          = "starved"
 	Dropped          = "dropped"
 	NeverConnected   = "never-connected"
-	ClientBound      = "client-bound" // 1 when the load generator passed ClientBoundPercent of its core
-	Behind           = "behind"       // 1 when an open-loop sample fell short of its offered rate
+	ClientBound      = "client-bound"       // 1 when the load generator passed ClientBoundPercent of its core
+	Behind           = "behind"             // 1 when an open-loop sample fell short of its offered rate
+	LoopConnsMin     = "loop-conns-min"     // connections on the server's least loaded loop
+	LoopConnsMax     = "loop-conns-max"     // connections on the server's busiest loop
+	LoopImbalance    = "loop-conns-max/min" // the two divided: 1 is perfect balance
 )
 
 // ClientBoundPercent is the load generator's CPU share past which a
@@ -106,6 +109,7 @@ var Metrics = []Metric{
 	{Unit: SyscallsPerOp, Label: "system calls per operation", Better: LowerBetter, Format: Count},
 	{Unit: SetupNs, Label: "setup time", Better: LowerBetter, Format: Duration},
 	{Unit: ServerPeakRSS, Label: "server peak RSS", Better: LowerBetter, Format: Bytes},
+	{Unit: LoopImbalance, Label: "busiest loop's connections over the least loaded's", Better: LowerBetter, Format: Count},
 	{Unit: Starved, Label: "connections starved", Better: LowerBetter, Format: Count},
 	{Unit: Dropped, Label: "connections dropped", Better: LowerBetter, Format: Count},
 	{Unit: NeverConnected, Label: "connections never connected", Better: LowerBetter, Format: Count},
@@ -114,6 +118,8 @@ var Metrics = []Metric{
 	{Unit: ClientCPUPercent, Label: "load generator CPU use", Format: Percent},
 	{Unit: ClientBound, Label: "client-bound", Format: Count},
 	{Unit: Behind, Label: "behind the offered rate", Format: Count},
+	{Unit: LoopConnsMin, Label: "connections on the least loaded loop", Format: Count},
+	{Unit: LoopConnsMax, Label: "connections on the busiest loop", Format: Count},
 }
 
 var metricIndex = func() map[string]int {
