@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -308,6 +309,10 @@ func (g *Group) CallWhenRunning(fn func()) {
 // HandleSignals makes SIGINT and SIGTERM stop the group (through the
 // first loop). Call it before Run.
 func (g *Group) HandleSignals(on bool) { g.loops[0].HandleSignals(on) }
+
+// ExitSignal is the signal that stopped the group, or nil. Read it after
+// Run returns.
+func (g *Group) ExitSignal() os.Signal { return g.loops[0].ExitSignal() }
 
 // SuggestThreadPoolSize sets the maximum workers of every loop's pool, so
 // the group runs up to Len()*n of them.

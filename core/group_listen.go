@@ -148,6 +148,14 @@ func (gp *GroupPort) closeAll() {
 // GetHost is the address every listening socket of the port is bound to.
 func (gp *GroupPort) GetHost() net.Addr { return gp.addr }
 
+// SetSendBuffer sets the kernel send buffer of every connection accepted
+// from now on (see Port.SetSendBuffer). Call it before Run.
+func (gp *GroupPort) SetSendBuffer(bytes int) {
+	for _, p := range gp.ports {
+		p.SetSendBuffer(bytes)
+	}
+}
+
 // Sockets is the number of listening sockets: Len() with reuseport, else 1.
 func (gp *GroupPort) Sockets() int { return len(gp.ports) }
 
