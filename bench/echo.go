@@ -103,7 +103,7 @@ func (p echoPlan) points() [][2]int {
 }
 
 func echoPoints(o *Options) int {
-	return len(planEcho(o).points()) * implCount(o)
+	return len(planEcho(o).points()) * netImplCount(o)
 }
 
 func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {

@@ -23,7 +23,10 @@ type Options struct {
 	Reactors []string // backend names
 	// Peers are peer names: gonet, netpoll, node, twisted-select,
 	// twisted-poll, twisted-epoll.
-	Peers    []string
+	Peers []string
+	// Loops are the server loop counts of the network workloads; none
+	// means one.
+	Loops    []int
 	Quick    bool                             // smoke-test sizes and windows
 	Repeats  int                              // samples per point
 	Progress func(step string)                // once per measured point
@@ -155,7 +158,7 @@ func ParseWorkloads(value string) ([]Workload, error) {
 func RunSuite(ctx context.Context, o Options, ws []Workload) (*results.File, error) {
 	f := &results.File{Version: results.FormatVersion, Env: CaptureEnv()}
 	f.Env.Quick, f.Env.Repeats = o.Quick, o.Repeats
-	f.Env.Pinning = pinningNote()
+	f.Env.Pinning = pinningNote(o.loopCounts())
 	inner := o
 	o.Note = func(format string, args ...any) {
 		f.Notes = append(f.Notes, fmt.Sprintf(format, args...))
