@@ -125,3 +125,19 @@ func TestServersOnTwoLoops(t *testing.T) {
 		})
 	}
 }
+
+// -conns replaces the closed-loop echo ladder, clamped to the limit.
+func TestEchoConnsOverride(t *testing.T) {
+	p := planEcho(&Options{Conns: []int{1000, maxEchoConns}, Repeats: 1})
+	if want := []int{1000, maxConns()}; !reflect.DeepEqual(p.ladder, want) && maxConns() > 1000 {
+		t.Errorf("ladder %v, want %v", p.ladder, want)
+	}
+	if got, err := ParseConns("1000, 10,1000"); err != nil || !reflect.DeepEqual(got, []int{10, 1000}) {
+		t.Errorf("ParseConns = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "0", "x", "1000000"} {
+		if _, err := ParseConns(bad); err == nil {
+			t.Errorf("ParseConns(%q) succeeded", bad)
+		}
+	}
+}

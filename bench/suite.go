@@ -26,7 +26,10 @@ type Options struct {
 	Peers []string
 	// Loops are the server loop counts of the network workloads; none
 	// means one.
-	Loops    []int
+	Loops []int
+	// Conns, when set, replaces the closed-loop echo ladder (each C
+	// clamped to what the descriptor limit allows).
+	Conns    []int
 	Quick    bool                             // smoke-test sizes and windows
 	Repeats  int                              // samples per point
 	Progress func(step string)                // once per measured point

@@ -224,6 +224,8 @@ func TestRunBadUsage(t *testing.T) {
 		{[]string{"-workloads", "bogus"}, "idle-memory"},
 		{[]string{"-repeats", "-1"}, "-repeats"},
 		{[]string{"-loops", "0"}, "-loops"},
+		{[]string{"-conns", "0"}, "-conns"},
+		{[]string{"-conns", "1000000"}, "-conns"},
 		{[]string{"-loops", "1,x"}, "-loops"},
 		{[]string{"-repeats", "x"}, "invalid value"},
 		{[]string{"-out", ""}, "-out"},
