@@ -276,8 +276,9 @@ func (g *Group) stopAll() bool {
 	return true
 }
 
-// Crash ends every loop at once, without shutdown triggers (see
-// Loop.Crash); safe from any goroutine.
+// Crash ends every loop at once, without shutdown triggers and without
+// closing connections (see Loop.Crash); safe from any goroutine. Unlike
+// a Loop, a crashed group does not run again: Close it.
 func (g *Group) Crash() {
 	for _, l := range g.loops {
 		l.CallFromThread(l.Crash)
@@ -329,16 +330,17 @@ func (g *Group) Len() int { return len(g.loops) }
 // group runs it asks every loop and waits for the answers, so call it from
 // a goroutine of none of them (ErrCalledFromGroupLoop otherwise).
 func (g *Group) Counters() ([]Counters, error) {
-	g.mu.Lock()
-	running := g.state == groupRunning
-	g.mu.Unlock()
 	out := make([]Counters, len(g.members))
-	if !running {
+	g.mu.Lock()
+	if g.state != groupRunning {
+		// Run waits for the lock, so no loop starts while these are read.
 		for i, l := range g.loops {
 			out[i] = l.Counters()
 		}
+		g.mu.Unlock()
 		return out, nil
 	}
+	g.mu.Unlock()
 	for _, l := range g.loops {
 		if l.IsInIOThread() {
 			return nil, ErrCalledFromGroupLoop
