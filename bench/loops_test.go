@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/reactorbench/reactorbench/bench/loadgen"
+	"github.com/reactorbench/reactorbench/bench/results"
 )
 
 func TestLayoutFor(t *testing.T) {
@@ -138,6 +141,29 @@ func TestEchoConnsOverride(t *testing.T) {
 	for _, bad := range []string{"", "0", "x", "1000000"} {
 		if _, err := ParseConns(bad); err == nil {
 			t.Errorf("ParseConns(%q) succeeded", bad)
+		}
+	}
+}
+
+// An echo sample on two loops counts every connection on one loop or the
+// other, read while all of them are up (the load generators reset theirs
+// as soon as the window ends).
+func TestEchoSampleCountsEveryLoopsConnections(t *testing.T) {
+	ctx := context.Background()
+	srv, err := startServer(ctx, "epoll", "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.stop()
+	const conns = 64
+	for range 3 {
+		s, err := echoSample(ctx, srv, loadgen.Config{Addr: srv.addr, Conns: conns, Size: 64, Warmup: 20 * time.Millisecond, Duration: 50 * time.Millisecond}, conns, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo, hi := s.Metrics[results.LoopConnsMin], s.Metrics[results.LoopConnsMax]
+		if lo+hi != conns || lo == 0 || s.Metrics[results.LoopImbalance] != hi/lo {
+			t.Errorf("loops held %v and %v of %d connections (imbalance %v)", lo, hi, conns, s.Metrics[results.LoopImbalance])
 		}
 	}
 }
