@@ -106,6 +106,15 @@ func (g *Group) ListenTCP(addr string, factoryFor func(l *Loop) Factory) (*Group
 		}
 	}
 	gp := &GroupPort{group: g, stopped: make(chan struct{})}
+	if len(g.loops) == 1 {
+		// One loop needs neither a shared port nor a hand-off.
+		p, err := g.loops[0].ListenTCP(addr, factories[0])
+		if err != nil {
+			return nil, err
+		}
+		gp.add(p, g.members[0])
+		return gp, nil
+	}
 	if g.accept != AcceptReusePort {
 		p, err := g.loops[0].ListenTCP(addr, factories[0])
 		if err != nil {
@@ -161,8 +170,8 @@ func (gp *GroupPort) Sockets() int { return len(gp.ports) }
 
 // StopListening closes every listening socket of the port, each on its own
 // loop; accepted connections stay. Safe from any goroutine. The channel is
-// closed once all are closed (or their loop has returned from Run, which
-// closes them).
+// closed once all are closed, each Port's Deferred has fired (or its loop
+// has returned from Run, which closes them).
 func (gp *GroupPort) StopListening() <-chan struct{} {
 	gp.stopOnce.Do(gp.stopListening)
 	return gp.stopped
@@ -180,15 +189,22 @@ func (gp *GroupPort) stopListening() {
 	var wg sync.WaitGroup
 	for i, p := range gp.ports {
 		m := gp.owners[i]
-		if m.loop.IsInIOThread() {
-			p.StopListening()
-			continue
-		}
+		// The port's Deferred fires on the pass after the socket closed;
+		// the channel waits one pass more. uring-poll hands the removal of
+		// its watch to the kernel in the first Wait, and the kernel lets go
+		// of the socket in the task work it runs at the next one.
 		closed := make(chan struct{})
-		m.loop.CallFromThread(func() {
-			p.StopListening()
-			close(closed)
-		})
+		stop := func() {
+			p.StopListening().AddBoth(func(any) (any, error) {
+				m.loop.CallLater(0, func() { close(closed) })
+				return nil, nil
+			})
+		}
+		if m.loop.IsInIOThread() {
+			stop()
+		} else {
+			m.loop.CallFromThread(stop)
+		}
 		wg.Go(func() {
 			select {
 			case <-closed:
