@@ -80,6 +80,7 @@ type tcpConn struct {
 
 // newTCPConn wraps a connected non-blocking socket.
 func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
+	l.conns.Add(1)
 	if l.ring != nil {
 		c := &tcpConn{loop: l, fd: fd, peer: peer, ring: l.ring, firstTag: l.tags + 1}
 		l.setHandler(fd, c)
@@ -88,7 +89,6 @@ func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
 	}
 	c := &tcpConn{loop: l, fd: fd, peer: peer, rbuf: l.tcpReadBuffer()}
 	l.own(c)
-	l.conns.Add(1)
 	return c
 }
 
