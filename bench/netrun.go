@@ -136,6 +136,14 @@ func measureAt(ctx context.Context, o *Options, workload string, loops int, impl
 	return nil
 }
 
+func sum(xs []int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
 func boundSamples(ss []results.Sample) int {
 	n := 0
 	for _, s := range ss {
@@ -343,10 +351,15 @@ func serverMetrics(m map[string]float64, cpuUnit string, srv *server, e0, e1 edg
 			m[results.SyscallsPerEvent] = calls / span / unitsPerSec
 		}
 	}
-	// Connections per loop are read at the window's start: by its end
-	// the load generators may already be resetting theirs.
-	if e0.counted && len(e0.counters.LoopConns) > 0 {
-		lo, hi := slices.Min(e0.counters.LoopConns), slices.Max(e0.counters.LoopConns)
+	// Connections per loop come from the edge that saw more of them: at
+	// the window's start a busy server may not have accepted them all, and
+	// by its end the load generators may already be resetting theirs.
+	at := e0
+	if sum(e1.counters.LoopConns) > sum(e0.counters.LoopConns) {
+		at = e1
+	}
+	if at.counted && len(at.counters.LoopConns) > 0 {
+		lo, hi := slices.Min(at.counters.LoopConns), slices.Max(at.counters.LoopConns)
 		m[results.LoopConnsMin], m[results.LoopConnsMax] = float64(lo), float64(hi)
 		if lo > 0 {
 			m[results.LoopImbalance] = float64(hi) / float64(lo)

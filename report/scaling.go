@@ -177,7 +177,7 @@ func loopConnsTable(f *Figure) table {
 			{Text: fmtSig(c.Imbalance.Median)},
 		})
 	}
-	t.Foot = []string{"Medians over the runs, read from the server's own per-loop counters at the start of each timed window, when every connection is up. Only servers with loops of their own report them."}
+	t.Foot = []string{"Medians over the runs, read from the server's own per-loop counters at the edge of each timed window (start or end) that saw more of the connections. Only servers with loops of their own report them."}
 	return t
 }
 
