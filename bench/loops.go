@@ -259,6 +259,10 @@ func sumCounters(cs []core.Counters) serverCounters {
 		s.Reads += c.Reads
 		s.Writes += c.Writes
 		s.Wakes += c.Wakes
+		s.Enters += c.Enters
+		s.Completions += c.Completions
+		s.EntersCounted = s.EntersCounted || c.EntersCounted
+		s.Completion = s.Completion || c.Completion
 		s.Accepted += c.Accepted
 		s.Conns += c.Conns
 		s.LoopConns = append(s.LoopConns, c.Conns)

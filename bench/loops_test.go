@@ -11,6 +11,7 @@ import (
 
 	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
+	"github.com/reactorbench/reactorbench/core"
 )
 
 func TestLayoutFor(t *testing.T) {
@@ -165,5 +166,34 @@ func TestEchoSampleCountsEveryLoopsConnections(t *testing.T) {
 		if lo+hi != conns || lo == 0 || s.Metrics[results.LoopImbalance] != hi/lo {
 			t.Errorf("loops held %v and %v of %d connections (imbalance %v)", lo, hi, conns, s.Metrics[results.LoopImbalance])
 		}
+	}
+}
+
+// A group's counters add up field by field, whatever fields core adds.
+func TestSumCountersEveryField(t *testing.T) {
+	var one core.Counters
+	v := reflect.ValueOf(&one).Elem()
+	for i := range v.NumField() {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Uint64:
+			f.SetUint(1)
+		case reflect.Int64:
+			f.SetInt(1)
+		case reflect.Bool:
+			f.SetBool(true)
+		default:
+			t.Fatalf("Counters.%s is a %s: teach sumCounters and this test", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	sum := sumCounters([]core.Counters{one, one})
+	s := reflect.ValueOf(sum.Counters)
+	for i := range s.NumField() {
+		f, name := s.Field(i), s.Type().Field(i).Name
+		if f.Kind() == reflect.Bool && !f.Bool() || f.Kind() == reflect.Uint64 && f.Uint() != 2 || f.Kind() == reflect.Int64 && f.Int() != 2 {
+			t.Errorf("sum of Counters.%s = %v, want both loops' counts", name, f)
+		}
+	}
+	if !reflect.DeepEqual(sum.LoopConns, []int64{1, 1}) {
+		t.Errorf("LoopConns = %v", sum.LoopConns)
 	}
 }
