@@ -21,13 +21,11 @@ const (
 	roleServer  = "server"
 	roleLoad    = "load"
 	implEnv     = "REACTORBENCH_IMPL" // the server a server child runs
-	serverCPU   = 0
-	loadGenCPU  = 1
-	addrPrefix  = "addr "           // a server's first line: "addr HOST:PORT"
-	cmdCounters = "counters"        // server: print the loop's counters as JSON
-	cmdRun      = "run"             // load: run warm-up and window, print the result
-	cmdPing     = "ping"            // load: one round trip per connection, then hold them
-	replyTimout = 120 * time.Second // the longest a child may take to answer
+	addrPrefix  = "addr "             // a server's first line: "addr HOST:PORT"
+	cmdCounters = "counters"          // server: print the loop's counters as JSON
+	cmdRun      = "run"               // load: run warm-up and window, print the result
+	cmdPing     = "ping"              // load: one round trip per connection, then hold them
+	replyTimout = 120 * time.Second   // the longest a child may take to answer
 )
 
 // MaybeChild runs the child role named in the environment, if any, and

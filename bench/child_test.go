@@ -17,13 +17,13 @@ import (
 // would run out of descriptors.
 func TestLoadSplitAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
-	srv, err := startServer(ctx, "gonet", "")
+	srv, err := startServer(ctx, "gonet", "", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.stop()
 	cfg := loadgen.Config{Addr: srv.addr, Conns: 20, Size: 64, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond}
-	procs, err := loadProcs(ctx, cfg, 7)
+	procs, err := loadProcs(ctx, cfg, 7, srv.layout.load)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func connectConns(o *Options) int {
 	return connectConcurrency
 }
 
-func connectPoints(o *Options) int { return implCount(o) }
+func connectPoints(o *Options) int { return netImplCount(o) }
 
 func runConnectWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
 	conns := connectConns(o)

@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reactorbench/reactorbench/bench/loadgen"
@@ -40,6 +42,20 @@ type echoPlan struct {
 func planEcho(o *Options) echoPlan {
 	most := maxConns()
 	p := echoPlan{sizes: echoSizes, perProc: most, repeats: max(o.Repeats, 1), quick: o.Quick}
+	if !o.Quick {
+		p.wide = map[int]bool{1000: true}
+	}
+	if len(o.Conns) > 0 {
+		for _, c := range o.Conns {
+			if c = min(c, most); !slices.Contains(p.ladder, c) {
+				p.ladder = append(p.ladder, c)
+			}
+		}
+		if o.Quick {
+			p.sizes = echoSizes[:1]
+		}
+		return p
+	}
 	if o.Quick {
 		p.ladder, p.sizes = []int{1, 50}, echoSizes[:1]
 		return p
@@ -53,8 +69,24 @@ func planEcho(o *Options) echoPlan {
 	if o.LargestC {
 		p.ladder = p.ladder[len(p.ladder)-1:]
 	}
-	p.wide = map[int]bool{1000: true}
 	return p
+}
+
+// ParseConns reads a -conns value, "C,..." with each C from 1 to the
+// ladder's cap, into ascending distinct counts.
+func ParseConns(value string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(value, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > maxEchoConns {
+			return nil, fmt.Errorf("connection count %q: want whole numbers from 1 to %d, comma-separated", f, maxEchoConns)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // repeatsAt is the number of repeats at C connections: all of them up to
@@ -106,12 +138,12 @@ func (p echoPlan) points() [][2]int {
 }
 
 func echoPoints(o *Options) int {
-	return len(planEcho(o).points()) * implCount(o)
+	return len(planEcho(o).points()) * netImplCount(o)
 }
 
 func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
 	p := planEcho(o)
-	if most := maxConns(); p.ladder[len(p.ladder)-1] == most && !o.Quick {
+	if most := maxConns(); p.ladder[len(p.ladder)-1] == most && !o.Quick && len(o.Conns) == 0 {
 		o.note("echo: connection ladder ends at C=%d, the descriptor limit %d less %d for the process itself", most, noFileLimit(), loadgen.FDSlack)
 	}
 	w0, d0, _ := p.timing(1)

@@ -39,7 +39,7 @@ func auxRepeats(o *Options) int {
 	return max(min(o.Repeats, 3), 1)
 }
 
-func openPoints(o *Options) int { return len(planOpen(o).rates) * implCount(o) }
+func openPoints(o *Options) int { return len(planOpen(o).rates) * netImplCount(o) }
 
 func runOpenWorkload(ctx context.Context, o *Options, emit func(results.Result)) error {
 	p, e := planOpen(o), planEcho(o)

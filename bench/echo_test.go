@@ -152,7 +152,7 @@ func BenchmarkEcho(b *testing.B) {
 			// The suite's result names, so benchstat compares the two.
 			b.Run(fmt.Sprintf("impl=%s/conns=%d/size=64", impl, conns), func(b *testing.B) {
 				ctx := context.Background()
-				srv, err := startWarmServer(ctx, impl, "")
+				srv, err := startWarmServer(ctx, impl, "", 1)
 				if err != nil {
 					b.Fatal(err)
 				}

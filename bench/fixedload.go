@@ -130,7 +130,7 @@ func probePeaks(ctx context.Context, o *Options, impls []string, cfg loadgen.Con
 // probePeak is impl's best closed-loop rate at cfg over tries samples on
 // one server, and whether that sample was client-bound.
 func probePeak(ctx context.Context, impl string, cfg loadgen.Config, perProc, tries int) (best float64, bound bool, err error) {
-	srv, err := startWarmServer(ctx, impl, "")
+	srv, err := startWarmServer(ctx, impl, "", 1)
 	if err != nil {
 		return 0, false, err
 	}

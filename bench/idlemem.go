@@ -68,7 +68,7 @@ func runIdleWorkload(ctx context.Context, o *Options, emit func(results.Result))
 // idleSample measures one fresh server of impl with conns idle connections
 // (one of repeats such samples).
 func idleSample(ctx context.Context, impl string, conns, repeats int) (results.Sample, error) {
-	srv, err := startWarmServer(ctx, impl, "")
+	srv, err := startWarmServer(ctx, impl, "", 1)
 	if err != nil {
 		return results.Sample{}, err
 	}
@@ -79,7 +79,7 @@ func idleSample(ctx context.Context, impl string, conns, repeats int) (results.S
 		return results.Sample{}, err
 	}
 	cfg := loadgen.Config{Addr: srv.addr, Conns: conns, Size: 64, Duration: time.Second, Spread: spreadNeeded(conns, repeats)}
-	procs, err := loadProcs(ctx, cfg, maxConns())
+	procs, err := loadProcs(ctx, cfg, maxConns(), srv.layout.load)
 	if err != nil {
 		return results.Sample{}, err
 	}

@@ -15,7 +15,11 @@ import (
 // loadChild reads a loadgen.Config, connects, says so, then runs on "run" or
 // pings and holds the connections on "ping" until stdin closes.
 func loadChild(in io.Reader, out io.Writer) error {
-	if err := pin(loadGenCPU); err != nil {
+	cpu, err := childCPU()
+	if err != nil {
+		return err
+	}
+	if err := pin([]int{cpu}, 1); err != nil {
 		return err
 	}
 	r := bufio.NewReader(in)

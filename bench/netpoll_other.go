@@ -15,4 +15,4 @@ var errNoNetpoll = fmt.Errorf("cloudwego/netpoll does not build on %s", runtime.
 func netpollMissing() (string, error) { return "", errNoNetpoll }
 
 // serveNetpoll fails here; see errNoNetpoll.
-func serveNetpoll(io.Reader, io.Writer) error { return errNoNetpoll }
+func serveNetpoll(int, io.Reader, io.Writer) error { return errNoNetpoll }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,7 +14,6 @@ import (
 
 	"github.com/reactorbench/reactorbench/bench/loadgen"
 	"github.com/reactorbench/reactorbench/bench/results"
-	"github.com/reactorbench/reactorbench/core"
 )
 
 // The shared network runner of the echo, echo-open and connect workloads:
@@ -33,11 +34,36 @@ type netPoint struct {
 }
 
 // measurePoints measures the points that points(impl) lists, the same
-// number for every impl, with one server process per impl kept for the
-// whole workload. Repeats interleave the implementations, so a slow spell
-// of the machine hits all of them alike. A server that fails is noted,
-// and restarted for its next point.
+// number for every impl, at each of o's loop counts in turn.
 func measurePoints(ctx context.Context, o *Options, workload string, impls []string, points func(impl string) []netPoint,
+	measure func(context.Context, *server, loadgen.Config) (results.Sample, error), emit func(results.Result)) error {
+	noteOneLoop(o, workload, impls)
+	for _, loops := range o.loopCounts() {
+		at := implsAt(impls, loops)
+		if len(at) == 0 {
+			continue
+		}
+		layout := layoutFor(loops, runtime.NumCPU())
+		pointsAt := func(impl string) []netPoint {
+			var pts []netPoint
+			for _, pt := range points(impl) {
+				pts = append(pts, pt.atLoops(loops, layout))
+			}
+			return pts
+		}
+		if err := measureAt(ctx, o, workload, loops, at, pointsAt, measure, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measureAt measures the points at one loop count, with one server
+// process per impl kept for the whole of it. Repeats interleave the
+// implementations, so a slow spell of the machine hits all of them alike.
+// A server that fails is noted, and restarted for its next point. Only
+// one-loop servers are profiled.
+func measureAt(ctx context.Context, o *Options, workload string, loops int, impls []string, points func(impl string) []netPoint,
 	measure func(context.Context, *server, loadgen.Config) (results.Sample, error), emit func(results.Result)) error {
 	servers := map[string]*server{}
 	defer func() {
@@ -68,7 +94,11 @@ func measurePoints(ctx context.Context, o *Options, workload string, impls []str
 				srv := o.reusable(servers, impl, conns)
 				if srv == nil {
 					var err error
-					if srv, err = startWarmServer(ctx, impl, o.profileFile(workload, impl, conns)); err != nil {
+					profile := ""
+					if loops == 1 {
+						profile = o.profileFile(workload, impl, conns)
+					}
+					if srv, err = startWarmServer(ctx, impl, profile, loops); err != nil {
 						if ctx.Err() != nil {
 							return ctx.Err()
 						}
@@ -160,6 +190,14 @@ func flagOutliers(ss []results.Sample) {
 	}
 }
 
+func sum(xs []int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
 func boundSamples(ss []results.Sample) int {
 	n := 0
 	for _, s := range ss {
@@ -171,9 +209,11 @@ func boundSamples(ss []results.Sample) int {
 }
 
 // loadProcs starts the load generator processes for cfg, perProc
-// connections each at most, and waits until each has connected.
-func loadProcs(ctx context.Context, cfg loadgen.Config, perProc int) ([]*child, error) {
-	n := (cfg.Conns + perProc - 1) / perProc
+// connections each at most and at least one per CPU of cpus (while there
+// are connections for them), each pinned to one of cpus in turn, and
+// waits until each has connected.
+func loadProcs(ctx context.Context, cfg loadgen.Config, perProc int, cpus []int) ([]*child, error) {
+	n := max((cfg.Conns+perProc-1)/perProc, min(len(cpus), cfg.Conns))
 	var procs []*child
 	fail := func(err error) ([]*child, error) {
 		for _, c := range procs {
@@ -187,7 +227,11 @@ func loadProcs(ctx context.Context, cfg loadgen.Config, perProc int) ([]*child, 
 		c.Conns = (left + (n - i) - 1) / (n - i)
 		left -= c.Conns
 		c.SourceBase = i * 4096
-		ch, err := startChild(roleLoad, fmt.Sprintf("load generator %d/%d", i+1, n))
+		var env []string
+		if len(cpus) > 0 {
+			env = append(env, fmt.Sprintf("%s=%d", cpuEnv, cpus[i%len(cpus)]))
+		}
+		ch, err := startChild(roleLoad, fmt.Sprintf("load generator %d/%d", i+1, n), env...)
 		if err != nil {
 			return fail(err)
 		}
@@ -226,8 +270,8 @@ func spreadNeeded(conns, repeats int) bool {
 // startWarmServer starts impl (recording a CPU profile into profile, if
 // set) and warms it with a few round trips, so the first sample does not
 // pay for page faults and lazy compilation.
-func startWarmServer(ctx context.Context, impl, profile string) (*server, error) {
-	srv, err := startServer(ctx, impl, profile)
+func startWarmServer(ctx context.Context, impl, profile string, loops int) (*server, error) {
+	srv, err := startServer(ctx, impl, profile, loops)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +356,7 @@ func runWindow(ctx context.Context, srv *server, procs []*child, kc *kernelCount
 type edge struct {
 	at       time.Time
 	cpu      time.Duration
-	counters core.Counters
+	counters serverCounters
 	counted  bool
 
 	// user and sys split cpu, in clock ticks (see procTimes).
@@ -434,6 +478,20 @@ func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, 
 			}
 		}
 	}
+	// Connections per loop come from the edge that saw more of them: at
+	// the window's start a busy server may not have accepted them all, and
+	// by its end the load generators may already be resetting theirs.
+	at := e0
+	if sum(e1.counters.LoopConns) > sum(e0.counters.LoopConns) {
+		at = e1
+	}
+	if at.counted && len(at.counters.LoopConns) > 0 {
+		lo, hi := slices.Min(at.counters.LoopConns), slices.Max(at.counters.LoopConns)
+		m[results.LoopConnsMin], m[results.LoopConnsMax] = float64(lo), float64(hi)
+		if lo > 0 {
+			m[results.LoopImbalance] = float64(hi) / float64(lo)
+		}
+	}
 	if rss, err := procStatus(srv.pid, "VmHWM"); err == nil {
 		m[results.ServerPeakRSS] = float64(rss)
 	}
@@ -516,7 +574,7 @@ const settleLimit = 30 * time.Second
 // of this sample spills into the next.
 func sampleWindow(ctx context.Context, srv *server, cfg loadgen.Config, perProc int) (e0, e1 edge, total *loadgen.Result, err error) {
 	before, dirty := cleanStart(srv)
-	procs, err := loadProcs(ctx, cfg, perProc)
+	procs, err := loadProcs(ctx, cfg, perProc, srv.layout.load)
 	if err != nil {
 		return e0, e1, nil, err
 	}

@@ -187,19 +187,23 @@ func cleanStart(srv *server) (netState, string) {
 		}
 		if why == "" || !time.Now().Before(deadline) {
 			s.Waited = time.Since(start)
-			s.LoadCPUBusy = loadCPUBusy()
+			s.LoadCPUBusy = loadCPUBusy(srv.layout.load)
 			return s, why
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-// loadCPUBusy waits up to a second for the load generator's CPU to be
-// free of other work and returns its last busy share, -1 when unknown.
-func loadCPUBusy() float64 {
+// loadCPUBusy waits up to a second for the load generators' first CPU to
+// be free of other work and returns its last busy share, -1 when unknown
+// (no CPU of their own).
+func loadCPUBusy(cpus []int) float64 {
 	busy := -1.0
+	if len(cpus) == 0 {
+		return busy
+	}
 	for range 10 {
-		b, err := cpuBusy(loadGenCPU, 100*time.Millisecond)
+		b, err := cpuBusy(cpus[0], 100*time.Millisecond)
 		if err != nil {
 			return -1
 		}

@@ -12,15 +12,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pin binds every thread of this process to cpu (threads started later
-// inherit it) and sizes the Go scheduler to that one CPU. On a machine with
-// one CPU it does nothing.
-func pin(cpu int) error {
-	if runtime.NumCPU() < 2 {
+// pin binds every thread of this process to cpus (threads started later
+// inherit them) and sizes the Go scheduler to procs. With no CPUs (a
+// machine with one) it only sizes the scheduler.
+func pin(cpus []int, procs int) error {
+	runtime.GOMAXPROCS(procs)
+	if len(cpus) == 0 {
 		return nil
 	}
 	var set unix.CPUSet
-	set.Set(cpu)
+	for _, c := range cpus {
+		set.Set(c)
+	}
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return err
@@ -31,17 +34,12 @@ func pin(cpu int) error {
 			continue
 		}
 		if err := unix.SchedSetaffinity(tid, &set); err != nil && !errors.Is(err, unix.ESRCH) {
-			return fmt.Errorf("pin to cpu %d: %w", cpu, err)
+			return fmt.Errorf("pin to cpu %s: %w", cpuList(cpus), err)
 		}
 	}
-	runtime.GOMAXPROCS(1)
 	return nil
 }
 
-// pinningNote describes where the suite's processes run.
-func pinningNote() string {
-	if runtime.NumCPU() < 2 {
-		return "not pinned (one CPU)"
-	}
-	return "server cpu 0, load generator cpu 1"
-}
+// pinningNote describes where the suite's processes run at each loop
+// count.
+func pinningNote(loops []int) string { return layoutNote(loops, runtime.NumCPU()) }

@@ -4,10 +4,14 @@ package bench
 
 import "runtime"
 
-// pin does nothing here: there is no sched_setaffinity to bind threads with.
-func pin(int) error { return nil }
+// pin only sizes the Go scheduler here: there is no sched_setaffinity to
+// bind threads with.
+func pin(_ []int, procs int) error {
+	runtime.GOMAXPROCS(procs)
+	return nil
+}
 
 // pinningNote says the suite's processes run unpinned.
-func pinningNote() string {
+func pinningNote([]int) string {
 	return "not pinned (no sched_setaffinity on " + runtime.GOOS + ")"
 }

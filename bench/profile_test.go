@@ -20,7 +20,7 @@ func TestProfiledServerWritesOnStop(t *testing.T) {
 	defer cancel()
 	for _, impl := range []string{"epoll", "gonet", "netpoll"} {
 		path := filepath.Join(t.TempDir(), impl+".pprof")
-		srv, err := startWarmServer(ctx, impl, path)
+		srv, err := startWarmServer(ctx, impl, path, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,16 +39,22 @@ type peer struct {
 	// records with pprof.
 	goRuntime bool
 	hint      string // how to install what runtime did not find
-	// serve runs the echo server in this (child) process: it prints
-	// "addr HOST:PORT" on out and stops when in closes.
-	serve func(in io.Reader, out io.Writer) error
+	// serve runs the echo server in this (child) process on the loops
+	// asked: it prints "addr HOST:PORT" on out and stops when in closes.
+	serve func(loops int, in io.Reader, out io.Writer) error
+	// loops is set for a peer that serves on N loops when asked (Go net
+	// with GOMAXPROCS=N, netpoll with N pollers); oneLoop says why a peer
+	// without it stays at one.
+	loops   bool
+	oneLoop string
 }
 
 var peerTable = []peer{
-	{name: "gonet", doc: "Go net, a goroutine per connection", serve: serveGoNet, goRuntime: true},
-	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing, serve: serveNetpoll, goRuntime: true},
+	{name: "gonet", doc: "Go net, a goroutine per connection", serve: serveGoNet, goRuntime: true, loops: true},
+	{name: "netpoll", doc: "cloudwego/netpoll event loop", runtime: netpollMissing, serve: serveNetpoll, goRuntime: true, loops: true},
 	{name: "node", doc: "Node.js net module", runtime: peerenv.Node, missing: "node is not installed", hint: peerenv.NodeHint,
-		serve: scriptServer(peerenv.Node, "echo.js")},
+		serve:   scriptServer(peerenv.Node, "echo.js"),
+		oneLoop: "libuv's one loop; N loops would be N processes under its cluster module, a different server"},
 	twistedPeer("select"),
 	twistedPeer("poll"),
 	twistedPeer("epoll"),
@@ -57,7 +64,8 @@ var peerTable = []peer{
 func twistedPeer(reactor string) peer {
 	return peer{name: "twisted-" + reactor, doc: "Twisted, " + reactor + " reactor", runtime: peerenv.Python3Twisted,
 		missing: "python3 cannot import twisted", hint: peerenv.TwistedHint,
-		serve: scriptServer(peerenv.Python3Twisted, "echo_twisted.py", reactor)}
+		serve:   scriptServer(peerenv.Python3Twisted, "echo_twisted.py", reactor),
+		oneLoop: "Twisted's one reactor, behind Python's global interpreter lock"}
 }
 
 // PeerNames lists every peer the suite knows.
@@ -176,35 +184,39 @@ func implCount(o *Options) int {
 // reactor backends, and exits when stdin closes, writing the CPU profile
 // it was asked for (see profileEnv) on the way out.
 func serverChild(impl string, in io.Reader, out io.Writer) error {
-	if err := pin(serverCPU); err != nil {
+	loops, err := childLoops()
+	if err != nil {
+		return err
+	}
+	if err := pin(layoutFor(loops, runtime.NumCPU()).server, loops); err != nil {
 		return err
 	}
 	stop, err := startProfile(impl, os.Getenv(profileEnv))
 	if err != nil {
 		return err
 	}
-	err = serveImpl(impl, in, out)
+	err = serveImpl(impl, loops, in, out)
 	if perr := stop(); err == nil {
 		err = perr
 	}
 	return err
 }
 
-// serveImpl serves echo as impl until stdin closes.
-func serveImpl(impl string, in io.Reader, out io.Writer) error {
+// serveImpl serves echo as impl on loops loops until stdin closes.
+func serveImpl(impl string, loops int, in io.Reader, out io.Writer) error {
 	if info, err := reactors.Lookup(impl); err == nil {
-		return serveReactor(info, in, out)
+		return serveReactor(info, loops, in, out)
 	}
 	if p, ok := lookupPeer(impl); ok {
-		return p.serve(in, out)
+		return p.serve(loops, in, out)
 	}
 	return fmt.Errorf("unknown server %q (valid: %s, %s)", impl, strings.Join(reactors.Names(), ", "), strings.Join(PeerNames(), ", "))
 }
 
 // scriptServer returns a peer's serve that replaces the child with the
 // embedded script run by its interpreter.
-func scriptServer(runtime func() (string, error), script string, args ...string) func(io.Reader, io.Writer) error {
-	return func(io.Reader, io.Writer) error { return execPeer(runtime, script, args...) }
+func scriptServer(runtime func() (string, error), script string, args ...string) func(int, io.Reader, io.Writer) error {
+	return func(int, io.Reader, io.Writer) error { return execPeer(runtime, script, args...) }
 }
 
 // execPeer replaces this process with the script's interpreter, so the
@@ -235,14 +247,13 @@ func execPeer(runtime func() (string, error), script string, args ...string) err
 }
 
 // serveReactor serves echo on a core loop over the backend.
-func serveReactor(backend reactors.Info, in io.Reader, out io.Writer) error {
-	p, err := backend.New()
+func serveReactor(backend reactors.Info, loops int, in io.Reader, out io.Writer) error {
+	group, err := core.OpenGroup(core.GroupConfig{Backend: backend.Name, Loops: loops})
 	if err != nil {
 		return err
 	}
-	loop := core.NewLoop(p)
-	defer loop.Close()
-	port, err := loop.ListenTCP("127.0.0.1:0", protocols.EchoFactory)
+	defer group.Close()
+	port, err := group.ListenTCP("127.0.0.1:0", func(*core.Loop) core.Factory { return protocols.EchoFactory })
 	if err != nil {
 		return err
 	}
@@ -256,17 +267,20 @@ func serveReactor(backend reactors.Info, in io.Reader, out io.Writer) error {
 			if s.Text() != cmdCounters {
 				continue
 			}
-			ch := make(chan core.Counters, 1)
-			loop.CallFromThread(func() { ch <- loop.Counters() })
-			_ = enc.Encode(<-ch)
+			cs, err := group.Counters()
+			if err != nil {
+				break
+			}
+			_ = enc.Encode(sumCounters(cs))
 		}
-		loop.CallFromThread(func() { _ = loop.Stop() })
+		_ = group.Stop()
 	}()
-	return loop.Run()
+	return group.Run()
 }
 
-// serveGoNet is the idiomatic Go server: a goroutine per connection.
-func serveGoNet(in io.Reader, out io.Writer) error {
+// serveGoNet is the idiomatic Go server: a goroutine per connection, on
+// as many Ps as loops (serverChild sets GOMAXPROCS).
+func serveGoNet(_ int, in io.Reader, out io.Writer) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -317,6 +331,8 @@ type server struct {
 	// baseFDs is how many descriptors the server held before any
 	// connection (-1 when unknown).
 	baseFDs int
+	loops   int
+	layout  cpuLayout // its CPUs and its load generators'
 	// profileConns is the C a profiled server records its profile for.
 	profileConns int
 }
@@ -361,12 +377,12 @@ func fdCount(pid int) int {
 // startServer starts impl in a child process and waits for its address;
 // with a profile file, the server records its CPU profile there and is
 // given the time to write it when stopped.
-func startServer(ctx context.Context, impl, profile string) (*server, error) {
-	env := []string{implEnv + "=" + impl}
+func startServer(ctx context.Context, impl, profile string, loops int) (*server, error) {
+	env := []string{implEnv + "=" + impl, fmt.Sprintf("%s=%d", loopsEnv, loops)}
 	if profile != "" {
 		env = append(env, profileEnv+"="+profile)
 	}
-	c, err := startChild(roleServer, "server "+impl, env...)
+	c, err := startChild(roleServer, fmt.Sprintf("server %s (loops=%d)", impl, loops), env...)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +399,7 @@ func startServer(ctx context.Context, impl, profile string) (*server, error) {
 		c.stop()
 		return nil, fmt.Errorf("server %s: expected %q, got %q%s", impl, addrPrefix+"HOST:PORT", l, c.stderr())
 	}
-	return &server{child: c, impl: impl, addr: addr, pid: c.cmd.Process.Pid, baseFDs: -1}, nil
+	return &server{child: c, impl: impl, addr: addr, pid: c.cmd.Process.Pid, baseFDs: -1, loops: loops, layout: layoutFor(loops, runtime.NumCPU())}, nil
 }
 
 // isReactor reports whether the server is a core loop (it has counters).
@@ -393,8 +409,8 @@ func (s *server) isReactor() bool {
 }
 
 // counters asks a reactor server for its loop's counters.
-func (s *server) counters(ctx context.Context) (core.Counters, error) {
-	var c core.Counters
+func (s *server) counters(ctx context.Context) (serverCounters, error) {
+	var c serverCounters
 	if err := s.send(cmdCounters); err != nil {
 		return c, err
 	}

@@ -51,7 +51,7 @@ func TestServers(t *testing.T) {
 		t.Run(impl, func(t *testing.T) {
 			requireImpl(t, impl)
 			ctx := context.Background()
-			srv, err := startServer(ctx, impl, "")
+			srv, err := startServer(ctx, impl, "", 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +96,7 @@ func statusField(pid int, field string) (string, error) {
 }
 
 func TestUnknownServer(t *testing.T) {
-	if _, err := startServer(context.Background(), "nginx", ""); err == nil || !strings.Contains(err.Error(), "unknown server") {
+	if _, err := startServer(context.Background(), "nginx", "", 1); err == nil || !strings.Contains(err.Error(), "unknown server") {
 		t.Fatalf("got %v", err)
 	}
 }

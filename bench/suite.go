@@ -23,7 +23,13 @@ type Options struct {
 	Reactors []string // backend names
 	// Peers are peer names: gonet, netpoll, node, twisted-select,
 	// twisted-poll, twisted-epoll.
-	Peers    []string
+	Peers []string
+	// Loops are the server loop counts of the network workloads; none
+	// means one.
+	Loops []int
+	// Conns, when set, replaces the closed-loop echo ladder (each C
+	// clamped to what the descriptor limit allows).
+	Conns    []int
 	Quick    bool                             // smoke-test sizes and windows
 	Repeats  int                              // samples per point
 	LargestC bool                             // echo: only the ladder's largest C
@@ -156,7 +162,7 @@ func ParseWorkloads(value string) ([]Workload, error) {
 func RunSuite(ctx context.Context, o Options, ws []Workload) (*results.File, error) {
 	f := &results.File{Version: results.FormatVersion, Env: CaptureEnv()}
 	f.Env.Quick, f.Env.Repeats = o.Quick, o.Repeats
-	f.Env.Pinning = pinningNote()
+	f.Env.Pinning = pinningNote(o.loopCounts())
 	inner := o
 	o.Note = func(format string, args ...any) {
 		f.Notes = append(f.Notes, fmt.Sprintf(format, args...))

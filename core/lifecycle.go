@@ -112,7 +112,19 @@ func (l *Loop) Run() error {
 			return err
 		}
 	}
+	if l.stopped {
+		l.flushPoller()
+	}
 	return nil
+}
+
+// flushPoller makes one Wait that reports nothing to anyone: a backend
+// that queues interest changes until its next Wait (uring-poll, where a
+// pending poll keeps its socket open) hands the removals of the shutdown
+// to the kernel, so the sockets it closed are closed for the peers now,
+// not at Close. After Stop no pass follows, so the events are not needed.
+func (l *Loop) flushPoller() {
+	_, _ = l.poller.Wait(l.events, 0)
 }
 
 // Stop fires the shutdown event at the end of the current (or next) pass;

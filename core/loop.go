@@ -48,6 +48,11 @@ type Counters struct {
 	// completions with bytes or the end of stream and Writes the sends
 	// started: operations of the ring, not system calls.
 	Completion bool
+	// Accepted counts the connections served on this loop from a
+	// listening socket (its own or a Group's acceptor).
+	Accepted uint64
+	// Conns is the number of TCP connections open on this loop now.
+	Conns int64
 }
 
 // SystemCalls is the system calls the loop and its transports made: the
@@ -102,6 +107,10 @@ type Loop struct {
 	entered reactors.EnterCounter // the poller, if it counts its enters
 
 	completion // the completion driver's state, on a Completer
+
+	// conns counts open TCP connections; atomic because a Group's
+	// acceptor reads it from its own loop (once per accepted connection).
+	conns atomic.Int64
 
 	lifecycle
 	pool    workerPool
@@ -210,6 +219,7 @@ func (l *Loop) Counters() Counters {
 	l.qmu.Lock()
 	c.Wakes = l.wakes
 	l.qmu.Unlock()
+	c.Conns = l.conns.Load()
 	return c
 }
 

@@ -80,6 +80,7 @@ type tcpConn struct {
 
 // newTCPConn wraps a connected non-blocking socket.
 func newTCPConn(l *Loop, fd int, peer net.Addr) *tcpConn {
+	l.conns.Add(1)
 	if l.ring != nil {
 		c := &tcpConn{loop: l, fd: fd, peer: peer, ring: l.ring, firstTag: l.tags + 1}
 		l.setHandler(fd, c)
@@ -514,6 +515,7 @@ func (c *tcpConn) ConnectionLost(reason error) {
 		return
 	}
 	c.lost = true
+	c.loop.conns.Add(-1)
 	c.stopReading()
 	c.stopWriting()
 	c.loop.disown(c)

@@ -50,6 +50,10 @@ type Port struct {
 	// descriptors.
 	acceptTag, firstTag uint32
 	resting             bool
+
+	// handoff, when set, takes every accepted socket instead of this
+	// loop (a Group's single acceptor, see Group.ListenTCP).
+	handoff func(fd int, sa unix.Sockaddr)
 }
 
 // SetSendBuffer sets the kernel send buffer (SO_SNDBUF, which Linux
@@ -66,6 +70,12 @@ func (p *Port) SetSendBuffer(bytes int) { p.sendBuffer = max(bytes, 0) }
 // on: on a running loop, pass a literal.
 func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	l.owner.check("Loop.ListenTCP")
+	return l.listenTCP(addr, f, false)
+}
+
+// listenTCP is ListenTCP; reusePort sets SO_REUSEPORT, so that every loop
+// of a Group can listen on the same address.
+func (l *Loop) listenTCP(addr string, f Factory, reusePort bool) (*Port, error) {
 	if f == nil {
 		return nil, &OpError{Op: "listen on", Addr: addr, Err: errors.New("nil Factory")}
 	}
@@ -83,6 +93,11 @@ func (l *Loop) ListenTCP(addr string, f Factory) (*Port, error) {
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt SO_REUSEADDR", err)
+	}
+	if reusePort {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return fail("setsockopt SO_REUSEPORT", err)
+		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -160,32 +175,44 @@ func (p *Port) resize(accepted int) {
 	}
 }
 
-// serve wraps an accepted socket in a transport for the factory's protocol;
-// a nil protocol closes the socket.
+// serve wraps an accepted socket in a transport for the factory's
+// protocol, or hands it on.
 func (p *Port) serve(fd int, sa unix.Sockaddr) {
+	if p.handoff != nil {
+		p.handoff(fd, sa)
+		return
+	}
+	serveAccepted(p.loop, p.factory, p.sendBuffer, fd, sa)
+}
+
+// serveAccepted starts an accepted socket on l with a protocol from f and
+// the send buffer asked (0: the kernel's); a nil protocol closes the
+// socket.
+func serveAccepted(l *Loop, f Factory, sendBuffer, fd int, sa unix.Sockaddr) {
 	peer := tcpAddrOf(sa)
-	proto := p.buildProtocol(peer)
+	proto := buildProtocol(f, peer)
 	if proto == nil {
 		_ = unix.Close(fd)
 		return
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	if p.sendBuffer > 0 {
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, p.sendBuffer)
+	if sendBuffer > 0 {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sendBuffer)
 	}
-	c := newTCPConn(p.loop, fd, peer)
+	l.counter.Accepted++
+	c := newTCPConn(l, fd, peer)
 	c.start(proto)
 }
 
 // buildProtocol asks the factory, treating a panic like a nil protocol.
-func (p *Port) buildProtocol(peer net.Addr) (proto Protocol) {
+func buildProtocol(f Factory, peer net.Addr) (proto Protocol) {
 	defer func() {
 		if r := recover(); r != nil {
-			log.Printf("core: BuildProtocol of %T panicked: %v", p.factory, r)
+			log.Printf("core: BuildProtocol of %T panicked: %v", f, r)
 			proto = nil
 		}
 	}()
-	return p.factory.BuildProtocol(peer)
+	return f.BuildProtocol(peer)
 }
 
 // shedWaiting handles running out of descriptors: it frees the reserve,

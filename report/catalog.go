@@ -103,6 +103,12 @@ var catalog = []figureEntry{
 		table: latencyTable,
 	},
 	{
+		build:     scalingFigures,
+		prose:     explainScaling,
+		table:     scalingTable,
+		headlines: scalingHeadlines,
+	},
+	{
 		workloads: []string{"echo-open"},
 		build:     openLoopFigures,
 		prose: func(f *Figure) string {

@@ -50,8 +50,11 @@ type Figure struct {
 	// Syscalls holds, for the system call figure, each C's calls by name.
 	Syscalls map[float64]syscallMix
 	// Size is the message size a per-size figure is for.
-	Size  string
-	entry *figureEntry // the catalog entry that built the figure
+	Size string
+	// LoopConns holds, for the loop balance figure, the connections of
+	// each server's least and most loaded loop.
+	LoopConns []loopConns
+	entry     *figureEntry // the catalog entry that built the figure
 	// base is the figure a ratio figure was computed from, whose
 	// intervals decide what its prose may claim.
 	base *Figure
@@ -81,14 +84,20 @@ type Point struct {
 	Starved, Dropped, NeverConnected, WorstLost float64
 }
 
-// index groups a file's results by workload.
+// index groups a file's results by workload. Results of a server on
+// more than one loop go under multiLoop(workload), so that every figure
+// but the scaling ones compares servers on one loop.
 type index map[string][]*results.Result
 
 func newIndex(f *results.File) index {
 	ix := index{}
 	for i := range f.Results {
 		r := &f.Results[i]
-		ix[r.Workload] = append(ix[r.Workload], r)
+		key := r.Workload
+		if loops, ok := r.Params[loopsParam]; ok && loops != "1" {
+			key = multiLoop(key)
+		}
+		ix[key] = append(ix[key], r)
 	}
 	return ix
 }

@@ -84,6 +84,11 @@ func figureTable(f *Figure) table {
 	if f.entry != nil && f.entry.table != nil {
 		return f.entry.table(f)
 	}
+	return medianTable(f)
+}
+
+// medianTable is the default figureTable.
+func medianTable(f *Figure) table {
 	xl := f.XLabel
 	if xl == "" {
 		xl = "group"

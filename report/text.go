@@ -80,6 +80,8 @@ func (f *Figure) atLabel(x float64) string {
 		sym = "C="
 	case strings.HasPrefix(f.XLabel, "watched"):
 		sym = "N="
+	case strings.HasPrefix(f.XLabel, "loops"):
+		sym = "loops="
 	}
 	return sym + f.xLabelOf(x)
 }

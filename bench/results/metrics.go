@@ -66,6 +66,9 @@ const (
 	ClientEmptyReadsPerRT = "client-empty-reads/rt" // of those, the reads that found nothing (EAGAIN)
 	ClientPartialWrites   = "client-partial-writes" // writes that took only part of a message
 	Behind                = "behind"                // 1 when an open-loop sample fell short of its offered rate
+	LoopConnsMin          = "loop-conns-min"        // connections on the server's least loaded loop
+	LoopConnsMax          = "loop-conns-max"        // connections on the server's busiest loop
+	LoopImbalance         = "loop-conns-max/min"    // the two divided: 1 is perfect balance
 )
 
 // ClientBoundPercent is the load generator's CPU share past which a
@@ -147,6 +150,7 @@ var Metrics = []Metric{
 	{Unit: LoopEAgainPerRT, Label: "reads and writes finding the socket not ready, per round trip", Better: LowerBetter, Format: Count},
 	{Unit: SetupNs, Label: "setup time", Better: LowerBetter, Format: Duration},
 	{Unit: ServerPeakRSS, Label: "server peak RSS", Better: LowerBetter, Format: Bytes},
+	{Unit: LoopImbalance, Label: "busiest loop's connections over the least loaded's", Better: LowerBetter, Format: Count},
 	{Unit: Starved, Label: "connections starved", Better: LowerBetter, Format: Count},
 	{Unit: Dropped, Label: "connections dropped", Better: LowerBetter, Format: Count},
 	{Unit: NeverConnected, Label: "connections never connected", Better: LowerBetter, Format: Count},
@@ -171,6 +175,8 @@ var Metrics = []Metric{
 	{Unit: ClientEmptyReadsPerRT, Label: "load generator reads finding nothing, per round trip", Format: Count},
 	{Unit: ClientPartialWrites, Label: "load generator writes that took part of a message", Format: Count},
 	{Unit: Behind, Label: "behind the offered rate", Format: Count},
+	{Unit: LoopConnsMin, Label: "connections on the least loaded loop", Format: Count},
+	{Unit: LoopConnsMax, Label: "connections on the busiest loop", Format: Count},
 }
 
 var metricIndex = func() map[string]int {

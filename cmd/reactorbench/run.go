@@ -34,11 +34,13 @@ const (
 // runRun is "reactorbench run": every workload on every chosen backend and
 // peer, then DIR/results.json, DIR/results.txt and the report in DIR.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-quick] [-repeats N] [-largest-c] [-out DIR] [-profile DIR] [-no-report]", stderr)
+	fs := newFlagSet("run", "usage: reactorbench run [-reactor all|NAME,...] [-peers all|none|NAME,...] [-workloads all|NAME,...] [-loops N,...] [-conns C,...] [-quick] [-repeats N] [-largest-c] [-out DIR] [-profile DIR] [-no-report]", stderr)
 	var backends reactors.NamesFlag
 	fs.Var(&backends, "reactor", "backends: all, default or NAME,... of "+strings.Join(reactors.Names(), ", ")+" (default all)")
 	peers := fs.String("peers", "all", "peers: all, none or NAME,... of "+strings.Join(bench.PeerNames(), ", "))
 	workloads := fs.String("workloads", "all", "workloads: all or NAME,... of "+strings.Join(bench.WorkloadNames(), ", "))
+	loops := fs.String("loops", "1", fmt.Sprintf("server loop counts for the network workloads, N,... from 1 to %d: reactor backends on a group of N loops, Go net at GOMAXPROCS=N, netpoll with N pollers (Node.js and Twisted stay at one loop)", bench.MaxLoops))
+	conns := fs.String("conns", "", "closed-loop echo connection counts C,... instead of the default ladder (each clamped to the descriptor limit)")
 	quick := fs.Bool("quick", false, "smoke-test sizes and windows (well under a minute)")
 	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point, 1 or more (when not given: %d, or %d with -quick)", defaultRepeats, quickRepeats))
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
@@ -65,6 +67,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("-workloads: %v", err)
 	}
+	loopCounts, err := bench.ParseLoops(*loops)
+	if err != nil {
+		return bad("-loops: %v", err)
+	}
+	var connCounts []int
+	if *conns != "" {
+		if connCounts, err = bench.ParseConns(*conns); err != nil {
+			return bad("-conns: %v", err)
+		}
+	}
 	if flagGiven(fs, "repeats") && *repeats < 1 {
 		return bad("-repeats %d: must be 1 or more (leave it out for %d, or %d with -quick)", *repeats, defaultRepeats, quickRepeats)
 	}
@@ -89,7 +101,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Quick: *quick, Repeats: *repeats, LargestC: *largest}
+	o := bench.Options{Reactors: backends.Names, Peers: peerNames, Loops: loopCounts, Conns: connCounts, Quick: *quick, Repeats: *repeats, LargestC: *largest}
 	total := bench.TotalPoints(&o, ws)
 	prog := newProgress(stdout, total)
 	o.Progress = prog.step

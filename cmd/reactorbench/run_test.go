@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -158,6 +160,39 @@ func TestRunProfileKeepsItsNumbersOut(t *testing.T) {
 	}
 }
 
+// -loops measures the network workloads at each loop count, the servers
+// on as many CPUs, and names the points beyond one loop with their count.
+func TestRunLoops(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"run", "-quick", "-reactor", "epoll", "-peers", "gonet", "-workloads", "connect", "-loops", "1,2", "-repeats", "1", "-no-report", "-out", dir}
+	if code := dispatch(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f results.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range f.Results {
+		names = append(names, r.Name)
+		if r.Params["loops"] == "" || r.Params["server-cpus"] == "" || r.Params["load-cpus"] == "" {
+			t.Errorf("%s lacks its loops and CPUs: %v", r.Name, r.Params)
+		}
+	}
+	want := []string{"Connect/impl=epoll/conns=2", "Connect/impl=gonet/conns=2", "Connect/impl=epoll/loops=2/conns=2", "Connect/impl=gonet/loops=2/conns=2"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("results %q, want %q", names, want)
+	}
+	if runtime.NumCPU() >= 2 && !strings.Contains(f.Env.Pinning, "loops=2: server cpu") {
+		t.Errorf("pinning %q does not say where loops=2 ran", f.Env.Pinning)
+	}
+}
+
 func TestRunRecordsMissingPeer(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	dir := t.TempDir()
@@ -188,6 +223,10 @@ func TestRunBadUsage(t *testing.T) {
 		{[]string{"-peers", "nginx"}, "twisted-epoll"},
 		{[]string{"-workloads", "bogus"}, "idle-memory"},
 		{[]string{"-repeats", "-1"}, "-repeats"},
+		{[]string{"-loops", "0"}, "-loops"},
+		{[]string{"-conns", "0"}, "-conns"},
+		{[]string{"-conns", "1000000"}, "-conns"},
+		{[]string{"-loops", "1,x"}, "-loops"},
 		{[]string{"-repeats", "x"}, "invalid value"},
 		{[]string{"-out", ""}, "-out"},
 		{[]string{"-profile", ""}, "-profile"},

@@ -47,6 +47,9 @@ func TestServeBadUsage(t *testing.T) {
 		{[]string{"-addr", busy.Addr().String()}, "address already in use"},
 		{[]string{"extra"}, "unexpected argument"},
 		{[]string{"-sndbuf", "-1"}, "out of range"},
+		{[]string{"-loops", "-1"}, "want 0 (GOMAXPROCS) to"},
+		{[]string{"-loops", "100000"}, "want 0 (GOMAXPROCS) to"},
+		{[]string{"-accept", "random"}, "unknown accept strategy"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -137,6 +140,41 @@ func TestServeBinary(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// With several loops the command serves on all of them, and says on exit
+// how many connections each loop took.
+func TestServeLoops(t *testing.T) {
+	bin := buildReactorbench(t)
+	for _, accept := range []string{"default", "roundrobin", "leastconn"} {
+		t.Run(accept, func(t *testing.T) {
+			s := startServe(t, bin, "default", "echo", "-loops", "2", "-accept", accept)
+			for range 4 {
+				c, err := net.Dial("tcp", s.addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+				if _, err := c.Write([]byte("ping")); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, make([]byte, 4)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.terminate(t)
+			out := s.stderr.String()
+			for _, loop := range []string{"loop 0 (", "loop 1 ("} {
+				if !strings.Contains(out, loop) {
+					t.Errorf("stderr %q does not report %s", out, loop)
+				}
+			}
+			if accept != "default" && strings.Count(out, ": 2 connections accepted") != 2 {
+				t.Errorf("%s: stderr %q, want 2 connections on each loop", accept, out)
+			}
+		})
 	}
 }
 
