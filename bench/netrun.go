@@ -111,6 +111,10 @@ func measureAt(ctx context.Context, o *Options, workload string, loops int, impl
 				cfg := pts[impl][i].cfg
 				cfg.Addr = srv.addr
 				s, err := measure(ctx, srv, cfg)
+				for retry := 0; err == nil && s.Invalid != "" && retry < invalidRetries && ctx.Err() == nil; retry++ {
+					o.note("%s %s: a sample was taken again: %s", workload, res[j].Name, s.Invalid)
+					s, err = measure(ctx, srv, cfg)
+				}
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -440,7 +444,7 @@ func serverMetrics(s *results.Sample, cpuUnit string, srv *server, e0, e1 edge, 
 		m[results.ClientEmptyReadsPerRT] = float64(total.ReadsAgain) / float64(total.RoundTrips)
 		m[results.ClientPartialWrites] = float64(total.PartialWrites)
 	}
-	s.Invalid = invalidReason(e0, e1, total, m[results.ClientCPUPercent])
+	s.Invalid = invalidReason(e0, e1, total, m[results.ClientCPUPercent], units)
 	if s.Invalid == "" {
 		s.Invalid = lateEdges(e1.at.Sub(e0.at), window)
 	}
@@ -531,8 +535,10 @@ func netMetrics(m map[string]float64, before, after netState) {
 // server, or "": it started from a dirty state, the kernel was under TCP
 // memory pressure at its end, or the saturated load generator left echoes
 // unread (the server had answered; the client never got to them).
-func invalidReason(e0, e1 edge, total *loadgen.Result, clientPct float64) string {
+func invalidReason(e0, e1 edge, total *loadgen.Result, clientPct, units float64) string {
 	switch {
+	case units == 0 && e0.net.LoadCPUBusy >= busyClientPct:
+		return fmt.Sprintf("nothing completed in the window, and the load generator's CPU was %.0f%% busy with other work just before it: the machine held the sample back", e0.net.LoadCPUBusy)
 	case e0.dirty != "":
 		return "started from a dirty state: " + e0.dirty
 	case e1.net.Pressure:
@@ -542,6 +548,10 @@ func invalidReason(e0, e1 edge, total *loadgen.Result, clientPct float64) string
 	}
 	return ""
 }
+
+// invalidRetries is how many times an invalid sample is taken again before
+// it is kept, marked, beside the valid ones.
+const invalidRetries = 2
 
 // settle waits until the server has gone quiet, its CPU time still over
 // 100 ms and its descriptors back to what it held before the sample, so that closing the last sample's connections (Twisted's poll

@@ -95,7 +95,7 @@ func TestNetStateDirty(t *testing.T) {
 // that says whose it was.
 func TestInvalidReason(t *testing.T) {
 	clean := edge{}
-	if why := invalidReason(clean, clean, &loadgen.Result{ProcCPU: make([]time.Duration, 1)}, 95); why != "" {
+	if why := invalidReason(clean, clean, &loadgen.Result{ProcCPU: make([]time.Duration, 1)}, 95, 1); why != "" {
 		t.Errorf("a clean sample is invalid: %q", why)
 	}
 	for _, tc := range []struct {
@@ -107,9 +107,26 @@ func TestInvalidReason(t *testing.T) {
 		{edge{dirty: "12 orphaned TCP sockets"}, clean, loadgen.Result{}, "started from a dirty state: 12 orphaned"},
 		{clean, edge{net: netState{Pressure: true}}, loadgen.Result{}, "TCP memory pressure at the window's end"},
 	} {
-		if why := invalidReason(tc.e0, tc.e1, &tc.r, 95); !strings.Contains(why, tc.want) {
+		if why := invalidReason(tc.e0, tc.e1, &tc.r, 95, 1); !strings.Contains(why, tc.want) {
 			t.Errorf("reason %q, want %q", why, tc.want)
 		}
+	}
+}
+
+// A window that completed nothing is the machine's only when the load
+// generator's CPU was busy with other work before it; on a free CPU it is
+// the server's, a valid sample whose connections starved.
+func TestNothingCompletedOnABusyMachineIsInvalid(t *testing.T) {
+	r := &loadgen.Result{ProcCPU: make([]time.Duration, 1)}
+	busy := edge{net: netState{LoadCPUBusy: 100}}
+	if why := invalidReason(busy, edge{}, r, 0.3, 0); !strings.Contains(why, "nothing completed in the window") {
+		t.Errorf("busy machine, nothing completed: %q", why)
+	}
+	if why := invalidReason(edge{net: netState{LoadCPUBusy: 3}}, edge{}, r, 0.3, 0); why != "" {
+		t.Errorf("free machine, nothing completed: the server's, yet invalid: %q", why)
+	}
+	if why := invalidReason(busy, edge{}, r, 0.3, 10); why != "" {
+		t.Errorf("busy machine, round trips completed: %q", why)
 	}
 }
 
