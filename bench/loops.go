@@ -259,6 +259,7 @@ func sumCounters(cs []core.Counters) serverCounters {
 		s.Reads += c.Reads
 		s.Writes += c.Writes
 		s.Wakes += c.Wakes
+		s.Again += c.Again
 		s.Enters += c.Enters
 		s.Completions += c.Completions
 		s.EntersCounted = s.EntersCounted || c.EntersCounted
