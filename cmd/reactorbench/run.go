@@ -41,7 +41,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	workloads := fs.String("workloads", "all", "workloads: all or NAME,... of "+strings.Join(bench.WorkloadNames(), ", "))
 	loops := fs.String("loops", "1", fmt.Sprintf("server loop counts for the network workloads, N,... from 1 to %d: reactor backends on a group of N loops, Go net at GOMAXPROCS=N, netpoll with N pollers (Node.js and Twisted stay at one loop)", bench.MaxLoops))
 	conns := fs.String("conns", "", "closed-loop echo connection counts C,... instead of the default ladder (each clamped to the descriptor limit)")
-	quick := fs.Bool("quick", false, "smoke-test sizes and windows (well under a minute)")
+	quick := fs.Bool("quick", false, "smoke-test sizes and windows (a few minutes)")
 	repeats := fs.Int("repeats", 0, fmt.Sprintf("samples per point, 1 or more (when not given: %d, or %d with -quick)", defaultRepeats, quickRepeats))
 	out := fs.String("out", "reactorbench-results", "directory for results.json, results.txt and the report")
 	noReport := fs.Bool("no-report", false, "write the results only, not the HTML report")
