@@ -189,14 +189,11 @@ func (gp *GroupPort) stopListening() {
 	var wg sync.WaitGroup
 	for i, p := range gp.ports {
 		m := gp.owners[i]
-		// The port's Deferred fires on the pass after the socket closed;
-		// the channel waits one pass more. uring-poll hands the removal of
-		// its watch to the kernel in the first Wait, and the kernel lets go
-		// of the socket in the task work it runs at the next one.
+		// The port's Deferred fires on the pass after the socket closed.
 		closed := make(chan struct{})
 		stop := func() {
 			p.StopListening().AddBoth(func(any) (any, error) {
-				m.loop.CallLater(0, func() { close(closed) })
+				close(closed)
 				return nil, nil
 			})
 		}

@@ -119,10 +119,10 @@ func (l *Loop) Run() error {
 }
 
 // flushPoller makes one Wait that reports nothing to anyone: a backend
-// that queues interest changes until its next Wait (uring-poll, where a
-// pending poll keeps its socket open) hands the removals of the shutdown
-// to the kernel, so the sockets it closed are closed for the peers now,
-// not at Close. After Stop no pass follows, so the events are not needed.
+// that queues cancels until its next Wait (the uring completer, where a
+// receive in flight keeps its socket open) hands those of the shutdown to
+// the kernel, so the sockets it closed are closed for the peers now, not
+// at Close. After Stop no pass follows, so the events are not needed.
 func (l *Loop) flushPoller() {
 	_, _ = l.poller.Wait(l.events, 0)
 }

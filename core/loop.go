@@ -106,6 +106,12 @@ type Loop struct {
 	rbuf    *[readBufferSize]byte // see tcpReadBuffer
 	entered reactors.EnterCounter // the poller, if it counts its enters
 
+	// A poller that is a ThreadBinder has the loop's goroutine locked to
+	// its OS thread from the first pass on.
+	bound   bool
+	locked  bool  // the loop's goroutine is locked to its thread
+	bindErr error // from BindThread, reported by the first pass
+
 	completion // the completion driver's state, on a Completer
 
 	// conns counts open TCP connections; atomic because a Group's
@@ -127,11 +133,11 @@ type Loop struct {
 // it). It panics on a nil Poller.
 //
 // When p is a reactors.Completer, TCP transports do their I/O through it
-// (completion), not with read and write system calls on readiness, and the
-// goroutine that runs the first pass (Run or Iterate) is locked to its OS
-// thread for good (runtime.LockOSThread): the Completer may then take
-// kernel features that accept one submitting thread only. Run such a loop
-// on one goroutine.
+// (completion), not with read and write system calls on readiness. When p
+// is a reactors.ThreadBinder (every Completer is), the goroutine that runs
+// the first pass (Run or Iterate) is locked to its OS thread for good
+// (runtime.LockOSThread): p may then take kernel features that accept one
+// submitting thread only. Run such a loop on one goroutine.
 func NewLoop(p reactors.Poller) *Loop {
 	if p == nil {
 		panic("core: NewLoop with a nil Poller")
@@ -143,7 +149,10 @@ func NewLoop(p reactors.Poller) *Loop {
 	if r, ok := p.(reactors.Completer); ok {
 		l.ring = r
 		l.finished = make([]reactors.Completion, minEvents)
-		l.bindErr = r.BindThread()
+	}
+	if b, ok := p.(reactors.ThreadBinder); ok {
+		l.bound = true
+		l.bindErr = b.BindThread()
 	}
 	l.pool.init(defaultPoolSize)
 	l.loopID.Store(goroutine.Current())
@@ -393,6 +402,13 @@ func (l *Loop) pass(wait time.Duration, inRun bool) error {
 	l.yieldToPool()
 	if wait != 0 && l.beginSleep() {
 		wait = 0
+	}
+	if l.bound && !l.locked {
+		l.locked = true
+		runtime.LockOSThread()
+	}
+	if l.bindErr != nil {
+		return fmt.Errorf("core: %s: %w", l.backend, l.bindErr)
 	}
 	if l.ring != nil {
 		return l.completionPass(wait)

@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,8 +30,6 @@ type completion struct {
 	spareq   []*tcpConn
 	tags     uint32
 	sendBufs [][]byte // drained write buffers of sendBufferSize, for reuse
-	locked   bool     // the loop's goroutine is locked to its thread
-	bindErr  error    // from BindThread, reported by the first pass
 }
 
 // maxSendBufs bounds the drained write buffers a loop keeps: 4 MiB.
@@ -91,13 +88,6 @@ func (l *Loop) dropHandler(fd int, h completionHandler) {
 // queued flushes start their sends, one WaitCompletions submits them and
 // waits, then the events and the completions are dispatched.
 func (l *Loop) completionPass(wait time.Duration) error {
-	if !l.locked {
-		l.locked = true
-		runtime.LockOSThread()
-	}
-	if l.bindErr != nil {
-		return fmt.Errorf("core: %s: %w", l.backend, l.bindErr)
-	}
 	l.flushAll()
 	if len(l.flushq) > 0 {
 		wait = 0 // a flush queued another: it runs on the next pass

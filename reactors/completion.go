@@ -28,6 +28,18 @@ type Completion struct {
 	More bool
 }
 
+// ThreadBinder is a Poller that works best driven from one OS thread.
+type ThreadBinder interface {
+	Poller
+	// BindThread is called once, before any other method, by a loop that
+	// promises to make every later call but Wake and Close from the OS
+	// thread of its first wait, its goroutine locked there
+	// (runtime.LockOSThread): the Poller may then use kernel features
+	// that accept one submitting thread only. Without it, the Poller is
+	// usable from any thread.
+	BindThread() error
+}
+
 // Completer is a Poller that also does socket I/O itself, the completion
 // way: the loop asks it to accept, receive and send, and its wait returns
 // what finished besides the ready descriptors. It is still a Poller, so
@@ -36,14 +48,7 @@ type Completion struct {
 // Every method but Wake and Close is called from one goroutine, and, once
 // BindThread was called, from one OS thread.
 type Completer interface {
-	Poller
-	// BindThread is called once, before any other method, by a loop that
-	// promises to make every later call but Wake and Close from the OS
-	// thread of its first wait, its goroutine locked there
-	// (runtime.LockOSThread): the Completer may then use kernel features
-	// that accept one submitting thread only. Without it, a Completer is
-	// usable from any thread.
-	BindThread() error
+	ThreadBinder
 	// Accept starts accepting connections on the listening socket fd,
 	// non-blocking and close-on-exec, until Cancel or a completion without
 	// More (after an error, such as EMFILE).

@@ -193,13 +193,7 @@ func (c *completer) BindThread() error {
 		return nil
 	}
 	c.spare = nil
-	if err := c.ring.MoveQueued(r); err != nil {
-		r.Close()
-		return err
-	}
-	c.ring.Close()
-	c.ring = r
-	return nil
+	return c.adopt(r)
 }
 
 func (c *completer) dropSpare() {

@@ -29,13 +29,16 @@
 // ring flushes it before the next Wait blocks.
 //
 // The ring is set up with COOP_TASKRUN and TASKRUN_FLAG where the kernel
-// has them, not with SINGLE_ISSUER and DEFER_TASKRUN: those make the kernel
-// refuse io_uring_enter from any thread but one, and a Poller's Wait runs
-// on whatever OS thread the Go scheduler gives the calling goroutine (the
-// conformance suite and core call it from different goroutines). Locking
-// the caller's thread would leak a side effect into every user; a
-// completion driver that owns a locked loop thread can ask the ring for
-// SINGLE_ISSUER (uring.Options.SingleIssuer).
+// has them, so a Poller works from any OS thread (the conformance suite
+// calls Wait from different goroutines). Bound (BindThread, which core's
+// loop calls and follows by locking its goroutine to its OS thread) it
+// swaps to a ring set up with SINGLE_ISSUER and DEFER_TASKRUN, enabled on
+// that thread by the first Wait. Binding matters beyond speed: the kernel
+// runs a poll's task work on the thread that armed the poll, and on an
+// unbound ring a goroutine the scheduler moved to another thread could
+// leave a cancelled poll, still holding its socket open, waiting on a
+// thread gone idle (a Group's listening socket then took a connection after
+// StopListening, about one run in a hundred).
 //
 // The wake-up is an eventfd watched by its own multishot poll on the ring:
 // Wake writes to the eventfd and never touches the submission queue, so it
@@ -43,7 +46,10 @@
 //
 // A poll holds a reference to the file it watches: unregister a descriptor
 // (Set(fd, 0)) before closing it, or the socket stays open, unseen, until
-// the poller is closed. The removal reaches the kernel with the next Wait.
+// the poller is closed. Set(fd, 0) of an armed poll enters the kernel at
+// once with its cancel (one system call, as epoll's EPOLL_CTL_DEL), so the
+// close that follows closes the socket for its peer; other interest
+// changes wait for the next Wait's enter.
 //
 // The "uring" Completer is uring-poll's poller plus socket operations:
 // multishot accept, multishot recv into one provided buffer ring (handed
@@ -53,10 +59,9 @@
 // its kind, the caller's tag and the descriptor, so the caller tells an
 // earlier owner's completions on a reused descriptor number apart. A wait
 // reports each descriptor's receives up to recvShare; the rest wait for
-// the next one, in order. Once bound (BindThread, called by a loop that
-// locked its thread) its ring is the one set up with SINGLE_ISSUER and
-// DEFER_TASKRUN, enabled on that thread by the first wait; unbound it
-// works from any thread, like uring-poll.
+// the next one, in order. Bound, its ring too is the one set up with
+// SINGLE_ISSUER and DEFER_TASKRUN (made when it opens, so that the buffer
+// ring registers once); unbound it works from any thread.
 //
 // Available reports why the backend cannot run where it cannot: no
 // io_uring in the kernel (ENOSYS), a seccomp filter such as Docker's

@@ -60,7 +60,8 @@ type slot struct {
 
 type poller struct {
 	ring   *uring.Ring
-	wakefd int // eventfd
+	sq, cq uint32 // the ring's sizes
+	wakefd int    // eventfd
 	slots  []slot
 	queue  []int32 // descriptors with events to report, oldest first
 	head   int     // queue[head:] is pending
@@ -90,7 +91,46 @@ func open(sq, cq uint32) (*poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPoller(ring)
+	p, err := newPoller(ring)
+	if err != nil {
+		return nil, err
+	}
+	p.sq, p.cq = sq, cq
+	return p, nil
+}
+
+// BindThread replaces the ring by one set up with SINGLE_ISSUER and
+// DEFER_TASKRUN, moving the submissions queued so far; the first Wait
+// enables it, which makes its thread the ring's only submitter. The kernel
+// runs a poll's task work on the thread that armed the poll, so on a ring
+// any thread may enter, a goroutine that moved to another thread could
+// find a completion, or a cancelled poll's hold on its file, left waiting
+// on a thread gone idle: a socket the loop closed stayed open for its peer
+// until then. A ring that already entered the kernel is kept, as where the
+// kernel would not give those flags.
+func (p *poller) BindThread() error {
+	if p.ring.Enters() > 0 {
+		return nil
+	}
+	r, err := uring.New(uring.Options{Entries: p.sq, CQEntries: p.cq, SingleIssuer: true})
+	if err != nil {
+		return err
+	}
+	if !r.SingleIssuer() {
+		return r.Close()
+	}
+	return p.adopt(r)
+}
+
+// adopt moves the submissions queued so far to r, which replaces the ring.
+func (p *poller) adopt(r *uring.Ring) error {
+	if err := p.ring.MoveQueued(r); err != nil {
+		r.Close()
+		return err
+	}
+	p.ring.Close()
+	p.ring = r
+	return nil
 }
 
 // newPoller makes a poller over ring, which it owns from now on.
@@ -191,6 +231,7 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 	}
 	p.slots = backend.Grow(p.slots, fd)
 	s := &p.slots[fd]
+	cancelled := s.live
 	if s.live {
 		if err := p.cancel(userData(kindPoll, fd, s.gen)); err != nil {
 			return err
@@ -203,6 +244,15 @@ func (p *poller) Set(fd int, ev reactors.Events) error {
 	}
 	s.mask, s.ready = ev, 0
 	if ev == 0 {
+		if cancelled && p.ring.Enabled() {
+			// The armed poll holds the file: hand its cancel to the kernel
+			// now, so a close that follows closes the socket for its peer
+			// at once, as it does under epoll, whose removal costs a call
+			// too; a change of interest waits for the next Wait's enter.
+			if err := p.ring.SubmitAndWait(0); err != unix.EINTR {
+				return err
+			}
+		}
 		return nil
 	}
 	return p.arm(fd, false)
@@ -214,6 +264,9 @@ func (p *poller) Wait(dst []reactors.Event, timeout time.Duration) (int, error) 
 	}
 	if len(dst) == 0 {
 		return 0, fmt.Errorf("uring-poll: Wait needs room for at least one event")
+	}
+	if err := p.ring.Enable(); err != nil {
+		return 0, err
 	}
 	if err := p.rearmReported(); err != nil {
 		return 0, err

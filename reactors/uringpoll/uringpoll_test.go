@@ -4,6 +4,7 @@ package uringpoll
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -277,3 +278,40 @@ func TestUnavailable(t *testing.T) {
 func BenchmarkWait(b *testing.B) { reactortest.BenchmarkWait(b, New) }
 
 func BenchmarkWake(b *testing.B) { reactortest.BenchmarkWake(b, New) }
+
+// TestPollerBindThread: bound to a locked thread, with a watch queued
+// before, the poller's ring is the one with SINGLE_ISSUER and
+// DEFER_TASKRUN (this kernel has them); the watch moved with it, and a
+// descriptor removed and closed is closed for its peer at once.
+func TestPollerBindThread(t *testing.T) {
+	p := mustOpen(t, 64, 64)
+	s := &reactortest.Socketpairs(t, 1)[0]
+	if err := p.Set(s.A, reactors.Readable); err != nil {
+		t.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := p.BindThread(); err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]reactors.Event, 4)
+	if n, err := p.Wait(dst, 0); err != nil || n != 0 {
+		t.Fatalf("Wait = %d, %v; want 0 events", n, err)
+	}
+	if !p.ring.SingleIssuer() || !p.ring.DeferTaskrun() {
+		t.Skip("this kernel does not give SINGLE_ISSUER with DEFER_TASKRUN")
+	}
+	if _, err := unix.Write(s.B, []byte{'x'}); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, p, map[int]bool{s.A: true}, 4)
+	if err := p.Set(s.A, 0); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(s.A)
+	s.A = -1
+	var b [4]byte
+	if n, err := unix.Read(s.B, b[:]); err != unix.ECONNRESET && (n != 0 || err != nil) {
+		t.Errorf("after Set(0) and close the peer read %d, %v; want the socket closed", n, err)
+	}
+}

@@ -268,6 +268,10 @@ func (r *Ring) SingleIssuer() bool { return r.flags&setupSingleIssuer != 0 }
 // completions are posted only inside io_uring_enter with GETEVENTS.
 func (r *Ring) DeferTaskrun() bool { return r.flags&setupDeferTaskrun != 0 }
 
+// Enabled reports whether the ring takes submissions: a ring set up
+// disabled (SingleIssuer) does once Enable has run.
+func (r *Ring) Enabled() bool { return r.flags&setupRDisabled == 0 }
+
 // Enable starts a ring set up disabled (SingleIssuer) and makes the calling
 // thread its only submitter. It is a no-op for other rings.
 func (r *Ring) Enable() error {
