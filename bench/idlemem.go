@@ -123,7 +123,7 @@ func idleSample(ctx context.Context, impl string, conns, repeats int) (results.S
 		results.NeverConnected: float64(failed),
 		results.Starved:        float64(conns - failed - answered),
 	}
-	return results.Sample{Metrics: m}, nil
+	return results.Sample{Metrics: m, Iters: int64(answered)}, nil
 }
 
 func init() {

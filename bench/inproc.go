@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -399,17 +400,17 @@ const minShapeOps = 100
 
 // timeShape grows n, as testing.B does, until run(n) on l lasts at least
 // target and makes at least minShapeOps operations, and returns that last
-// run's measurements per operation.
-func timeShape(l *core.Loop, run func(int, window) error, target time.Duration) (map[string]float64, error) {
+// run as a sample: its measurements per operation, and n.
+func timeShape(l *core.Loop, run func(int, window) error, target time.Duration) (results.Sample, error) {
 	n := 1
 	for {
 		var sw stopwatch
 		before := l.Counters()
 		if err := run(n, &sw); err != nil {
-			return nil, err
+			return results.Sample{}, err
 		}
 		if sw.elapsed >= target && n >= minShapeOps || n >= 1e9 {
-			return shapeMetrics(n, sw.elapsed, sw.mallocs, before, l.Counters()), nil
+			return results.Sample{Metrics: shapeMetrics(n, sw.elapsed, sw.mallocs, before, l.Counters()), Iters: int64(n)}, nil
 		}
 		perOp := max(sw.elapsed.Nanoseconds()/int64(n), 1)
 		n = int(min(max(int64(target.Nanoseconds())/perOp*6/5, int64(n)+1, minShapeOps), int64(n)*100))
@@ -452,11 +453,11 @@ func measureShape(ctx context.Context, backend string, s shape, repeats int, qui
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := timeShape(l, run, shapeTarget(quick))
+		sample, err := timeShape(l, run, shapeTarget(quick))
 		if err != nil {
 			return nil, err
 		}
-		samples = append(samples, results.Sample{Metrics: m})
+		samples = append(samples, sample)
 	}
 	return samples, nil
 }
@@ -605,7 +606,9 @@ func twistedShapes(ctx context.Context, workload string, repeats int, quick bool
 }
 
 // parseBenchLines reads Go benchmark lines "BenchmarkPREFIX/KEY N V UNIT
-// [V UNIT...]" into samples by KEY, one per line; other lines are ignored.
+// [V UNIT...]" into samples by KEY, one per line, N their iteration count;
+// other lines are ignored. A count outside [1, 1e12] or a value that is
+// not finite is an error.
 func parseBenchLines(out []byte, prefix string) (map[string][]results.Sample, error) {
 	got := map[string][]results.Sample{}
 	for _, line := range strings.Split(string(out), "\n") {
@@ -617,15 +620,19 @@ func parseBenchLines(out []byte, prefix string) (map[string][]results.Sample, er
 		if len(f) < 4 || len(f)%2 != 0 {
 			return nil, fmt.Errorf("malformed benchmark line %q", line)
 		}
+		n, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil || n < 1 || n > 1e12 {
+			return nil, fmt.Errorf("malformed benchmark line %q: iteration count %q", line, f[1])
+		}
 		m := map[string]float64{}
 		for i := 2; i < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
-			if err != nil {
-				return nil, fmt.Errorf("malformed benchmark line %q: %w", line, err)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("malformed benchmark line %q: value %q", line, f[i])
 			}
 			m[f[i+1]] = v
 		}
-		got[key] = append(got[key], results.Sample{Metrics: m})
+		got[key] = append(got[key], results.Sample{Metrics: m, Iters: n})
 	}
 	return got, nil
 }

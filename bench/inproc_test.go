@@ -83,9 +83,13 @@ func TestTimeShapeGrows(t *testing.T) {
 		w.StopTimer()
 		return nil
 	}
-	m, err := timeShape(l, run, shapeTarget(true))
+	sample, err := timeShape(l, run, shapeTarget(true))
 	if err != nil {
 		t.Fatal(err)
+	}
+	m := sample.Metrics
+	if sample.Iters != int64(ns[len(ns)-1]) {
+		t.Errorf("iterations %d, want the last run's %d", sample.Iters, ns[len(ns)-1])
 	}
 	if len(ns) < 2 || ns[0] != 1 {
 		t.Errorf("sizes %v: want a growing series from 1", ns)
@@ -221,10 +225,13 @@ func TestParseBenchLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := got["pending=0/op=fire"]
-	if len(got) != 1 || len(s) != 2 || s[0].Metrics["ns/op"] != 12.5 || s[0].Metrics["allocs/op"] != 1 || s[1].Metrics["ns/op"] != 11 {
+	if len(got) != 1 || len(s) != 2 || s[0].Metrics["ns/op"] != 12.5 || s[0].Metrics["allocs/op"] != 1 || s[1].Metrics["ns/op"] != 11 ||
+		s[0].Iters != 100 || s[1].Iters != 200 {
 		t.Errorf("parsed %v", got)
 	}
-	for _, bad := range []string{"BenchmarkTimers/a 1 x ns/op", "BenchmarkTimers/a 1 2", "BenchmarkTimers/a 1"} {
+	for _, bad := range []string{"BenchmarkTimers/a 1 x ns/op", "BenchmarkTimers/a 1 2", "BenchmarkTimers/a 1",
+		"BenchmarkTimers/a 0 2 ns/op", "BenchmarkTimers/a -5 2 ns/op", "BenchmarkTimers/a 1e13 2 ns/op", "BenchmarkTimers/a 99999999999999 2 ns/op",
+		"BenchmarkTimers/a 1 NaN ns/op", "BenchmarkTimers/a 1 +Inf ns/op", "BenchmarkTimers/a 1 1e400 ns/op"} {
 		if _, err := parseBenchLines([]byte(bad), "Timers"); err == nil {
 			t.Errorf("%q parsed without error", bad)
 		}

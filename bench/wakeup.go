@@ -195,7 +195,7 @@ func runWakeup(ctx context.Context, o *Options, emit func(results.Result)) error
 			if err != nil {
 				return fmt.Errorf("%s: %w", wakeupName(p.impl, p.state), err)
 			}
-			samples[i] = append(samples[i], results.Sample{Metrics: m})
+			samples[i] = append(samples[i], results.Sample{Metrics: m, Iters: int64(wakeupCount(o.Quick))})
 		}
 	}
 	for i, p := range pts {

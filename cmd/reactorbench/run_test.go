@@ -23,12 +23,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestRunQuick is what CI runs: the whole quick suite, both result files
-// and the report, and results.txt readable as benchmark format.
+// TestRunQuick runs every workload of the quick suite on one backend and
+// one peer, and checks both result files, the report, and results.txt
+// readable as benchmark format. The whole quick suite, every backend and
+// peer, is the test command's last step (scripts/test.sh), outside -race.
 func TestRunQuick(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	var out, errb bytes.Buffer
-	if code := dispatch([]string{"run", "-quick", "-out", dir}, &out, &errb); code != 0 {
+	if code := dispatch([]string{"run", "-quick", "-reactor", "epoll", "-peers", "gonet", "-out", dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
@@ -71,6 +73,12 @@ func TestRunQuick(t *testing.T) {
 			t.Fatal(rec)
 		case *benchfmt.Result:
 			n++
+			// Our in-process shapes time at least 100 operations each.
+			name := string(rec.Name)
+			inproc := strings.HasPrefix(name, "Callbacks/") || strings.HasPrefix(name, "Timers/") || strings.HasPrefix(name, "CrossThread/")
+			if inproc && strings.Contains(name, "/impl=epoll/") && rec.Iters < 100 {
+				t.Errorf("%s: %d iterations, want the operations it timed", name, rec.Iters)
+			}
 		}
 	}
 	if err := r.Err(); err != nil || n == 0 {
