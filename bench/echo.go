@@ -90,14 +90,24 @@ func ParseConns(value string) ([]int, error) {
 }
 
 // repeatsAt is the number of repeats at C connections: all of them up to
-// 1000, half (at least three) beyond, where each sample spends seconds
-// connecting and closing; it keeps the main command near five minutes.
+// 1000, half beyond, where each sample spends seconds connecting and
+// closing, but at least minScaleRepeats.
 func (p echoPlan) repeatsAt(conns int) int {
-	if conns <= 1000 || p.repeats <= 3 {
+	if conns <= 1000 || p.repeats <= minScaleRepeats {
 		return p.repeats
 	}
-	return max((p.repeats+1)/2, 3)
+	return max((p.repeats+1)/2, minScaleRepeats)
 }
+
+// minScaleRepeats is the fewest repeats beyond C=1000 when more were asked
+// for: 4, the fewest on each side from which the report's rank-sum test
+// can tell two implementations apart at p < 0.05 (3 and 3 cannot).
+const minScaleRepeats = 4
+
+// maxRamp bounds how long a closed loop's warm-up waits for every
+// connection's first echo; a connection still without one then goes into
+// the window, where it counts as starved unless served.
+const maxRamp = 10 * time.Second
 
 // timing returns the warm-up, the window and the longest the window may be
 // stretched for unserved connections, at C connections. The warm-up grows
@@ -148,8 +158,8 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 	}
 	w0, d0, _ := p.timing(1)
 	wn, dn, stretch := p.timing(p.ladder[len(p.ladder)-1])
-	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v to %v and window %v to %v as C grows, %d repeats; the window stretches up to %v until every connection has been served once, and a connection still unserved then counts as starved",
-		w0, wn, d0, dn, p.repeats, stretch)
+	o.note("echo: closed loop (each connection sends one message and waits for its whole echo before the next); warm-up %v to %v as C grows, and on until every connection has had its first echo (the ramp, recorded; at most %v), then a window of %v to %v, %d repeats; the window stretches up to %v until every connection has been served in it, and a connection still unserved then counts as starved",
+		w0, wn, maxRamp, d0, dn, p.repeats, stretch)
 	for _, c := range p.ladder {
 		if r := p.repeatsAt(c); r < p.repeats {
 			o.note("echo: %d repeats at C=%d, where each sample spends seconds connecting and closing", r, c)
@@ -163,7 +173,7 @@ func runEchoWorkload(ctx context.Context, o *Options, emit func(results.Result))
 			pts = append(pts, netPoint{
 				name:    fmt.Sprintf("Echo/impl=%s/conns=%d/size=%d", impl, conns, size),
 				params:  map[string]string{"conns": strconv.Itoa(conns), "size": strconv.Itoa(size), "mode": "closed"},
-				cfg:     loadgen.Config{Conns: conns, Size: size, Warmup: warmup, Duration: window, MaxDuration: stretch},
+				cfg:     loadgen.Config{Conns: conns, Size: size, Warmup: warmup, MaxWarmup: maxRamp, Duration: window, MaxDuration: stretch},
 				repeats: p.repeatsAt(conns),
 			})
 		}

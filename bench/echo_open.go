@@ -33,10 +33,11 @@ func planOpen(o *Options) openPlan {
 }
 
 // auxRepeats is the number of repeats of the workloads beside the
-// closed-loop echo (open loop, connect, idle memory): at most three, to keep
-// the main command within about five minutes; their figures vary less.
+// closed-loop echo (open loop, connect, idle memory): at most
+// minScaleRepeats, the fewest from which the report can name a winner, to
+// keep the main command short.
 func auxRepeats(o *Options) int {
-	return max(min(o.Repeats, 3), 1)
+	return max(min(o.Repeats, minScaleRepeats), 1)
 }
 
 func openPoints(o *Options) int { return len(planOpen(o).rates) * netImplCount(o) }

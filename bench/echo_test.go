@@ -151,12 +151,12 @@ func TestPlanEchoClamps(t *testing.T) {
 	if fmt.Sprint(p.ladder) != fmt.Sprint(want) || p.wide[2900] || !p.wide[1000] || p.wide[100] {
 		t.Fatalf("ladder %v wide %v, want %v", p.ladder, p.wide, want)
 	}
-	if n := len(p.points()); n != len(want)+1 || p.repeatsAt(1000) != 6 || p.repeatsAt(2900) != 3 {
+	if n := len(p.points()); n != len(want)+1 || p.repeatsAt(1000) != 6 || p.repeatsAt(2900) != 4 {
 		t.Fatalf("%d points", n)
 	}
 	limit(unix.Rlimit{Cur: 6000, Max: old.Max})
 	p = planEcho(&Options{Repeats: 6})
-	if fmt.Sprint(p.ladder) != "[1 10 100 1000 5000 5900]" || p.repeatsAt(5000) != 3 || p.repeatsAt(5900) != 3 {
+	if fmt.Sprint(p.ladder) != "[1 10 100 1000 5000 5900]" || p.repeatsAt(5000) != 4 || p.repeatsAt(5900) != 4 {
 		t.Fatalf("ladder %v, repeats at 5000 %d, at 5900 %d", p.ladder, p.repeatsAt(5000), p.repeatsAt(5900))
 	}
 }

@@ -158,7 +158,7 @@ func runFixedWorkload(ctx context.Context, o *Options, emit func(results.Result)
 	if len(impls) == 0 {
 		return nil
 	}
-	closed := loadgen.Config{Conns: op.conns, Size: op.size, Warmup: warmup, Duration: window, MaxDuration: stretch}
+	closed := loadgen.Config{Conns: op.conns, Size: op.size, Warmup: warmup, MaxWarmup: maxRamp, Duration: window, MaxDuration: stretch}
 	tries := 2
 	if o.Quick {
 		tries = 1

@@ -404,6 +404,9 @@ func loadSample(r *loadgen.Result) results.Sample {
 		results.NeverConnected:  float64(r.NeverConnected),
 		results.ClientProcs:     float64(len(r.ProcCPU)),
 	}
+	if r.Ramp > 0 {
+		m[results.RampNs] = float64(r.Ramp)
+	}
 	secs := r.Window.Seconds()
 	if secs > 0 {
 		m[results.RoundTripsPerSec] = float64(r.RoundTrips) / secs

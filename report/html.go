@@ -343,9 +343,9 @@ nav a { margin-right: .8em; }
 {{if .Headlines}}<p class="lead">{{.Lead}}</p>
 <table class="wins">
 <tr><th>figure</th><th>at</th><th>best</th><th>runner-up (against the best)</th><th>best vs reference</th></tr>
-{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>too close to call{{if .Few}} (few runs){{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
+{{range .Headlines}}<tr{{if .Tie}} class="tie"{{end}}><td class="x"><a href="#fig-{{.FigureID}}">{{.Figure}}</a></td><td>{{.At}}</td><td><strong>{{.Winner}}</strong> {{.Value}}</td><td>{{.Next}}{{if .Tie}} <em>{{if .TooFew}}too few runs to call{{else}}too close to call{{if .Few}} (few runs){{end}}{{end}}</em>{{end}}</td><td>{{.VsRef}}</td></tr>
 {{end}}</table>
-<p class="foot">Medians over the runs. <em>too close to call</em>: the runner-up's 95% confidence interval overlaps the best's (with fewer than 6 runs: their ranges overlap, or the Mann-Whitney U test between them does not reach p &lt; 0.05, which takes 4 runs each); such a row counts as nobody's win. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none; ◊ a point with a run far from its siblings (see Samples set aside and flagged).</p>
+<p class="foot">Medians over the runs. <em>too close to call</em>: the runner-up's 95% confidence interval overlaps the best's (with fewer than 6 runs: their ranges overlap, or the Mann-Whitney U test between them does not reach p &lt; 0.05, which takes 4 runs each); <em>too few runs to call</em>: their ranges do not overlap, but with so few runs (3 each) no test can tell; either counts as nobody's win. † marks a client-bound point (the load generator, not the server, was the limit); ‡ a point where the server lost connections, which ranks after every point that lost none; ◊ a point with a run far from its siblings (see Samples set aside and flagged).</p>
 {{else}}<p>No results to summarize.</p>{{end}}
 {{if .Losses}}<p class="lead"><strong>Connections lost</strong> (starved, dropped or never connected):</p>
 <ul class="losses">{{range .Losses}}<li>{{.}}</li>{{end}}</ul>

@@ -82,6 +82,20 @@ func TestWhoWinsNeedsSeparatedIntervals(t *testing.T) {
 	if l := lead(hs); !strings.HasPrefix(l, "None of the 1 comparisons below has a clear winner; 1 too close to call") {
 		t.Errorf("lead %q", l)
 	}
+	// Ranges apart, but 2 and 2 runs: no test can tell, and the page says
+	// so instead of calling them close.
+	if !hs[0].TooFew || !strings.Contains(hs[0].VsRef, "too few runs to call (2 and 2; their ranges do not overlap) against Go net") ||
+		!strings.Contains(f.Text, "too few runs to call (2 and 2") {
+		t.Errorf("2+2 runs apart: headline %+v, text %q; want too few runs to call", hs[0], f.Text)
+	}
+	if l := lead(hs); !strings.Contains(l, "or, in 1, their ranges do not but the runs are too few for any test to tell") {
+		t.Errorf("lead %q does not say the tie is for want of runs", l)
+	}
+	// Four runs each, ranges apart: the test can tell, and a winner is named.
+	f = mk([]float64{800, 810, 805, 815}, []float64{900, 910, 905, 915})
+	if hs = headlines([]*Figure{f}); hs[0].Tie || hs[0].TooFew || hs[0].Winner != "epoll" {
+		t.Errorf("4+4 runs apart: headline %+v, want epoll named", hs[0])
+	}
 	// Separated: a winner, and the ratio reads one way.
 	f = mk(six(200), six(8000))
 	hs = headlines([]*Figure{f})
@@ -93,6 +107,26 @@ func TestWhoWinsNeedsSeparatedIntervals(t *testing.T) {
 	}
 	if tb := figureTable(f); !strings.Contains(tb.Rows[0][1].Sub, "40x lower") || strings.Contains(tb.Rows[0][1].Sub, "0.025x") {
 		t.Errorf("table cell %+v does not read the ratio one way", tb.Rows[0][1])
+	}
+}
+
+// A peer that lost connections ranks after those that lost none: where
+// its own figure would put it ahead, the prose says why it is last.
+func TestLastForLostConnections(t *testing.T) {
+	f := echoFile()
+	for i := range f.Results {
+		if f.Results[i].Impl == "twisted-select" {
+			for _, s := range f.Results[i].Samples {
+				s.Metrics[results.ServerCPUNsPerRT] = 9000
+			}
+		}
+	}
+	cpu := figByID(t, figures(f), "echo-cpu-64")
+	if !strings.Contains(cpu.Text, "last, for the connections it lost, Twisted select 9 µs") {
+		t.Errorf("text %q does not say why the cheaper Twisted select is last", cpu.Text)
+	}
+	if cpu = figByID(t, figures(echoFile()), "echo-cpu-64"); strings.Contains(cpu.Text, "for the connections it lost") {
+		t.Errorf("text %q blames losses for a rank its cost earns anyway", cpu.Text)
 	}
 }
 

@@ -102,6 +102,22 @@ func separated(a, b Summary) bool {
 	return benchmath.AssumeNothing.Compare(s1, s2).P < 1-confidence
 }
 
+// tooFewToCall reports whether a and b do not separate only for want of
+// runs: their ranges do not overlap, but with so few runs the Mann-Whitney
+// U test cannot reach p < 0.05 however far apart they are (3 runs on each
+// side cannot). Such a pair is nobody's win, but no tie either.
+func tooFewToCall(a, b Summary) bool {
+	return a.N > 0 && b.N > 0 && (a.Lo > b.Hi || b.Lo > a.Hi) && (a.Range || b.Range) && minPValue(a.N, b.N) >= 1-confidence
+}
+
+// undecided is what the prose says of a and b when they do not separate.
+func undecided(a, b Summary) string {
+	if tooFewToCall(a, b) {
+		return fmt.Sprintf("too few runs to call (%d and %d; their ranges do not overlap)", a.N, b.N)
+	}
+	return "too close to call"
+}
+
 // PctString is the interval as benchstat prints it: the larger distance of
 // either bound from the median, in percent.
 func (s Summary) PctString() string {

@@ -97,6 +97,7 @@ type Headline struct {
 	VsRef    string // the winner against the figure's reference
 	Tie      bool   // the runner-up's 95% CI overlaps the winner's
 	Few      bool   // too few runs for CIs: Tie compares min..max ranges
+	TooFew   bool   // a Tie only for want of runs: the ranges do not overlap
 }
 
 // headlines summarizes each figure as its catalog entry says.
@@ -129,12 +130,13 @@ func rankHeadlines(f *Figure) []Headline {
 			a, b := r[0].P.Y, r[1].P.Y
 			h.Tie = !separated(a, b)
 			h.Few = a.Range || b.Range
+			h.TooFew = tooFewToCall(a, b)
 		}
 		if s, rp, ok := f.refPoint(r[0].Impl, x); ok && rp.Y.Median != 0 {
 			if separated(r[0].P.Y, rp.Y) {
 				h.VsRef = fmt.Sprintf("%s than %s", relative(r[0].P.Y.Median, rp.Y.Median), displayName(s.Impl))
 			} else {
-				h.VsRef = "too close to call against " + displayName(s.Impl)
+				h.VsRef = undecided(r[0].P.Y, rp.Y) + " against " + displayName(s.Impl)
 			}
 		}
 		out = append(out, h)
@@ -215,12 +217,15 @@ func lead(hs []Headline) string {
 		return ""
 	}
 	wins := map[string]int{}
-	ties, boundTies := 0, 0
+	ties, boundTies, tooFew := 0, 0, 0
 	for _, h := range hs {
 		if h.Tie {
 			ties++
 			if strings.HasSuffix(h.Value, "†") {
 				boundTies++
+			}
+			if h.TooFew {
+				tooFew++
 			}
 			continue
 		}
@@ -245,7 +250,11 @@ func lead(hs []Headline) string {
 		text = fmt.Sprintf("None of the %d comparisons below has a clear winner", len(hs))
 	}
 	if ties > 0 {
-		text += fmt.Sprintf("; %d too close to call (the best's and the runner-up's intervals overlap)", ties)
+		text += fmt.Sprintf("; %d too close to call (the best's and the runner-up's intervals overlap", ties)
+		if tooFew > 0 {
+			text += fmt.Sprintf(", or, in %d, their ranges do not but the runs are too few for any test to tell", tooFew)
+		}
+		text += ")"
 		if boundTies > 0 {
 			text += fmt.Sprintf(", %d of them at client-bound points, where the load generator, not the server, set the pace", boundTies)
 		}
@@ -330,8 +339,8 @@ func rankingText(f *Figure) string {
 		case len(r) == 1:
 			t = fmt.Sprintf("At %s only %s ran: %s", f.atLabel(x), displayName(best.Impl), f.YUnit.format(best.P.Y.Median))
 		case !separated(best.P.Y, r[1].P.Y):
-			t = fmt.Sprintf("At %s %s (%s) and %s are too close to call", f.atLabel(x), displayName(best.Impl),
-				f.YUnit.format(best.P.Y.Median), rel(r[1]))
+			t = fmt.Sprintf("At %s %s (%s) and %s are %s", f.atLabel(x), displayName(best.Impl),
+				f.YUnit.format(best.P.Y.Median), rel(r[1]), undecided(best.P.Y, r[1].P.Y))
 		default:
 			t = fmt.Sprintf("At %s %s is best with %s, then %s", f.atLabel(x), displayName(best.Impl),
 				f.YUnit.format(best.P.Y.Median), rel(r[1]))
@@ -343,9 +352,14 @@ func rankingText(f *Figure) string {
 				}
 			}
 			last, prev := r[len(r)-1], r[len(r)-2]
-			if separated(last.P.Y, prev.P.Y) {
+			// ahead: its cost alone would rank it before prev.
+			ahead := last.P.Y.Median != prev.P.Y.Median && (last.P.Y.Median < prev.P.Y.Median) == f.Lower
+			switch {
+			case last.P.Lost > 0 && prev.P.Lost == 0 && ahead:
+				t += "; last, for the connections it lost, " + rel(last)
+			case separated(last.P.Y, prev.P.Y):
 				t += "; last " + rel(last)
-			} else {
+			default:
 				t += "; at the back " + rel(last)
 			}
 		}

@@ -77,7 +77,7 @@ func explainUring(f *Figure) string {
 			if !ok1 || !ok2 {
 				continue
 			}
-			verdict := "too close to call"
+			verdict := undecided(raw.Y, e.Y)
 			if separated(raw.Y, e.Y) {
 				verdict = "cheaper"
 				if raw.Y.Median > e.Y.Median {

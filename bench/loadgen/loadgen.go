@@ -39,6 +39,13 @@ type Config struct {
 	// as starved only when the server left it unserved that long, not
 	// because the window was shorter than the server's round-robin cycle.
 	MaxDuration time.Duration `json:"max_duration"`
+	// MaxWarmup, when longer than Warmup, lets a closed loop's warm-up run
+	// on past Warmup until every live connection has completed a round
+	// trip, or MaxWarmup has passed: so the window measures the server
+	// serving all C, not still accepting them (a server whose every pass
+	// costs O(C), poll's and select's, takes seconds to accept 20,000).
+	// Result.Ramp says how long that took.
+	MaxWarmup time.Duration `json:"max_warmup"`
 	// ConnectTimeout bounds the connect phase; connections not up by then
 	// count as never connected. Zero means 10 s.
 	ConnectTimeout time.Duration `json:"connect_timeout"`
@@ -99,6 +106,8 @@ func (c *Config) Check() error {
 		return bad("warmup", c.Warmup, fmt.Sprintf("must be 0 to %v", MaxWindow))
 	case c.MaxDuration < 0 || c.MaxDuration > MaxWindow:
 		return bad("max_duration", c.MaxDuration, fmt.Sprintf("must be 0 to %v", MaxWindow))
+	case c.MaxWarmup < 0 || c.MaxWarmup > MaxWindow:
+		return bad("max_warmup", c.MaxWarmup, fmt.Sprintf("must be 0 to %v", MaxWindow))
 	case !(c.Rate >= 0 && c.Rate <= MaxRate): // NaN fails both
 		return bad("rate", c.Rate, fmt.Sprintf("must be 0 (a closed loop) to %g round trips per second", float64(MaxRate)))
 	}
@@ -115,6 +124,10 @@ type Result struct {
 	Conns          int              `json:"conns"`
 	NeverConnected int              `json:"never_connected"` // connect failed or timed out
 	Died           int              `json:"died"`            // closed or reset by the server after connecting
+	// Ramp is, in a closed loop, the time from the first request until
+	// every live connection had completed a round trip (the largest of
+	// the processes merged); zero when some had not by the window's end.
+	Ramp time.Duration `json:"ramp"`
 	// Starved counts connections alive but with no echo completed in the
 	// window that the server left unanswered: nothing of the echo was
 	// waiting in the connection's receive queue at the window's end.
@@ -164,6 +177,11 @@ func (r *Result) Merge(o *Result) {
 	r.RoundTrips += o.RoundTrips
 	r.Cycles += o.Cycles
 	r.Window = max(r.Window, o.Window)
+	if r.Ramp == 0 || o.Ramp == 0 {
+		r.Ramp = 0
+	} else {
+		r.Ramp = max(r.Ramp, o.Ramp)
+	}
 	r.ClientCPU += o.ClientCPU
 	r.Conns += o.Conns
 	r.NeverConnected += o.NeverConnected

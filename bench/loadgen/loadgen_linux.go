@@ -34,6 +34,7 @@ type lconn struct {
 	got   int   // bytes of the echo received and verified
 	start int64 // ns since t0 the message was (meant to be) sent
 	done  int64 // round trips completed in the window
+	fresh bool  // no round trip completed yet, warm-up or window
 	late  []int64
 }
 
@@ -58,8 +59,13 @@ type Generator struct {
 	// live connections without a round trip in it.
 	inWin    bool
 	unserved int
-	winT0    int64
-	cpu0     int64
+	// fresh counts the live connections without any round trip yet;
+	// warmEnd bounds the warm-up's wait for them (MaxWarmup).
+	fresh   int
+	warmEnd int64
+	start   int64 // the first request, ns since t0
+	winT0   int64
+	cpu0    int64
 	// OnEdge, when set, is called as the window starts and ends (the
 	// suite's load process tells its parent, which reads the server then).
 	OnEdge  func(start bool)
@@ -225,8 +231,13 @@ func (g *Generator) connected(i int) bool {
 // drop closes conns[i], marking it dead (or never connected) in the counts.
 func (g *Generator) drop(i int, state uint8) {
 	c := &g.conns[i]
-	if g.inWin && c.done == 0 && (c.state == stIdle || c.state == stBusy) {
-		g.unserved--
+	if live := c.state == stIdle || c.state == stBusy; live {
+		if g.inWin && c.done == 0 {
+			g.unserved--
+		}
+		if c.fresh {
+			g.served(c)
+		}
 	}
 	if c.fd >= 0 {
 		unix.Close(c.fd)
@@ -308,12 +319,20 @@ func (g *Generator) NeverConnected() int {
 // Run drives the warm-up and the window and gathers the result.
 func (g *Generator) Run() (*Result, error) {
 	start := g.now()
+	g.start = start
 	g.win = start + int64(g.cfg.Warmup)
-	g.end = g.win + int64(g.cfg.Duration)
-	g.hardEnd = g.end
-	if !g.cfg.Cycle && g.cfg.Rate == 0 {
-		g.hardEnd = g.win + int64(max(g.cfg.MaxDuration, g.cfg.Duration))
+	g.warmEnd = g.win
+	closed := !g.cfg.Cycle && g.cfg.Rate == 0
+	if closed {
+		g.warmEnd = start + int64(max(g.cfg.MaxWarmup, g.cfg.Warmup))
+		for i := range g.conns {
+			if c := &g.conns[i]; c.state == stIdle || c.state == stBusy {
+				c.fresh = true
+				g.fresh++
+			}
+		}
 	}
+	g.setEnd(g.win)
 	var err error
 	switch {
 	case g.cfg.Cycle:
@@ -362,12 +381,38 @@ func waiting(fd int) bool {
 	return err == nil && n > 0
 }
 
+// served marks c, a fresh connection, as served (or gone), and takes the
+// ramp's time once no live connection is left without a round trip.
+func (g *Generator) served(c *lconn) {
+	c.fresh = false
+	if g.fresh--; g.fresh == 0 {
+		g.res.Ramp = time.Duration(g.now() - g.start)
+	}
+}
+
+// setEnd places the window's end (and the closed loop's bound on
+// stretching it) after a window that starts at win.
+func (g *Generator) setEnd(win int64) {
+	g.end = win + int64(g.cfg.Duration)
+	g.hardEnd = g.end
+	if !g.cfg.Cycle && g.cfg.Rate == 0 {
+		g.hardEnd = win + int64(max(g.cfg.MaxDuration, g.cfg.Duration))
+	}
+}
+
 // tick starts the window once its time has come, reading the CPU and
-// counting the connections yet to be served.
+// counting the connections yet to be served. A closed loop's warm-up
+// waits, up to warmEnd, for every connection's first round trip.
 func (g *Generator) tick(now int64) {
 	if g.inWin || now < g.win {
 		return
 	}
+	if g.fresh > 0 && now < g.warmEnd {
+		g.win = min(g.warmEnd, now+int64(10*time.Millisecond))
+		return
+	}
+	g.win = now
+	g.setEnd(now)
 	g.inWin, g.winT0, g.cpu0 = true, now, selfCPU()
 	for i := range g.conns {
 		if c := &g.conns[i]; (c.state == stIdle || c.state == stBusy) && c.done == 0 {
@@ -382,8 +427,8 @@ func (g *Generator) tick(now int64) {
 // over reports whether the window has ended at now, extending a closed
 // loop's window while connections are unserved and hardEnd allows.
 func (g *Generator) over(now int64) bool {
-	if now < g.end {
-		return false
+	if !g.inWin || now < g.end {
+		return false // a warm-up waiting for first echoes moves the window on
 	}
 	if g.inWin && g.unserved > 0 && g.end < g.hardEnd {
 		g.end = min(g.hardEnd, now+int64(10*time.Millisecond))
@@ -547,6 +592,9 @@ func (g *Generator) receive(i int) bool {
 	}
 	now := g.now()
 	c.state = stIdle
+	if c.fresh {
+		g.served(c)
+	}
 	// The window runs from tick to finish, batches included that end past
 	// g.end: a round trip counts when the time it took does.
 	if g.inWin {

@@ -336,6 +336,63 @@ func TestLoadWindowStretch(t *testing.T) {
 	}
 }
 
+// TestLoadWarmupWaitsForFirstEchoes: a server that answers half its
+// connections only after 300 ms (as one still accepting C connections
+// does) starves them in a short window that opens after a fixed warm-up;
+// with MaxWarmup the warm-up waits for every first echo, the ramp says how
+// long that took, and nothing starves. A connection never answered ends
+// the wait at MaxWarmup, with no ramp, and starves.
+func TestLoadWarmupWaitsForFirstEchoes(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	server := func(mute bool) string {
+		return testServer(t, func(c net.Conn) {
+			mu.Lock()
+			n++
+			k := n
+			mu.Unlock()
+			switch {
+			case mute && k%6 == 1:
+				_, _ = io.Copy(io.Discard, c) // never answers, until closed
+				return
+			case k%2 == 0:
+				time.Sleep(300 * time.Millisecond)
+			}
+			echoHandler(same)(c)
+		})
+	}
+	addr := server(false)
+	cfg := Config{Addr: addr, Conns: 6, Size: 64, Warmup: 10 * time.Millisecond, Duration: 50 * time.Millisecond}
+	r, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Starved != 3 || r.Ramp != 0 {
+		t.Fatalf("a fixed warm-up: %d starved, ramp %v; want 3 and none", r.Starved, r.Ramp)
+	}
+	cfg.MaxWarmup = time.Minute
+	if r, err = Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if r.Starved != 0 || r.Ramp < 300*time.Millisecond || r.RoundTrips == 0 {
+		t.Fatalf("a warm-up waiting for first echoes: %d starved, ramp %v, %d round trips; want 0, at least 300ms, some", r.Starved, r.Ramp, r.RoundTrips)
+	}
+	cfg.Addr, cfg.MaxWarmup = server(true), 400*time.Millisecond
+	if r, err = Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if r.Starved != 1 || r.Ramp != 0 || r.RoundTrips == 0 {
+		t.Fatalf("one connection never answered: %d starved, ramp %v, %d round trips; want 1, none, some", r.Starved, r.Ramp, r.RoundTrips)
+	}
+	a, b := Result{Ramp: time.Second}, Result{Ramp: 2 * time.Second}
+	if a.Merge(&b); a.Ramp != 2*time.Second {
+		t.Errorf("merged ramp %v, want the later 2s", a.Ramp)
+	}
+	if b.Merge(&Result{}); b.Ramp != 0 {
+		t.Errorf("merged with a process that never ramped: %v, want none", b.Ramp)
+	}
+}
+
 // TestLoadGenDoesNotAllocatePerRoundTrip counts the closed loop's heap
 // allocations per round trip against an echo server in another process,
 // so nothing but the generator allocates here: none at all, however busy

@@ -14,6 +14,7 @@ const (
 	P50Ns            = "p50-ns"
 	P99Ns            = "p99-ns"
 	P999Ns           = "p999-ns"
+	RampNs           = "ramp-ns" // closed loop: first request to every connection's first echo
 	ServerPeakRSS    = "server-peak-rss-bytes"
 	BytesPerConn     = "rss-bytes/conn"
 	ConnsPerSec      = "conns/s"
@@ -139,6 +140,7 @@ var Metrics = []Metric{
 	{Unit: P50Ns, Label: "p50 round-trip latency", Better: LowerBetter, Format: Duration},
 	{Unit: P99Ns, Label: "p99 round-trip latency", Better: LowerBetter, Format: Duration},
 	{Unit: P999Ns, Label: "p99.9 round-trip latency", Better: LowerBetter, Format: Duration},
+	{Unit: RampNs, Label: "time until every connection was served once", Better: LowerBetter, Format: Duration},
 	{Unit: WakeNs, Label: "wake-up latency (median)", Better: LowerBetter, Format: Duration},
 	{Unit: WakeP99Ns, Label: "wake-up latency p99", Better: LowerBetter, Format: Duration},
 	{Unit: AllocsPerOp, Label: "allocations per operation", Better: LowerBetter, Format: Count, Alloc: true},
