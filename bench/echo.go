@@ -195,9 +195,19 @@ func echoSample(ctx context.Context, srv *server, cfg loadgen.Config, perProc, r
 		return results.Sample{}, err
 	}
 	s := loadSample(total)
+	boundRamp(s.Metrics, cfg, total)
 	serverMetrics(&s, results.ServerCPUNsPerRT, srv, e0, e1, total, float64(total.RoundTrips))
 	splitCPU(s.Metrics, e0, e1)
 	return s, nil
+}
+
+// boundRamp records the warm-up's bound as the ramp of a sample in which
+// some connection had no echo within it: the ramp was at least that long,
+// and the connection is in the sample's losses.
+func boundRamp(m map[string]float64, cfg loadgen.Config, total *loadgen.Result) {
+	if _, ok := m[results.RampNs]; !ok && cfg.MaxWarmup > 0 && total.RoundTrips > 0 {
+		m[results.RampNs] = float64(max(cfg.MaxWarmup, cfg.Warmup))
+	}
 }
 
 // minSplitCPU is the least server CPU in a window for a user/system

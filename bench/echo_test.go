@@ -199,3 +199,27 @@ func BenchmarkEcho(b *testing.B) {
 		}
 	}
 }
+
+// TestBoundRamp: a sample whose ramp completed keeps it; one in which some
+// connection had no echo within the warm-up's bound records the bound; an
+// open loop or a sample that served nothing records none.
+func TestBoundRamp(t *testing.T) {
+	cfg := loadgen.Config{Warmup: time.Second, MaxWarmup: 10 * time.Second}
+	for _, tc := range []struct {
+		m     map[string]float64
+		cfg   loadgen.Config
+		rts   int64
+		want  float64
+		found bool
+	}{
+		{map[string]float64{results.RampNs: 3e8}, cfg, 5, 3e8, true},
+		{map[string]float64{}, cfg, 5, 1e10, true},
+		{map[string]float64{}, cfg, 0, 0, false},
+		{map[string]float64{}, loadgen.Config{Warmup: time.Second}, 5, 0, false},
+	} {
+		boundRamp(tc.m, tc.cfg, &loadgen.Result{RoundTrips: tc.rts})
+		if got, ok := tc.m[results.RampNs]; ok != tc.found || got != tc.want {
+			t.Errorf("cfg %+v, %d round trips: ramp %v (%v), want %v (%v)", tc.cfg, tc.rts, got, ok, tc.want, tc.found)
+		}
+	}
+}

@@ -81,7 +81,7 @@ var catalog = []figureEntry{
 	{
 		build: echoLines("echo-ramp-", "Echo ramp: time until every connection was served once", "Echo ramp", "first request to every connection's first echo", results.RampNs, false, true),
 		prose: func(f *Figure) string {
-			return rankingText(f) + " From the first request on C fresh connections until each has had its first echo: the server accepting C connections and serving each once. The timed window starts only then (within 10 s), so the costs above are those of serving all C, not of still accepting them. A server whose every pass scans all its descriptors (poll, select) pays here as C grows, on top of its cost per round trip."
+			return rankingText(f) + " From the first request on C fresh connections until each has had its first echo: the server accepting C connections and serving each once. The timed window starts only then (within 10 s: a sample in which some connection still had no echo by then counts 10 s, and that connection is in the losses), so the costs above are those of serving all C, not of still accepting them. A server whose every pass scans all its descriptors (poll, select) pays here as C grows, on top of its cost per round trip."
 		},
 		headlines: rankHeadlines,
 	},

@@ -125,6 +125,13 @@ func TestLastForLostConnections(t *testing.T) {
 	if !strings.Contains(cpu.Text, "last, for the connections it lost, Twisted select 9 µs") {
 		t.Errorf("text %q does not say why the cheaper Twisted select is last", cpu.Text)
 	}
+	// Behind another that lost connections too, it is still ahead of a
+	// lossless one: the prose still says why.
+	f.Results = append(f.Results, res("echo", "node", map[string]string{"conns": "10000", "size": "64"}, map[string][]float64{
+		results.ServerCPUNsPerRT: six(8000), results.Starved: six(5)}))
+	if cpu = figByID(t, figures(f), "echo-cpu-64"); !strings.Contains(cpu.Text, "last, for the connections it lost, Twisted select 9 µs") {
+		t.Errorf("text %q does not say why Twisted select, behind Node.js, is last", cpu.Text)
+	}
 	if cpu = figByID(t, figures(echoFile()), "echo-cpu-64"); strings.Contains(cpu.Text, "for the connections it lost") {
 		t.Errorf("text %q blames losses for a rank its cost earns anyway", cpu.Text)
 	}

@@ -352,10 +352,8 @@ func rankingText(f *Figure) string {
 				}
 			}
 			last, prev := r[len(r)-1], r[len(r)-2]
-			// ahead: its cost alone would rank it before prev.
-			ahead := last.P.Y.Median != prev.P.Y.Median && (last.P.Y.Median < prev.P.Y.Median) == f.Lower
 			switch {
-			case last.P.Lost > 0 && prev.P.Lost == 0 && ahead:
+			case last.P.Lost > 0 && aheadOfLossless(f, r, last):
 				t += "; last, for the connections it lost, " + rel(last)
 			case separated(last.P.Y, prev.P.Y):
 				t += "; last " + rel(last)
@@ -366,6 +364,17 @@ func rankingText(f *Figure) string {
 		parts = append(parts, t+"."+flaggedText(r))
 	}
 	return strings.Join(parts, " ")
+}
+
+// aheadOfLossless reports whether e's value alone would rank it before
+// some implementation in r that lost no connection.
+func aheadOfLossless(f *Figure, r []ranked, e ranked) bool {
+	for _, o := range r {
+		if o.P.Lost == 0 && o.P.Y.Median != e.P.Y.Median && (e.P.Y.Median < o.P.Y.Median) == f.Lower {
+			return true
+		}
+	}
+	return false
 }
 
 // flaggedText names the ranked implementations with a sample far from
