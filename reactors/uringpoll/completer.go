@@ -196,6 +196,18 @@ func (c *completer) BindThread() error {
 	return c.adopt(r)
 }
 
+// adopt moves the submissions queued so far to r, which replaces the ring
+// (the completer binding to its thread).
+func (p *poller) adopt(r *uring.Ring) error {
+	if err := p.ring.MoveQueued(r); err != nil {
+		r.Close()
+		return err
+	}
+	p.ring.Close()
+	p.ring = r
+	return nil
+}
+
 func (c *completer) dropSpare() {
 	if c.spare != nil {
 		c.spare.Close()

@@ -104,17 +104,6 @@ func open(sq, cq uint32) (*poller, error) {
 // against 12-15 ms with the lock alone and epoll's 14-18 ms).
 func (p *poller) BindThread() error { return nil }
 
-// adopt moves the submissions queued so far to r, which replaces the ring.
-func (p *poller) adopt(r *uring.Ring) error {
-	if err := p.ring.MoveQueued(r); err != nil {
-		r.Close()
-		return err
-	}
-	p.ring.Close()
-	p.ring = r
-	return nil
-}
-
 // newPoller makes a poller over ring, which it owns from now on.
 func newPoller(ring *uring.Ring) (*poller, error) {
 	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
