@@ -28,8 +28,12 @@ type completion struct {
 	handlers []completionHandler // by descriptor
 	flushq   []*tcpConn          // transports to flush before the next wait
 	spareq   []*tcpConn
-	tags     uint32
-	sendBufs [][]byte // drained write buffers of sendBufferSize, for reuse
+	// afterWait runs once the next wait has returned: a socket closed
+	// with an operation in flight stays open until that wait hands the
+	// operation's cancel to the kernel.
+	afterWait []func()
+	tags      uint32
+	sendBufs  [][]byte // drained write buffers of sendBufferSize, for reuse
 }
 
 // maxSendBufs bounds the drained write buffers a loop keeps: 4 MiB.
@@ -89,8 +93,8 @@ func (l *Loop) dropHandler(fd int, h completionHandler) {
 // waits, then the events and the completions are dispatched.
 func (l *Loop) completionPass(wait time.Duration) error {
 	l.flushAll()
-	if len(l.flushq) > 0 {
-		wait = 0 // a flush queued another: it runs on the next pass
+	if len(l.flushq) > 0 || len(l.afterWait) > 0 {
+		wait = 0 // a flush queued another, or calls wait on this wait
 	}
 	n, k, err := l.ring.WaitCompletions(l.events, l.finished, wait)
 	l.sleeping.Store(false)
@@ -112,6 +116,12 @@ func (l *Loop) completionPass(wait time.Duration) error {
 	}
 	if k == len(l.finished) && k < maxEvents {
 		l.finished = make([]reactors.Completion, 2*k)
+	}
+	if q := l.afterWait; len(q) > 0 {
+		l.afterWait = nil
+		for _, f := range q {
+			f()
+		}
 	}
 	return nil
 }

@@ -295,5 +295,12 @@ func (p *Port) ConnectionLost(error) {
 		p.stopped = deferred.New(nil)
 	}
 	d := p.stopped
-	p.loop.CallLater(0, func() { _ = d.Callback(nil) })
+	fire := func() { _ = d.Callback(nil) }
+	if p.loop.ring != nil {
+		// The multishot Accept holds the socket open for clients until
+		// its cancel reaches the kernel, in the next wait.
+		p.loop.afterWait = append(p.loop.afterWait, fire)
+		return
+	}
+	p.loop.CallLater(0, fire)
 }
