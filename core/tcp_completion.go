@@ -94,7 +94,7 @@ func (l *Loop) dropHandler(fd int, h completionHandler) {
 func (l *Loop) completionPass(wait time.Duration) error {
 	l.flushAll()
 	if len(l.flushq) > 0 || len(l.afterWait) > 0 {
-		wait = 0 // a flush queued another, or calls wait on this wait
+		wait = 0 // a flush queued another, or calls wait for this wait to return
 	}
 	n, k, err := l.ring.WaitCompletions(l.events, l.finished, wait)
 	l.sleeping.Store(false)
